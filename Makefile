@@ -1,0 +1,49 @@
+# Mamori: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench messages check-services migrate demo clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Development server on the embedded SQLite database, with demo data.
+run: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Mamori: http://$(HOST):$(PORT)/"
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+migrate: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --noinput
+
+# The whole suite against real PostgreSQL and Redis (DATABASE_URL / REDIS_URL, or the defaults).
+test: $(STAMP) check-services
+	-$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+check-services: $(STAMP)
+	@$(PY) -m config.check_services
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: $(STAMP) check-services
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -p no:randomly tests/benchmarks -m bench -s
+
+messages: $(STAMP)
+	DEBUG=1 $(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles

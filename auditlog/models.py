@@ -1,0 +1,107 @@
+"""The audit log: append-only (database triggers) and hash-chained (tamper-evident)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class EventKind(models.TextChoices):
+    """The fixed vocabulary of what can happen. New kinds are added here, never free text."""
+
+    APPLICATION_REGISTERED = "measure.application_registered", _("Application registered")
+    MEASURE_APPROVED = "measure.approved", _("Measure decided (granted)")
+    MEASURE_REFUSED = "measure.refused", _("Measure decided (refused)")
+    MEASURE_PERIOD_CORRECTED = "measure.period_corrected", _("Measure period corrected")
+    MEASURE_EXTENDED = "measure.extended", _("Measure extended")
+    MEASURE_ENDED = "measure.ended", _("Measure ended")
+    MEASURE_LAPSED = "measure.lapsed", _("Measure lapsed")
+    MEASURE_RELEASED = "measure.released", _("Lapsed measure released")
+    ACCESS_GRANTED = "measure.access_granted", _("Access to details granted")
+    ACCESS_REVOKED = "measure.access_revoked", _("Access to details revoked")
+    DETAILS_ACKNOWLEDGED = "details.acknowledged", _("Warning acknowledged")
+    DETAILS_DECLINED = "details.declined", _("Warning declined")
+    DETAILS_VIEWED = "details.viewed", _("Protected details viewed")
+    DETAILS_REFUSED = "details.refused", _("Protected details refused")
+    STAFF_REGISTERED = "staff.registered", _("Staff member registered")
+    TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
+
+
+def canonical_form(fields: dict[str, Any]) -> bytes:
+    """Sorted-key compact JSON in UTF-8: the same bytes on every machine."""
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def format_timestamp(value: Any) -> str:
+    """UTC with microseconds and a Z, whatever the database gave back."""
+    from datetime import UTC
+
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class AuditEvent(models.Model):
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("staff member"),
+    )
+    actor_username = models.CharField(_("user name"), max_length=150, blank=True)
+    ward = models.ForeignKey(
+        "supportmeasures.Ward", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("ward"),
+    )
+    ward_code = models.CharField(_("ward code"), max_length=6, blank=True)
+    kind = models.CharField(_("event"), max_length=50, choices=EventKind.choices)
+    person_public_id = models.UUIDField(_("person"), null=True, blank=True, db_index=True)
+    measure_ref = models.CharField(_("measure"), max_length=40, blank=True, db_index=True)
+    decision = models.CharField(_("decision"), max_length=40, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        permissions = [("view_auditlog", _("Read the audit log"))]
+        indexes = [
+            models.Index(fields=["actor", "sequence"]),
+            models.Index(fields=["kind", "sequence"]),
+            models.Index(fields=["occurred_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(name="auditevent_sequence_positive",
+                                   condition=models.Q(sequence__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.kind}"
+
+    def content(self) -> dict[str, Any]:
+        """Every column that says anything, in the form that is hashed."""
+        return {
+            "sequence": self.sequence,
+            "occurred_at": format_timestamp(self.occurred_at),
+            "actor_id": self.actor_id,
+            "actor_username": self.actor_username,
+            "ward_id": self.ward_id,
+            "ward_code": self.ward_code,
+            "kind": self.kind,
+            "person_public_id": str(self.person_public_id) if self.person_public_id else None,
+            "measure_ref": self.measure_ref,
+            "decision": self.decision,
+            "reason": self.reason,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+        }
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(canonical_form(self.content())).hexdigest()

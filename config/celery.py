@@ -1,0 +1,20 @@
+"""Celery application. Without REDIS_URL tasks run eagerly (see settings)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("mamori")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Fail-safe: an active measure past its end becomes lapsed (still warning) every morning.
+    "lapse-overdue-measures": {
+        "task": "supportmeasures.tasks.lapse_overdue_measures",
+        "schedule": crontab(hour=0, minute=15),
+    },
+}

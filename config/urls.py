@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.decorators.cache import never_cache
+
+from config import views
+
+urlpatterns = [
+    path("", include("supportmeasures.urls")),
+    path("audit/", include("auditlog.urls")),
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", never_cache(views.healthz), name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "config.views.not_found"
+handler403 = "config.views.forbidden"
+handler500 = "config.views.server_error"

@@ -1,0 +1,1 @@
+"""Inter-ward inquiries and outbound contact plans (built in the inquiries issue)."""

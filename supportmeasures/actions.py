@@ -1,0 +1,639 @@
+"""Every change to the registry that matters: one transaction, its audit event written last."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from auditlog.actions import record_event
+from auditlog.models import EventKind
+from supportmeasures import permissions, wareki
+from supportmeasures.models import (
+    AccessPurpose,
+    AliasKind,
+    DecisionKind,
+    DetailsAcknowledgement,
+    EndReason,
+    MeasureDecision,
+    MeasureParty,
+    MeasureStatus,
+    PartyRole,
+    Person,
+    PersonAlias,
+    Role,
+    Staff,
+    SupportMeasure,
+    TrainingRecord,
+    Ward,
+)
+
+
+class ActionRefused(Exception):
+    """A rule refused the action. The message is translated and safe to show."""
+
+
+class NotPermitted(ActionRefused):
+    pass
+
+
+class TrainingLapsed(ActionRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            _("Your annual training on support measures has lapsed (none in the last 12 "
+              "months). Take the training before you open protected details or decide.")
+        )
+
+
+class SameStaffMember(ActionRefused):
+    pass
+
+
+class InvalidTransition(ActionRefused):
+    pass
+
+
+class AcknowledgementRequired(ActionRefused):
+    pass
+
+
+@dataclass(frozen=True)
+class PersonData:
+    name: str
+    kana: str = ""
+    birth_date: datetime.date | None = None
+    sex: str = ""
+    address: str = ""
+    phone: str = ""
+    resident_number: str = ""
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # (AliasKind, name)
+
+
+@dataclass(frozen=True)
+class PartyData:
+    person: PersonData
+    relationship: str = ""
+    is_resident: bool = True
+    agent_note: str = ""
+
+
+@dataclass(frozen=True)
+class ProtectedDetails:
+    address: str
+    phone: str
+    resident_number: str
+
+
+def _require_trained(user: Staff, today: datetime.date) -> None:
+    if not permissions.is_trained(user, today):
+        raise TrainingLapsed()
+
+
+def _require_supervisor(user: Staff, measure: SupportMeasure, today: datetime.date) -> None:
+    if not permissions.is_supervisor_of(user, measure):
+        raise NotPermitted(_("Only a supervisor of the owning ward can decide on this measure."))
+    _require_trained(user, today)
+
+
+def _person_for(data: PersonData, now: datetime.datetime) -> Person:
+    """Reuse the registry's person with this resident number, or add a new one."""
+    person = None
+    if data.resident_number:
+        person = Person.objects.filter(resident_number=data.resident_number).first()
+    if person is None:
+        person = Person(created_at=now, resident_number=data.resident_number)
+    person.name = data.name
+    person.kana = data.kana
+    person.birth_date = data.birth_date or person.birth_date
+    person.sex = data.sex or person.sex
+    person.address = data.address or person.address
+    person.phone = data.phone or person.phone
+    person.save()
+    for kind, alias in data.aliases:
+        if alias.strip():
+            PersonAlias.objects.get_or_create(
+                person=person, name=alias.strip(), defaults={"kind": kind or AliasKind.ALIAS}
+            )
+    return person
+
+
+def _next_ref(ward: Ward, applied_on: datetime.date) -> str:
+    # The ward row is locked by the caller, so two registrations cannot take the same number.
+    count = SupportMeasure.objects.filter(owning_ward=ward).count()
+    while True:
+        count += 1
+        ref = f"{ward.code}-{applied_on.year}-{count:04d}"
+        if not SupportMeasure.objects.filter(ref=ref).exists():
+            return ref
+
+
+def register_application(
+    *,
+    acting_user: Staff,
+    ward: Ward,
+    kind: str,
+    basis_kind: str,
+    basis_body: str,
+    basis_opinion_on: datetime.date | None,
+    basis_document: str,
+    applied_on: datetime.date,
+    restricts_inspection: bool,
+    restricts_resident_copies: bool,
+    restricts_koseki_attachment: bool,
+    protected: PersonData,
+    joint: list[PartyData],
+    counterparties: list[PartyData],
+    registered_at: datetime.datetime,
+) -> SupportMeasure:
+    """Register an application. Protection starts at once, provisionally (仮支援措置)."""
+    if not permissions.can_register_application(acting_user, ward):
+        raise NotPermitted(_("You can register applications only for your own ward."))
+    if not counterparties:
+        raise ActionRefused(_("Name at least one counterparty."))
+    with transaction.atomic(durable=True):
+        Ward.objects.select_for_update().get(pk=ward.pk)
+        measure = SupportMeasure.objects.create(
+            ref=_next_ref(ward, applied_on),
+            kind=kind,
+            owning_ward=ward,
+            status=MeasureStatus.PROVISIONAL,
+            basis_kind=basis_kind,
+            basis_body=basis_body,
+            basis_opinion_on=basis_opinion_on,
+            basis_document=basis_document,
+            restricts_inspection=restricts_inspection,
+            restricts_resident_copies=restricts_resident_copies,
+            restricts_koseki_attachment=restricts_koseki_attachment,
+            applied_on=applied_on,
+            starts_on=applied_on,
+            registered_by=acting_user,
+            registered_at=registered_at,
+        )
+        protected_person = _person_for(protected, registered_at)
+        MeasureParty.objects.create(
+            measure=measure, person=protected_person, role=PartyRole.PROTECTED
+        )
+        seen = {protected_person.pk}
+        for role, parties in ((PartyRole.JOINT, joint), (PartyRole.COUNTERPARTY, counterparties)):
+            for party in parties:
+                person = _person_for(party.person, registered_at)
+                if person.pk in seen:
+                    raise ActionRefused(
+                        _("%(name)s is named twice in this application.") % {"name": person.name}
+                    )
+                seen.add(person.pk)
+                MeasureParty.objects.create(
+                    measure=measure, person=person, role=role,
+                    relationship=party.relationship, is_resident=party.is_resident,
+                    agent_note=party.agent_note,
+                )
+        MeasureDecision.objects.create(
+            measure=measure, kind=DecisionKind.REGISTERED, decided_by=acting_user,
+            decided_at=registered_at, starts_on=applied_on,
+        )
+        record_event(
+            kind=EventKind.APPLICATION_REGISTERED, actor=acting_user, occurred_at=registered_at,
+            ward=ward, person=protected_person, measure=measure,
+            data={"parties": sorted(seen), "kind": kind},
+        )
+    return measure
+
+
+def _locked(measure: SupportMeasure) -> SupportMeasure:
+    return SupportMeasure.objects.select_for_update().select_related("owning_ward").get(
+        pk=measure.pk
+    )
+
+
+def _protected_person(measure: SupportMeasure) -> Person | None:
+    party = measure.parties.filter(role=PartyRole.PROTECTED).select_related("person").first()
+    return party.person if party else None
+
+
+def decide_measure(
+    *,
+    measure: SupportMeasure,
+    acting_user: Staff,
+    approve: bool,
+    starts_on: datetime.date | None,
+    ends_on: datetime.date | None = None,
+    reason: str = "",
+    decided_at: datetime.datetime,
+) -> SupportMeasure:
+    """Decide an application: a supervisor of the owning ward who did not register it."""
+    today = timezone.localdate(decided_at)
+    with transaction.atomic(durable=True):
+        measure = _locked(measure)
+        _require_supervisor(acting_user, measure, today)
+        if measure.registered_by_id == acting_user.pk:
+            raise SameStaffMember(
+                _("The staff member who registered the application cannot decide it.")
+            )
+        if measure.status != MeasureStatus.PROVISIONAL:
+            raise InvalidTransition(_("This application has already been decided."))
+        measure.decided_by = acting_user
+        measure.decided_at = decided_at
+        if approve:
+            if starts_on is None:
+                raise ActionRefused(_("Enter the date the measure starts."))
+            computed_end = wareki.measure_end_for(starts_on)
+            if ends_on and ends_on != computed_end and not reason.strip():
+                raise ActionRefused(_("Give a reason for an end date other than one year."))
+            measure.starts_on = starts_on
+            measure.ends_on = ends_on or computed_end
+            if measure.ends_on < starts_on:
+                raise ActionRefused(_("The end date cannot be before the start date."))
+            measure.status = MeasureStatus.ACTIVE
+            decision, event = DecisionKind.APPROVED, EventKind.MEASURE_APPROVED
+        else:
+            if not reason.strip():
+                raise ActionRefused(_("Give the reason the application is refused."))
+            measure.status = MeasureStatus.ENDED
+            measure.end_reason = EndReason.REFUSED
+            measure.ended_at = decided_at
+            measure.ended_by = acting_user
+            decision, event = DecisionKind.REFUSED, EventKind.MEASURE_REFUSED
+        measure.save()
+        MeasureDecision.objects.create(
+            measure=measure, kind=decision, decided_by=acting_user, decided_at=decided_at,
+            starts_on=measure.starts_on, ends_on=measure.ends_on, reason=reason,
+        )
+        record_event(
+            kind=event, actor=acting_user, occurred_at=decided_at, ward=measure.owning_ward,
+            person=_protected_person(measure), measure=measure,
+            decision="approved" if approve else "refused", reason=reason,
+            data={"starts_on": str(measure.starts_on), "ends_on": str(measure.ends_on)},
+        )
+    return measure
+
+
+def correct_period(
+    *,
+    measure: SupportMeasure,
+    acting_user: Staff,
+    ends_on: datetime.date,
+    reason: str,
+    decided_at: datetime.datetime,
+) -> SupportMeasure:
+    today = timezone.localdate(decided_at)
+    with transaction.atomic(durable=True):
+        measure = _locked(measure)
+        _require_supervisor(acting_user, measure, today)
+        if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED):
+            raise InvalidTransition(_("Only a decided measure in force has a period to correct."))
+        if not reason.strip():
+            raise ActionRefused(_("Give the reason for correcting the period."))
+        assert measure.starts_on is not None
+        if ends_on < measure.starts_on:
+            raise ActionRefused(_("The end date cannot be before the start date."))
+        previous = measure.ends_on
+        measure.ends_on = ends_on
+        if measure.status == MeasureStatus.LAPSED and ends_on >= today:
+            measure.status = MeasureStatus.ACTIVE
+        measure.save()
+        MeasureDecision.objects.create(
+            measure=measure, kind=DecisionKind.PERIOD_CORRECTED, decided_by=acting_user,
+            decided_at=decided_at, starts_on=measure.starts_on, ends_on=ends_on, reason=reason,
+        )
+        record_event(
+            kind=EventKind.MEASURE_PERIOD_CORRECTED, actor=acting_user, occurred_at=decided_at,
+            ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
+            decision="corrected", reason=reason,
+            data={"previous_ends_on": str(previous), "ends_on": str(ends_on)},
+        )
+    return measure
+
+
+def extend_measure(
+    *,
+    measure: SupportMeasure,
+    acting_user: Staff,
+    reason: str = "",
+    decided_at: datetime.datetime,
+) -> SupportMeasure:
+    """Extend by one year from the day after the old end; open from one month before it."""
+    today = timezone.localdate(decided_at)
+    with transaction.atomic(durable=True):
+        measure = _locked(measure)
+        _require_supervisor(acting_user, measure, today)
+        if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED):
+            raise InvalidTransition(_("Only a decided measure in force can be extended."))
+        assert measure.ends_on is not None
+        opens_on = wareki.add_months(measure.ends_on, -1)
+        if today < opens_on:
+            raise InvalidTransition(
+                _("Extension opens one month before the end, on %(date)s.")
+                % {"date": wareki.format_both(opens_on)}
+            )
+        new_start = measure.ends_on + datetime.timedelta(days=1)
+        measure.starts_on = new_start
+        measure.ends_on = wareki.measure_end_for(new_start)
+        measure.status = MeasureStatus.ACTIVE
+        measure.save()
+        MeasureDecision.objects.create(
+            measure=measure, kind=DecisionKind.EXTENDED, decided_by=acting_user,
+            decided_at=decided_at, starts_on=measure.starts_on, ends_on=measure.ends_on,
+            reason=reason,
+        )
+        record_event(
+            kind=EventKind.MEASURE_EXTENDED, actor=acting_user, occurred_at=decided_at,
+            ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
+            decision="extended", reason=reason,
+            data={"starts_on": str(measure.starts_on), "ends_on": str(measure.ends_on)},
+        )
+    return measure
+
+
+def end_measure(
+    *,
+    measure: SupportMeasure,
+    acting_user: Staff,
+    end_reason: str,
+    reason: str,
+    decided_at: datetime.datetime,
+) -> SupportMeasure:
+    """End a measure at the person's request or by decision, saying who and why."""
+    today = timezone.localdate(decided_at)
+    if end_reason not in (EndReason.REQUESTED, EndReason.DECIDED):
+        raise ActionRefused(_("Choose why the measure ends."))
+    with transaction.atomic(durable=True):
+        measure = _locked(measure)
+        _require_supervisor(acting_user, measure, today)
+        if measure.status == MeasureStatus.ENDED:
+            raise InvalidTransition(_("This measure has already ended."))
+        if not reason.strip():
+            raise ActionRefused(_("Give the reason the measure ends."))
+        measure.status = MeasureStatus.ENDED
+        measure.end_reason = end_reason
+        measure.ended_at = decided_at
+        measure.ended_by = acting_user
+        measure.save()
+        MeasureDecision.objects.create(
+            measure=measure, kind=DecisionKind.ENDED, decided_by=acting_user,
+            decided_at=decided_at, reason=reason,
+        )
+        record_event(
+            kind=EventKind.MEASURE_ENDED, actor=acting_user, occurred_at=decided_at,
+            ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
+            decision=end_reason, reason=reason,
+        )
+    return measure
+
+
+def release_lapsed_measure(
+    *,
+    measure: SupportMeasure,
+    acting_user: Staff,
+    reason: str,
+    decided_at: datetime.datetime,
+) -> SupportMeasure:
+    """Record that a lapsed measure no longer protects. Until then it warns everywhere."""
+    today = timezone.localdate(decided_at)
+    with transaction.atomic(durable=True):
+        measure = _locked(measure)
+        _require_supervisor(acting_user, measure, today)
+        if measure.effective_status(today) != MeasureStatus.LAPSED:
+            raise InvalidTransition(_("Only a lapsed measure can be released."))
+        if not reason.strip():
+            raise ActionRefused(_("Give the reason the lapsed measure is released."))
+        measure.status = MeasureStatus.ENDED
+        measure.end_reason = EndReason.RELEASED
+        measure.ended_at = decided_at
+        measure.ended_by = acting_user
+        measure.save()
+        MeasureDecision.objects.create(
+            measure=measure, kind=DecisionKind.RELEASED, decided_by=acting_user,
+            decided_at=decided_at, reason=reason,
+        )
+        record_event(
+            kind=EventKind.MEASURE_RELEASED, actor=acting_user, occurred_at=decided_at,
+            ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
+            decision="released", reason=reason,
+        )
+    return measure
+
+
+def lapse_overdue_measures(*, now: datetime.datetime) -> list[str]:
+    """Mark active measures past their end as lapsed (still protecting). Idempotent."""
+    today = timezone.localdate(now)
+    lapsed: list[str] = []
+    for pk in SupportMeasure.objects.overdue(today).values_list("pk", flat=True):
+        with transaction.atomic(durable=True):
+            measure = SupportMeasure.objects.select_for_update().select_related(
+                "owning_ward").get(pk=pk)
+            if measure.effective_status(today) != MeasureStatus.LAPSED or (
+                measure.status == MeasureStatus.LAPSED
+            ):
+                continue
+            measure.status = MeasureStatus.LAPSED
+            measure.save(update_fields=["status"])
+            MeasureDecision.objects.create(
+                measure=measure, kind=DecisionKind.LAPSED, decided_at=now,
+                starts_on=measure.starts_on, ends_on=measure.ends_on,
+            )
+            record_event(
+                kind=EventKind.MEASURE_LAPSED, actor=None, occurred_at=now,
+                ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
+                decision="lapsed", data={"ends_on": str(measure.ends_on)},
+            )
+            lapsed.append(measure.ref)
+    return lapsed
+
+
+def grant_details_access(
+    *,
+    measure: SupportMeasure,
+    acting_user: Staff,
+    grantee: Staff,
+    reason: str,
+    granted_at: datetime.datetime,
+) -> None:
+    """The owning ward lets a named person outside it see the details of this measure."""
+    today = timezone.localdate(granted_at)
+    with transaction.atomic(durable=True):
+        measure = _locked(measure)
+        _require_supervisor(acting_user, measure, today)
+        if not grantee.has_role(*permissions.CASE_ROLES):
+            raise NotPermitted(_("Only clerks and supervisors can be granted access."))
+        if not reason.strip():
+            raise ActionRefused(_("Give the reason access is granted."))
+        assign_perm("supportmeasures.view_protected_details", grantee, measure)
+        MeasureDecision.objects.create(
+            measure=measure, kind=DecisionKind.ACCESS_GRANTED, decided_by=acting_user,
+            decided_at=granted_at, reason=f"{grantee.get_username()}: {reason}",
+        )
+        record_event(
+            kind=EventKind.ACCESS_GRANTED, actor=acting_user, occurred_at=granted_at,
+            ward=measure.owning_ward, measure=measure, person=_protected_person(measure),
+            decision="granted", reason=reason, data={"grantee_id": grantee.pk},
+        )
+
+
+def revoke_details_access(
+    *,
+    measure: SupportMeasure,
+    acting_user: Staff,
+    grantee: Staff,
+    revoked_at: datetime.datetime,
+) -> None:
+    today = timezone.localdate(revoked_at)
+    with transaction.atomic(durable=True):
+        measure = _locked(measure)
+        _require_supervisor(acting_user, measure, today)
+        remove_perm("supportmeasures.view_protected_details", grantee, measure)
+        MeasureDecision.objects.create(
+            measure=measure, kind=DecisionKind.ACCESS_REVOKED, decided_by=acting_user,
+            decided_at=revoked_at, reason=grantee.get_username(),
+        )
+        record_event(
+            kind=EventKind.ACCESS_REVOKED, actor=acting_user, occurred_at=revoked_at,
+            ward=measure.owning_ward, measure=measure, person=_protected_person(measure),
+            decision="revoked", data={"grantee_id": grantee.pk},
+        )
+
+
+def acknowledge_warning(
+    *,
+    person: Person,
+    acting_user: Staff,
+    purpose: str,
+    purpose_note: str,
+    acknowledged_at: datetime.datetime,
+) -> DetailsAcknowledgement:
+    """The staff member states why and promises not to disclose; valid for a short time."""
+    today = timezone.localdate(acknowledged_at)
+    if not permissions.details_in_scope(acting_user, person):
+        raise NotPermitted(_("You are not permitted to see this person's details."))
+    _require_trained(acting_user, today)
+    if purpose not in AccessPurpose.values:
+        raise ActionRefused(_("Choose the purpose."))
+    if purpose == AccessPurpose.OTHER and not purpose_note.strip():
+        raise ActionRefused(_("State the reason when the purpose is 'other'."))
+    minutes = settings.MAMORI_ACKNOWLEDGEMENT_MINUTES
+    with transaction.atomic(durable=True):
+        ack = DetailsAcknowledgement.objects.create(
+            staff=acting_user, person=person, purpose=purpose, purpose_note=purpose_note,
+            acknowledged_at=acknowledged_at,
+            expires_at=acknowledged_at + datetime.timedelta(minutes=minutes),
+        )
+        record_event(
+            kind=EventKind.DETAILS_ACKNOWLEDGED, actor=acting_user, occurred_at=acknowledged_at,
+            person=person, decision="acknowledged", reason=purpose_note,
+            data={"purpose": purpose, "valid_minutes": minutes},
+        )
+    return ack
+
+
+def decline_warning(
+    *, person: Person, acting_user: Staff, declined_at: datetime.datetime
+) -> None:
+    with transaction.atomic(durable=True):
+        record_event(
+            kind=EventKind.DETAILS_DECLINED, actor=acting_user, occurred_at=declined_at,
+            person=person, decision="declined",
+        )
+
+
+def _requires_acknowledgement(person: Person) -> bool:
+    return (
+        MeasureParty.objects.in_force()
+        .filter(person=person, role__in=PartyRole.protected_roles())
+        .exists()
+    )
+
+
+def open_protected_details(
+    *, person: Person, acting_user: Staff, opened_at: datetime.datetime
+) -> ProtectedDetails:
+    """Return where the person is, and write down that this user looked.
+
+    Out of scope is the caller's 404; in scope but untrained or unacknowledged is refused,
+    and the refusal itself is an audit event.
+    """
+    today = timezone.localdate(opened_at)
+    if not permissions.details_in_scope(acting_user, person):
+        raise NotPermitted(_("You are not permitted to see this person's details."))
+    refusal: ActionRefused | None = None
+    if not permissions.is_trained(acting_user, today):
+        refusal = TrainingLapsed()
+    elif _requires_acknowledgement(person) and not DetailsAcknowledgement.objects.filter(
+        staff=acting_user, person=person, acknowledged_at__lte=opened_at,
+        expires_at__gt=opened_at,
+    ).exists():
+        refusal = AcknowledgementRequired(
+            _("Confirm the warning before you open this person's details.")
+        )
+    with transaction.atomic(durable=True):
+        if refusal is not None:
+            record_event(
+                kind=EventKind.DETAILS_REFUSED, actor=acting_user, occurred_at=opened_at,
+                person=person, decision="refused", reason=type(refusal).__name__,
+            )
+        else:
+            record_event(
+                kind=EventKind.DETAILS_VIEWED, actor=acting_user, occurred_at=opened_at,
+                person=person, decision="shown",
+            )
+    if refusal is not None:
+        raise refusal
+    return ProtectedDetails(
+        address=person.address, phone=person.phone, resident_number=person.resident_number
+    )
+
+
+def register_staff(
+    *,
+    acting_user: Staff | None,
+    username: str,
+    full_name: str,
+    ward: Ward,
+    role: str,
+    password: str | None,
+    email: str = "",
+    registered_at: datetime.datetime,
+) -> Staff:
+    """Add a staff member with one role and their ward's scope, in one step."""
+    if role not in Role.values:
+        raise ActionRefused(_("Unknown role."))
+    with transaction.atomic(durable=True):
+        staff = Staff(username=username, full_name=full_name, ward=ward, email=email)
+        if password:
+            staff.set_password(password)
+        else:
+            staff.set_unusable_password()
+        staff.save()
+        staff.groups.set([Group.objects.get(name=role)])
+        assign_perm("supportmeasures.work_in_ward", staff, ward)
+        record_event(
+            kind=EventKind.STAFF_REGISTERED, actor=acting_user, occurred_at=registered_at,
+            ward=ward, decision=role, data={"staff_id": staff.pk},
+        )
+    return staff
+
+
+def record_training(
+    *,
+    staff: Staff,
+    acting_user: Staff | None,
+    completed_on: datetime.date,
+    course: str,
+    recorded_at: datetime.datetime,
+) -> TrainingRecord:
+    if completed_on > timezone.localdate(recorded_at):
+        raise ActionRefused(_("Training cannot be completed in the future."))
+    with transaction.atomic(durable=True):
+        record = TrainingRecord.objects.create(
+            staff=staff, completed_on=completed_on, course=course,
+            recorded_by=acting_user, recorded_at=recorded_at,
+        )
+        record_event(
+            kind=EventKind.TRAINING_RECORDED, actor=acting_user, occurred_at=recorded_at,
+            ward=staff.ward, data={"staff_id": staff.pk, "completed_on": str(completed_on)},
+        )
+    return record

@@ -1,0 +1,238 @@
+"""Forms validate input; they never save. Actions do."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from supportmeasures import wareki
+from supportmeasures.actions import PartyData, PersonData
+from supportmeasures.models import (
+    AccessPurpose,
+    AliasKind,
+    BasisKind,
+    EndReason,
+    MeasureKind,
+    Sex,
+    Staff,
+)
+
+DATE_HINT = _("For example 令和7年4月1日, R7.4.1 or 2025-04-01.")
+
+
+class JapaneseDateField(forms.CharField):
+    """A date typed in the Western or the Japanese era calendar."""
+
+    default_error_messages = {
+        "invalid": _("Enter a real date, for example 令和7年4月1日, R7.4.1 or 2025-04-01."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("help_text", DATE_HINT)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "text", "autocomplete": "off",
+                                  "class": "input-date"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]
+        if isinstance(value, datetime.date):
+            return value
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return wareki.parse_date(text)
+        except wareki.InvalidDate as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace("、", "\n").replace(",", "\n").splitlines()
+            if line.strip()]
+
+
+class SearchForm(forms.Form):
+    name = forms.CharField(label=_("Name"), required=False, max_length=100,
+                           help_text=_("Kanji, kana or Latin letters. Old and new kanji forms "
+                                       "match each other."))
+    kana = forms.CharField(label=_("Reading (kana)"), required=False, max_length=200,
+                           help_text=_("Hiragana or katakana, full or half width."))
+    birth_date = JapaneseDateField(label=_("Date of birth"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("name") or data.get("kana") or data.get("birth_date")) and not self.errors:
+            raise forms.ValidationError(_("Enter a name, a reading or a date of birth."))
+        return data
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kana = forms.CharField(label=_("Reading (kana)"), max_length=200, required=False)
+    birth_date = JapaneseDateField(label=_("Date of birth"), required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, required=False)
+    address = forms.CharField(label=_("Address"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    resident_number = forms.CharField(label=_("Resident number (宛名番号)"), max_length=20,
+                                      required=False)
+    aliases = forms.CharField(
+        label=_("Aliases and other spellings"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line: 通称, other kanji forms, Latin spelling."),
+    )
+    former_names = forms.CharField(
+        label=_("Former names"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line, for example a name before marriage or divorce."),
+    )
+
+    def person_data(self) -> PersonData:
+        data = self.cleaned_data
+        aliases = [(AliasKind.ALIAS.value, a) for a in _lines(data.get("aliases", ""))]
+        aliases += [(AliasKind.FORMER.value, a) for a in _lines(data.get("former_names", ""))]
+        return PersonData(
+            name=data["name"].strip(), kana=data.get("kana", "").strip(),
+            birth_date=data.get("birth_date"), sex=data.get("sex", ""),
+            address=data.get("address", "").strip(), phone=data.get("phone", "").strip(),
+            resident_number=data.get("resident_number", "").strip(), aliases=aliases,
+        )
+
+
+class PartyForm(PersonForm):
+    relationship = forms.CharField(
+        label=_("Relationship to the protected resident"), max_length=100, required=False,
+        help_text=_("For example 夫, 元夫, 父, 子."),
+    )
+    is_resident = forms.BooleanField(label=_("Lives in the city (resident)"), required=False)
+    agent_note = forms.CharField(
+        label=_("Acts through an agent"), max_length=200, required=False,
+        help_text=_("Name the agent if the counterparty acts through one (lawyer, relative)."),
+    )
+
+    def party_data(self) -> PartyData:
+        data = self.cleaned_data
+        return PartyData(
+            person=self.person_data(), relationship=data.get("relationship", "").strip(),
+            is_resident=bool(data.get("is_resident")),
+            agent_note=data.get("agent_note", "").strip(),
+        )
+
+
+PartyFormSet = forms.formset_factory(PartyForm, extra=2, max_num=10, validate_max=True)
+
+
+class ApplicationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of measure"), choices=MeasureKind.choices,
+                             widget=forms.RadioSelect)
+    applied_on = JapaneseDateField(label=_("Date of application"))
+    basis_kind = forms.ChoiceField(label=_("Basis"), choices=BasisKind.choices,
+                                   widget=forms.RadioSelect)
+    basis_body = forms.CharField(
+        label=_("Consulting body or issuer"), max_length=200,
+        help_text=_("For example 神奈川県警察 港北警察署, 配偶者暴力相談支援センター, "
+                    "児童相談所, or the court."),
+    )
+    basis_opinion_on = JapaneseDateField(label=_("Date of the opinion or document"),
+                                         required=False)
+    basis_document = forms.CharField(label=_("Document reference"), max_length=200,
+                                     required=False)
+    restricts_inspection = forms.BooleanField(
+        label=_("Inspection of register extracts (閲覧)"), required=False, initial=True)
+    restricts_resident_copies = forms.BooleanField(
+        label=_("Copies of resident records, including removed records (住民票の写し等・除票)"),
+        required=False, initial=True)
+    restricts_koseki_attachment = forms.BooleanField(
+        label=_("Copies of family register attachments, including removed (戸籍の附票の写し・除票)"),
+        required=False, initial=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(f) for f in ("restricts_inspection", "restricts_resident_copies",
+                                          "restricts_koseki_attachment")):
+            raise forms.ValidationError(_("Choose at least one service to restrict."))
+        return data
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), widget=forms.RadioSelect,
+        choices=[("approve", _("Grant the support measure")),
+                 ("refuse", _("Refuse the application"))],
+    )
+    starts_on = JapaneseDateField(label=_("Start date"), required=False)
+    ends_on = JapaneseDateField(
+        label=_("End date"), required=False,
+        help_text=_("Leave empty for one year (start + 1 year − 1 day). Another date needs "
+                    "a reason."),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "approve" and not data.get("starts_on") and not self.errors:
+            self.add_error("starts_on", _("Enter the date the measure starts."))
+        return data
+
+
+class ExtendForm(forms.Form):
+    reason = forms.CharField(label=_("Note (supporting opinion, renewed application)"),
+                             required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(
+        label=_("The person has applied for an extension and it has been confirmed."),
+    )
+
+
+class EndForm(forms.Form):
+    end_reason = forms.ChoiceField(
+        label=_("Why the measure ends"), widget=forms.RadioSelect,
+        choices=[(EndReason.REQUESTED.value, EndReason.REQUESTED.label),
+                 (EndReason.DECIDED.value, EndReason.DECIDED.label)],
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CorrectPeriodForm(forms.Form):
+    ends_on = JapaneseDateField(label=_("Corrected end date"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class GrantForm(forms.Form):
+    grantee = forms.ModelChoiceField(label=_("Staff member"), queryset=Staff.objects.none())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, grantees: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["grantee"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = grantees
+        field.label_from_instance = lambda s: f"{s.ward} / {s} ({s.get_role_display()})"
+
+
+class AcknowledgementForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Why do you need this person's address and contacts?"),
+                                choices=AccessPurpose.choices, widget=forms.RadioSelect)
+    purpose_note = forms.CharField(label=_("Reason (required for 'other')"), max_length=300,
+                                   required=False)
+    confirm = forms.BooleanField(
+        label=_("I will not tell anyone, in any way, where this person lives, works, studies "
+                "or has visited, and I will consult a supervisor before any contact."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("purpose") == AccessPurpose.OTHER and not data.get("purpose_note"):
+            self.add_error("purpose_note", _("State the reason when the purpose is 'other'."))
+        return data

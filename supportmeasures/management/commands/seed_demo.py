@@ -1,0 +1,176 @@
+"""Load the incident's cast, through the actions, so the audit log holds their events."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from supportmeasures import actions, wareki
+from supportmeasures.actions import PartyData, PersonData
+from supportmeasures.models import (
+    AliasKind,
+    BasisKind,
+    EndReason,
+    MeasureKind,
+    Role,
+    Staff,
+    Ward,
+)
+
+DEMO_PASSWORD = "mamori-demo-2026"  # noqa: S105 - printed on purpose: demo accounts only
+
+WARD_A = ("141011", "鶴見区", "Tsurumi Ward")
+WARD_B = ("141020", "神奈川区", "Kanagawa Ward")
+
+STAFF = [
+    # username, full name, ward, role, trained
+    ("a_clerk", "鶴見 一郎", WARD_A, Role.CLERK, True),
+    ("a_supervisor", "鶴見 花子", WARD_A, Role.SUPERVISOR, True),
+    ("a_auditor", "鶴見 監子", WARD_A, Role.AUDITOR, True),
+    ("a_contractor", "委託 太郎", WARD_A, Role.CONTRACTOR, True),
+    ("b_clerk", "神奈川 次郎", WARD_B, Role.CLERK, True),
+    ("b_supervisor", "神奈川 節子", WARD_B, Role.SUPERVISOR, True),
+    ("b_supervisor_untrained", "神奈川 未研修", WARD_B, Role.SUPERVISOR, False),
+    ("b_auditor", "神奈川 査子", WARD_B, Role.AUDITOR, True),
+    ("admin", "管理者", WARD_A, Role.ADMINISTRATOR, True),
+]
+
+
+def person(name: str, kana: str, born: str, sex: str, address: str = "", phone: str = "",
+           aliases: list[tuple[str, str]] | None = None) -> PersonData:
+    return PersonData(name=name, kana=kana, birth_date=datetime.date.fromisoformat(born),
+                      sex=sex, address=address, phone=phone, aliases=aliases or [])
+
+
+class Command(BaseCommand):
+    help = "Load demo wards, staff and measures (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Staff.objects.filter(username="a_clerk").exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            self.load()
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write("")
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
+        for username, full_name, ward, role, trained in STAFF:
+            note = "" if trained else "  (training lapsed)"
+            self.stdout.write(f"  {username:<24} {ward[1]} {Role(role).label}{note} {full_name}")
+
+    def load(self) -> None:
+        now = timezone.now()
+        today = timezone.localdate(now)
+        wards = {}
+        for code, name, name_en in (WARD_A, WARD_B):
+            wards[code], _ = Ward.objects.get_or_create(
+                code=code, defaults={"name": name, "name_en": name_en}
+            )
+        staff: dict[str, Staff] = {}
+        for username, full_name, ward, role, trained in STAFF:
+            member = actions.register_staff(
+                acting_user=None, username=username, full_name=full_name,
+                ward=wards[ward[0]], role=role, password=DEMO_PASSWORD, registered_at=now,
+            )
+            if role == Role.ADMINISTRATOR:
+                with transaction.atomic():
+                    member.is_staff = True
+                    member.is_superuser = True
+                    member.save(update_fields=["is_staff", "is_superuser"])
+            completed = today - datetime.timedelta(days=90 if trained else 400)
+            actions.record_training(
+                staff=member, acting_user=None, completed_on=completed,
+                course="支援措置事務研修", recorded_at=now,
+            )
+            staff[username] = member
+        a, b = wards[WARD_A[0]], wards[WARD_B[0]]
+
+        def register(ward: Ward, clerk: str, kind: str, applied: datetime.date,
+                     protected: PersonData, counterparties: list[PartyData],
+                     joint: list[PartyData] | None = None, body: str = "") -> Any:
+            return actions.register_application(
+                acting_user=staff[clerk], ward=ward, kind=kind,
+                basis_kind=BasisKind.CONSULTING_BODY,
+                basis_body=body or "神奈川県警察", basis_opinion_on=applied,
+                basis_document="", applied_on=applied, restricts_inspection=True,
+                restricts_resident_copies=True, restricts_koseki_attachment=True,
+                protected=protected, joint=joint or [], counterparties=counterparties,
+                registered_at=now,
+            )
+
+        def decide(measure: Any, supervisor: str, starts: datetime.date) -> Any:
+            return actions.decide_measure(
+                measure=measure, acting_user=staff[supervisor], approve=True,
+                starts_on=starts, decided_at=now,
+            )
+
+        # X, protected at A from Y: the incident. Ends within a month, so extension is open.
+        x_start = wareki.add_years(today, -1) + datetime.timedelta(days=20)
+        x = register(
+            a, "a_clerk", MeasureKind.DV, x_start,
+            person("山﨑 美咲", "ヤマサキ ミサキ", "1990-05-12", "F",
+                   "横浜市鶴見区豊岡町20-1 グリーンハイツ305", "045-000-1234",
+                   aliases=[(AliasKind.FORMER, "佐々木 美咲")]),
+            [PartyData(person("山﨑 健一", "ヤマサキ ケンイチ", "1986-11-03", "M",
+                              "東京都大田区蒲田1-2-3"), relationship="夫", is_resident=False)],
+            joint=[PartyData(person("山﨑 陽太", "ヤマサキ ヨウタ", "2018-08-20", "M",
+                                    "横浜市鶴見区豊岡町20-1 グリーンハイツ305"),
+                             relationship="子")],
+            body="横浜市配偶者暴力相談支援センター",
+        )
+        decide(x, "a_supervisor", x_start)
+
+        # Provisional at A, awaiting a decision: stalking.
+        register(
+            a, "a_clerk", MeasureKind.STALKING, today - datetime.timedelta(days=3),
+            person("髙橋 由美", "タカハシ ユミ", "1995-02-14", "F", "横浜市鶴見区鶴見中央4-5-6"),
+            [PartyData(person("佐藤 大輔", "サトウ ダイスケ", "1993-07-07", "M"),
+                       relationship="元交際相手", is_resident=False)],
+            body="神奈川県警察 鶴見警察署",
+        )
+
+        # A child as counterparty: an elderly mother protected from her adult son, at A.
+        ito = register(
+            a, "a_clerk", MeasureKind.SIMILAR, today - datetime.timedelta(days=100),
+            person("伊藤 和子", "イトウ カズコ", "1948-03-30", "F", "横浜市鶴見区下末吉2-3-4"),
+            [PartyData(person("伊藤 拓也", "イトウ タクヤ", "1975-09-09", "M"),
+                       relationship="長男", agent_note="弁護士を通じて請求することがある")],
+            body="鶴見区高齢・障害支援課",
+        )
+        decide(ito, "a_supervisor", today - datetime.timedelta(days=100))
+
+        # Lapsed at B: the period passed without extension; still warning.
+        lapsed_start = wareki.add_years(today, -1) - datetime.timedelta(days=30)
+        watanabe = register(
+            b, "b_clerk", MeasureKind.DV, lapsed_start,
+            person("渡邉 さくら", "ワタナベ サクラ", "1988-04-01", "F", "横浜市神奈川区反町1-1-1"),
+            [PartyData(person("渡辺 誠", "ワタナベ マコト", "1985-12-24", "M"),
+                       relationship="元夫", is_resident=False)],
+        )
+        decide(watanabe, "b_supervisor", lapsed_start)
+        actions.lapse_overdue_measures(now=now)
+
+        # A male victim at B.
+        tanaka = register(
+            b, "b_clerk", MeasureKind.DV, today - datetime.timedelta(days=45),
+            person("田中 翔太", "タナカ ショウタ", "1982-06-15", "M", "横浜市神奈川区六角橋3-2-1"),
+            [PartyData(person("田中 真理", "タナカ マリ", "1984-01-20", "F"), relationship="妻")],
+        )
+        decide(tanaka, "b_supervisor", today - datetime.timedelta(days=45))
+
+        # Ended at B, at the person's request.
+        suzuki = register(
+            b, "b_clerk", MeasureKind.STALKING, today - datetime.timedelta(days=200),
+            person("鈴木 花子", "スズキ ハナコ", "1979-10-10", "F", "横浜市神奈川区東神奈川1-5-5"),
+            [PartyData(person("小林 剛", "コバヤシ ツヨシ", "1977-05-05", "M"),
+                       relationship="元交際相手", is_resident=False)],
+        )
+        decide(suzuki, "b_supervisor", today - datetime.timedelta(days=200))
+        actions.end_measure(
+            measure=suzuki, acting_user=staff["b_supervisor"],
+            end_reason=EndReason.REQUESTED, reason="本人から終了の申出（転出のため）",
+            decided_at=now,
+        )

@@ -1,0 +1,76 @@
+"""May this user do X to this object? Plain functions; rules that are not grants live here."""
+
+from __future__ import annotations
+
+import datetime
+
+from guardian.shortcuts import get_objects_for_user
+
+from supportmeasures.models import Person, Role, Staff, SupportMeasure, Ward
+
+CASE_ROLES = (Role.CLERK, Role.SUPERVISOR)
+
+
+def ward_ids(user: Staff) -> frozenset[int]:
+    """The wards whose cases the user works on: guardian grants, never superuser shortcuts."""
+    cache = getattr(user, "_mamori_ward_ids", None)
+    if cache is None:
+        cache = frozenset(
+            get_objects_for_user(
+                user, "supportmeasures.work_in_ward", klass=Ward,
+                accept_global_perms=False, with_superuser=False,
+            ).values_list("pk", flat=True)
+        )
+        user._mamori_ward_ids = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def granted_measure_ids(user: Staff) -> frozenset[int]:
+    cache = getattr(user, "_mamori_granted_ids", None)
+    if cache is None:
+        cache = frozenset(
+            get_objects_for_user(
+                user, "supportmeasures.view_protected_details", klass=SupportMeasure,
+                accept_global_perms=False, with_superuser=False,
+            ).values_list("pk", flat=True)
+        )
+        user._mamori_granted_ids = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def can_search(user: Staff) -> bool:
+    """Everyone with a role sees the flags: that is how the flag travels."""
+    return user.is_active and bool(user.role)
+
+
+def can_view_measure(user: Staff, measure: SupportMeasure) -> bool:
+    if user.has_role(Role.AUDITOR):
+        return True
+    if not user.has_role(*CASE_ROLES):
+        return False
+    return measure.owning_ward_id in ward_ids(user) or measure.pk in granted_measure_ids(user)
+
+
+def details_in_scope(user: Staff, person: Person) -> bool:
+    """Need to know: the owning ward's case staff, and those it granted. Contractors never."""
+    if not user.has_role(*CASE_ROLES):
+        return False
+    wards = ward_ids(user)
+    granted = granted_measure_ids(user)
+    return any(
+        party.measure.owning_ward_id in wards or party.measure_id in granted
+        for party in person.parties.select_related("measure")
+    )
+
+
+def can_register_application(user: Staff, ward: Ward) -> bool:
+    # Training is not required here on purpose: starting protection must never be blocked.
+    return user.has_role(*CASE_ROLES) and ward.pk in ward_ids(user)
+
+
+def is_supervisor_of(user: Staff, measure: SupportMeasure) -> bool:
+    return user.has_role(Role.SUPERVISOR) and measure.owning_ward_id in ward_ids(user)
+
+
+def is_trained(user: Staff, today: datetime.date) -> bool:
+    return user.training_valid_on(today)

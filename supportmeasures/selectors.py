@@ -1,0 +1,223 @@
+"""Reads, with permissions applied. What may not be seen raises Http404, like what does not exist."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from supportmeasures import names, permissions
+from supportmeasures.models import (
+    MeasureDecision,
+    MeasureParty,
+    MeasureStatus,
+    PartyRole,
+    Person,
+    Role,
+    Staff,
+    SupportMeasure,
+    Ward,
+)
+
+SEARCH_LIMIT = 50
+
+
+def search_people(
+    *,
+    user: Staff,
+    today: datetime.date,
+    name: str = "",
+    kana: str = "",
+    birth_date: datetime.date | None = None,
+) -> QuerySet[Person]:
+    """People in the registry matching every criterion given, with their flags."""
+    if not permissions.can_search(user):
+        raise Http404
+    people = Person.objects.with_flags(today)
+    name_key = names.name_key(name)
+    if name_key:
+        people = people.filter(
+            Q(name_key__contains=name_key) | Q(aliases__name_key__contains=name_key)
+        )
+    kana_key = names.kana_key(kana)
+    if kana_key:
+        people = people.filter(kana_key__contains=kana_key)
+    if birth_date:
+        people = people.filter(birth_date=birth_date)
+    if not (name_key or kana_key or birth_date):
+        return people.none()
+    return people.distinct().order_by("kana_key", "name_key", "pk")[:SEARCH_LIMIT]
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    """What every staff member may know of a person: who, the flags, whom to avoid."""
+
+    person: Person
+    is_protected: bool
+    is_counterparty: bool
+    has_lapsed_measure: bool
+    parties: list[MeasureParty]
+    related_parties: list[MeasureParty]
+    details_in_scope: bool
+
+    @property
+    def in_force_parties(self) -> list[MeasureParty]:
+        return [p for p in self.parties if p.measure.status != MeasureStatus.ENDED]
+
+
+def person_summary(*, user: Staff, public_id: uuid.UUID, today: datetime.date) -> PersonSummary:
+    if not permissions.can_search(user):
+        raise Http404
+    try:
+        person = (
+            Person.objects.with_flags(today)
+            .prefetch_related("aliases")
+            .get(public_id=public_id)
+        )
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+    parties = list(
+        person.parties.select_related("measure", "measure__owning_ward").order_by(
+            "measure__registered_at"
+        )
+    )
+    # The other people in the same measures: for a protected resident, the counterparties to
+    # keep away from; for a counterparty, whom they must not learn about.
+    related = list(
+        MeasureParty.objects.filter(measure__in=[p.measure_id for p in parties])
+        .exclude(person=person)
+        .in_force()
+        .select_related("person", "measure")
+        .order_by("role", "person__kana_key")
+    )
+    return PersonSummary(
+        person=person,
+        is_protected=person.is_protected,  # type: ignore[attr-defined]
+        is_counterparty=person.is_counterparty,  # type: ignore[attr-defined]
+        has_lapsed_measure=person.has_lapsed_measure,  # type: ignore[attr-defined]
+        parties=parties,
+        related_parties=related,
+        details_in_scope=permissions.details_in_scope(user, person),
+    )
+
+
+def person_in_details_scope(*, user: Staff, public_id: uuid.UUID) -> Person:
+    """The person whose details the user may ask for; anyone else is a 404."""
+    try:
+        person = Person.objects.get(public_id=public_id)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+    if not permissions.details_in_scope(user, person):
+        raise Http404
+    return person
+
+
+def visible_measures(user: Staff) -> QuerySet[SupportMeasure]:
+    if user.has_role(Role.AUDITOR):
+        return SupportMeasure.objects.all()
+    if not user.has_role(*permissions.CASE_ROLES):
+        return SupportMeasure.objects.none()
+    return SupportMeasure.objects.filter(
+        Q(owning_ward__in=permissions.ward_ids(user))
+        | Q(pk__in=permissions.granted_measure_ids(user))
+    )
+
+
+def measure_for_user(*, user: Staff, ref: str) -> SupportMeasure:
+    try:
+        return (
+            visible_measures(user)
+            .select_related("owning_ward", "registered_by", "decided_by", "ended_by")
+            .prefetch_related(
+                Prefetch(
+                    "parties",
+                    queryset=MeasureParty.objects.select_related("person").order_by("role", "pk"),
+                ),
+                Prefetch(
+                    "decisions",
+                    queryset=MeasureDecision.objects.select_related("decided_by").order_by(
+                        "decided_at", "pk"
+                    ),
+                ),
+            )
+            .get(ref=ref)
+        )
+    except SupportMeasure.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@dataclass(frozen=True)
+class WardMeasures:
+    ward: Ward
+    measures: list[SupportMeasure]
+
+
+def measures_by_ward(
+    *, user: Staff, today: datetime.date, status: str = "", ward_code: str = ""
+) -> list[WardMeasures]:
+    """The user's measures, one list per ward, the ones needing attention first."""
+    measures = visible_measures(user).select_related("owning_ward").prefetch_related(
+        Prefetch(
+            "parties",
+            queryset=MeasureParty.objects.filter(role=PartyRole.PROTECTED).select_related(
+                "person"
+            ),
+            to_attr="protected_parties",
+        )
+    )
+    if status == MeasureStatus.LAPSED:
+        measures = measures.lapsed(today)
+    elif status in MeasureStatus.values:
+        measures = measures.filter(status=status)
+        if status == MeasureStatus.ACTIVE:
+            measures = measures.exclude(pk__in=SupportMeasure.objects.lapsed(today))
+    if ward_code:
+        measures = measures.filter(owning_ward__code=ward_code)
+    grouped: dict[int, WardMeasures] = {}
+    for measure in measures.order_by("owning_ward__code", "ends_on", "ref"):
+        grouped.setdefault(
+            measure.owning_ward_id, WardMeasures(measure.owning_ward, [])
+        ).measures.append(measure)
+    return list(grouped.values())
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    awaiting_decision: list[SupportMeasure]
+    lapsed: list[SupportMeasure]
+    ending_soon: list[SupportMeasure]
+
+
+def work_queue(*, user: Staff, today: datetime.date) -> WorkQueue:
+    """What the user's wards must act on: decisions, lapsed measures, extensions due."""
+    if not user.has_role(*permissions.CASE_ROLES):
+        return WorkQueue([], [], [])
+    mine = SupportMeasure.objects.filter(
+        owning_ward__in=permissions.ward_ids(user)
+    ).select_related("owning_ward")
+    soon = today + datetime.timedelta(days=31)
+    return WorkQueue(
+        awaiting_decision=list(
+            mine.filter(status=MeasureStatus.PROVISIONAL).order_by("applied_on", "ref")
+        ),
+        lapsed=list(mine.lapsed(today).order_by("ends_on", "ref")),
+        ending_soon=list(
+            mine.filter(status=MeasureStatus.ACTIVE, ends_on__gte=today, ends_on__lte=soon)
+            .order_by("ends_on", "ref")
+        ),
+    )
+
+
+def grantable_staff(*, measure: SupportMeasure) -> QuerySet[Staff]:
+    """Case staff outside the owning ward, who could be granted access."""
+    return (
+        Staff.objects.filter(is_active=True, groups__name__in=permissions.CASE_ROLES)
+        .exclude(ward=measure.owning_ward)
+        .select_related("ward")
+        .order_by("ward__code", "username")
+        .distinct()
+    )

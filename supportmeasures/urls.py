@@ -1,0 +1,24 @@
+from django.urls import path
+
+from supportmeasures import views
+
+app_name = "supportmeasures"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("people/<uuid:public_id>/", views.PersonView.as_view(), name="person"),
+    path("people/<uuid:public_id>/acknowledge/", views.AcknowledgeView.as_view(),
+         name="acknowledge"),
+    path("people/<uuid:public_id>/details/", views.DetailsView.as_view(), name="details"),
+    path("measures/", views.MeasureListView.as_view(), name="measures"),
+    path("measures/new/", views.RegisterApplicationView.as_view(), name="register"),
+    path("measures/<str:ref>/", views.MeasureDetailView.as_view(), name="measure"),
+    path("measures/<str:ref>/decide/", views.DecideView.as_view(), name="decide"),
+    path("measures/<str:ref>/extend/", views.ExtendView.as_view(), name="extend"),
+    path("measures/<str:ref>/end/", views.EndView.as_view(), name="end"),
+    path("measures/<str:ref>/release/", views.ReleaseView.as_view(), name="release"),
+    path("measures/<str:ref>/correct-period/", views.CorrectPeriodView.as_view(),
+         name="correct_period"),
+    path("measures/<str:ref>/grant/", views.GrantView.as_view(), name="grant"),
+]

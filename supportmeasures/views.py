@@ -1,0 +1,378 @@
+"""Views: load with one selector, act with one action, map refusals to messages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from supportmeasures import actions, permissions, selectors
+from supportmeasures.forms import (
+    AcknowledgementForm,
+    ApplicationForm,
+    CorrectPeriodForm,
+    DecisionForm,
+    EndForm,
+    ExtendForm,
+    GrantForm,
+    PartyFormSet,
+    PersonForm,
+    ReasonForm,
+    SearchForm,
+)
+from supportmeasures.models import MeasureStatus, Staff, SupportMeasure
+
+
+def _staff(request: HttpRequest) -> Staff:
+    user = request.user
+    assert isinstance(user, Staff)  # LoginRequiredMiddleware guarantees it
+    return user
+
+
+def refused(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:
+    return render(request, "supportmeasures/refused.html", {"message": message}, status=status)
+
+
+class HomeView(TemplateView):
+    template_name = "supportmeasures/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = _staff(self.request)
+        today = timezone.localdate()
+        return super().get_context_data(
+            queue=selectors.work_queue(user=user, today=today),
+            search_form=SearchForm(),
+            trained=permissions.is_trained(user, today),
+            **kwargs,
+        )
+
+
+class SearchView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _staff(request)
+        if not permissions.can_search(user):
+            raise Http404
+        form = SearchForm(request.GET or None)
+        results = None
+        if form.is_bound and form.is_valid():
+            results = list(selectors.search_people(
+                user=user, today=timezone.localdate(), **form.cleaned_data
+            ))
+        return render(request, "supportmeasures/search.html",
+                      {"form": form, "results": results, "limit": selectors.SEARCH_LIMIT})
+
+
+class PersonView(View):
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        summary = selectors.person_summary(
+            user=_staff(request), public_id=public_id, today=timezone.localdate()
+        )
+        return render(request, "supportmeasures/person.html", {"summary": summary})
+
+
+class AcknowledgeView(FormView):
+    """The page nobody can click past unread: purpose, promise, then the details."""
+
+    template_name = "supportmeasures/acknowledge.html"
+    form_class = AcknowledgementForm
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.person = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.person = selectors.person_in_details_scope(
+            user=_staff(request), public_id=kwargs["public_id"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        summary = selectors.person_summary(
+            user=_staff(self.request), public_id=kwargs.get("public_id") or self.person.public_id,
+            today=timezone.localdate(),
+        )
+        return super().get_context_data(summary=summary, person=self.person, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "decline" in request.POST:
+            actions.decline_warning(
+                person=self.person, acting_user=_staff(request), declined_at=timezone.now()
+            )
+            messages.info(request, _("You declined. The details were not opened."))
+            return redirect(self.person)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: AcknowledgementForm) -> HttpResponse:
+        try:
+            actions.acknowledge_warning(
+                person=self.person, acting_user=_staff(self.request),
+                purpose=form.cleaned_data["purpose"],
+                purpose_note=form.cleaned_data["purpose_note"],
+                acknowledged_at=timezone.now(),
+            )
+        except actions.ActionRefused as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        return redirect("supportmeasures:details", public_id=self.person.public_id)
+
+
+class DetailsView(View):
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        user = _staff(request)
+        person = selectors.person_in_details_scope(user=user, public_id=public_id)
+        try:
+            details = actions.open_protected_details(
+                person=person, acting_user=user, opened_at=timezone.now()
+            )
+        except actions.AcknowledgementRequired as exc:
+            messages.warning(request, str(exc))
+            return redirect("supportmeasures:acknowledge", public_id=public_id)
+        except actions.ActionRefused as exc:
+            return refused(request, str(exc))
+        summary = selectors.person_summary(user=user, public_id=public_id,
+                                           today=timezone.localdate())
+        response = render(request, "supportmeasures/details.html",
+                          {"summary": summary, "details": details})
+        # Protected details must not linger in a shared counter PC's cache.
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class MeasureListView(TemplateView):
+    template_name = "supportmeasures/measure_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        status = self.request.GET.get("status", "")
+        return super().get_context_data(
+            wards=selectors.measures_by_ward(
+                user=_staff(self.request), today=timezone.localdate(), status=status,
+                ward_code=self.request.GET.get("ward", ""),
+            ),
+            status=status, statuses=MeasureStatus.choices, **kwargs,
+        )
+
+
+class MeasureDetailView(View):
+    def get(self, request: HttpRequest, ref: str) -> HttpResponse:
+        user = _staff(request)
+        measure = selectors.measure_for_user(user=user, ref=ref)
+        today = timezone.localdate()
+        return render(request, "supportmeasures/measure_detail.html", {
+            "measure": measure,
+            "effective": measure.effective_status(today),
+            "is_supervisor": permissions.is_supervisor_of(user, measure),
+            "trained": permissions.is_trained(user, today),
+            "extension_opens_on": measure.extension_opens_on(),
+            "can_extend_now": bool(measure.ends_on and today >= measure.extension_opens_on()),
+        })
+
+
+class RegisterApplicationView(View):
+    template_name = "supportmeasures/register.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = _staff(request)
+        self.ward = user.ward
+        if self.ward is None or not permissions.can_register_application(user, self.ward):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def forms(self, data: Any = None) -> dict[str, Any]:
+        return {
+            "application": ApplicationForm(data, prefix="m"),
+            "protected": PersonForm(data, prefix="p"),
+            "joint": PartyFormSet(data, prefix="j"),
+            "counterparties": PartyFormSet(data, prefix="c"),
+        }
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"ward": self.ward, **self.forms()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        forms = self.forms(request.POST)
+        valid = all(f.is_valid() for f in forms.values())
+        counterparties = [f.party_data() for f in forms["counterparties"]
+                          if valid and f.has_changed() and f.cleaned_data]
+        joint = [f.party_data() for f in forms["joint"]
+                 if valid and f.has_changed() and f.cleaned_data]
+        if valid and not counterparties:
+            forms["application"].add_error(None, _("Name at least one counterparty."))
+            valid = False
+        if valid:
+            app = forms["application"].cleaned_data
+            try:
+                measure = actions.register_application(
+                    acting_user=_staff(request), ward=self.ward, kind=app["kind"],
+                    basis_kind=app["basis_kind"], basis_body=app["basis_body"],
+                    basis_opinion_on=app["basis_opinion_on"],
+                    basis_document=app["basis_document"], applied_on=app["applied_on"],
+                    restricts_inspection=app["restricts_inspection"],
+                    restricts_resident_copies=app["restricts_resident_copies"],
+                    restricts_koseki_attachment=app["restricts_koseki_attachment"],
+                    protected=forms["protected"].person_data(), joint=joint,
+                    counterparties=counterparties, registered_at=timezone.now(),
+                )
+            except actions.ActionRefused as exc:
+                forms["application"].add_error(None, str(exc))
+            else:
+                messages.success(request, _("Application %(ref)s registered. The person is "
+                                            "protected provisionally from now.")
+                                 % {"ref": measure.ref})
+                return redirect(measure)
+        return render(request, self.template_name, {"ward": self.ward, **forms}, status=400)
+
+
+class MeasureActionView(FormView):
+    """A supervisor's decision on one measure. Scope is checked before GET or POST."""
+
+    template_name = "supportmeasures/measure_action.html"
+    title = ""
+    intro = ""
+    submit_label = ""
+    danger = False
+    success_message = ""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = _staff(request)
+        self.measure: SupportMeasure = selectors.measure_for_user(user=user, ref=kwargs["ref"])
+        if not permissions.is_supervisor_of(user, self.measure):
+            return refused(request, _("Only a supervisor of the owning ward can do this."))
+        if not permissions.is_trained(user, timezone.localdate()):
+            return refused(request, str(actions.TrainingLapsed()))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            measure=self.measure, title=self.title, intro=self.intro,
+            submit_label=self.submit_label, danger=self.danger,
+            effective=self.measure.effective_status(timezone.localdate()), **kwargs,
+        )
+
+    def act(self, form: Any) -> None:
+        raise NotImplementedError
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            self.act(form)
+        except actions.ActionRefused as exc:
+            form.add_error(None, str(exc))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(reverse("supportmeasures:measure", args=[self.measure.ref]))
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class DecideView(MeasureActionView):
+    form_class = DecisionForm
+
+    title = gettext_lazy("Decide the application")
+    intro = gettext_lazy("A supervisor who did not register the application decides it. Granted "
+                                    "measures run for one year from the start date.")
+    submit_label = gettext_lazy("Record the decision")
+    success_message = gettext_lazy("The decision was recorded.")
+    def get_initial(self) -> dict[str, Any]:
+        return {"starts_on": timezone.localdate()}
+
+    def act(self, form: DecisionForm) -> None:
+        data = form.cleaned_data
+        actions.decide_measure(
+            measure=self.measure, acting_user=_staff(self.request),
+            approve=data["decision"] == "approve", starts_on=data["starts_on"],
+            ends_on=data["ends_on"], reason=data["reason"], decided_at=timezone.now(),
+        )
+
+
+class ExtendView(MeasureActionView):
+    form_class = ExtendForm
+
+    title = gettext_lazy("Extend the measure")
+    intro = gettext_lazy("The new period starts the day after the current end and lasts one year. "
+                                    "Extension opens one month before the end.")
+    submit_label = gettext_lazy("Extend by one year")
+    success_message = gettext_lazy("The measure was extended.")
+    def act(self, form: ExtendForm) -> None:
+        actions.extend_measure(
+            measure=self.measure, acting_user=_staff(self.request),
+            reason=form.cleaned_data["reason"], decided_at=timezone.now(),
+        )
+
+
+class EndView(MeasureActionView):
+    form_class = EndForm
+    danger = True
+
+    title = gettext_lazy("End the measure")
+    intro = gettext_lazy("Ending removes the protection. Record who asked for it and why.")
+    submit_label = gettext_lazy("End the measure")
+    success_message = gettext_lazy("The measure was ended.")
+    def act(self, form: EndForm) -> None:
+        actions.end_measure(
+            measure=self.measure, acting_user=_staff(self.request),
+            end_reason=form.cleaned_data["end_reason"], reason=form.cleaned_data["reason"],
+            decided_at=timezone.now(),
+        )
+
+
+class ReleaseView(MeasureActionView):
+    form_class = ReasonForm
+    danger = True
+
+    title = gettext_lazy("Release the lapsed measure")
+    intro = gettext_lazy("The period has passed without extension. Until you release it, the person "
+                                    "stays flagged as protected everywhere.")
+    submit_label = gettext_lazy("Release: the person is no longer protected")
+    success_message = gettext_lazy("The lapsed measure was released.")
+    def act(self, form: ReasonForm) -> None:
+        actions.release_lapsed_measure(
+            measure=self.measure, acting_user=_staff(self.request),
+            reason=form.cleaned_data["reason"], decided_at=timezone.now(),
+        )
+
+
+class CorrectPeriodView(MeasureActionView):
+    form_class = CorrectPeriodForm
+
+    title = gettext_lazy("Correct the end date")
+    intro = gettext_lazy("Correct the end date of the current period. The reason is recorded.")
+    submit_label = gettext_lazy("Correct the end date")
+    success_message = gettext_lazy("The period was corrected.")
+    def get_initial(self) -> dict[str, Any]:
+        return {"ends_on": self.measure.ends_on}
+
+    def act(self, form: CorrectPeriodForm) -> None:
+        actions.correct_period(
+            measure=self.measure, acting_user=_staff(self.request),
+            ends_on=form.cleaned_data["ends_on"], reason=form.cleaned_data["reason"],
+            decided_at=timezone.now(),
+        )
+
+
+class GrantView(MeasureActionView):
+    form_class = GrantForm
+
+    title = gettext_lazy("Grant access to the details")
+    intro = gettext_lazy("Let one named staff member outside this ward see the address and contacts "
+                                    "of the people in this measure. They still acknowledge the warning each time.")
+    submit_label = gettext_lazy("Grant access")
+    success_message = gettext_lazy("Access was granted.")
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(),
+                "grantees": selectors.grantable_staff(measure=self.measure)}
+
+    def act(self, form: GrantForm) -> None:
+        actions.grant_details_access(
+            measure=self.measure, acting_user=_staff(self.request),
+            grantee=form.cleaned_data["grantee"], reason=form.cleaned_data["reason"],
+            granted_at=timezone.now(),
+        )
