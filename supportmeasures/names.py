@@ -59,13 +59,17 @@ _SMALL_KE_KA = str.maketrans("ヶヵ", "ケカ")  # 霞ヶ関 / 霞ケ関: one p
 
 
 def _clean(text: str) -> str:
-    """Steps shared by both keys: width/compatibility folding, no separators, katakana."""
+    """Steps shared by both keys: width/compatibility folding, no separators, katakana,
+    dashes after kana read as ー, Latin casefolded without accents."""
     s = unicodedata.normalize("NFKC", text)
     s = "".join(c for c in s if unicodedata.category(c) != "Cf")  # zero-width, BOM, bidi
     s = _SPACES_DOTS_COMMAS.sub("", _SELECTORS.sub("", s))
     # NFKC turns a spacing ゛ into " ゙"; with the space gone, NFC joins it: カ゛ → ガ.
     s = jaconv.hira2kata(unicodedata.normalize("NFC", s))
-    return _spell_out_iteration_marks(s)
+    s = _DASH_AFTER_KANA.sub("ー", _spell_out_iteration_marks(s))
+    # Accents: decompose, drop combining marks that follow a Latin letter, recompose.
+    s = unicodedata.normalize("NFD", s.casefold().replace("đ", "d"))
+    return unicodedata.normalize("NFC", _LATIN_MARKS.sub("", s))
 
 
 def _spell_out_iteration_marks(s: str) -> str:
@@ -91,17 +95,15 @@ def name_key(text: str) -> str:
     Hyphens between Latin letters stay (Jean-Pierre ≠ Jean Pierre). Long vowels are not
     unified here (that is a question of reading: use ``kana_key``).
     """
-    s = _DASH_AFTER_KANA.sub("ー", _clean(text))
-    s = s.casefold().replace("đ", "d").translate(_KANJI_TABLE).translate(_SMALL_KE_KA)
-    # Accents: decompose, drop combining marks that follow a Latin letter, recompose.
-    return unicodedata.normalize("NFC", _LATIN_MARKS.sub("", unicodedata.normalize("NFD", s)))
+    return _clean(text).translate(_KANJI_TABLE).translate(_SMALL_KE_KA)
 
 
 # Small kana → full size: older systems and bank data (全銀) cannot store small kana, so
 # キョウコ is often recorded as キヨウコ. Obsolete kana fold to their modern sound.
 _FOLD_KANA = str.maketrans(
-    "ァィゥェォャュョッヮヵヶヂヅヰヱヲ" + _DASHES, "アイウエオヤユヨツワカケジズイエオ" + "ー" * 8
-)
+    "ァィゥェォャュョッヮヵヶ" "ヂヅ" "ヰヱヲ",
+    "アイウエオヤユヨツワカケ" "ジズ" "イエオ",
+)  # fmt: skip
 _VOWEL_OF: dict[str, str] = {
     k: vowel
     for vowel, column in {
@@ -120,8 +122,8 @@ def kana_key(text: str) -> str:
 
     After the same cleaning as ``name_key`` (NFKC, no spaces or dots, hiragana → katakana):
 
-    1. small kana → full size (キョウコ → キヨウコ); ヂ → ジ, ヅ → ズ; ヰ ヱ ヲ → イ エ オ;
-       any dash → ー. ヴ is kept.
+    1. small kana → full size (キョウコ → キヨウコ); ヂ → ジ, ヅ → ズ; ヰ ヱ ヲ → イ エ オ.
+       ヴ is kept. (A dash after kana has already become ー.)
     2. Left to right, each character seen after the previous rewrites:
        ー → the vowel of the kana before it (オー → オオ, コー → コオ, ユー → ユウ);
        ウ after an o-column kana → オ (コウ → コオ, オウ → オオ);
@@ -130,14 +132,12 @@ def kana_key(text: str) -> str:
 
     So コウジ/コージ/コオジ → コオジ, ユウコ/ユーコ → ユウコ, ケイコ/ケーコ → ケエコ.
     Vowels are never collapsed: オノ and オオノ are different names and keep different keys.
-    Latin letters are only casefolded.
+    Latin letters are folded as in ``name_key``.
     """
     out: list[str] = []
-    for c in _clean(text).translate(_FOLD_KANA).casefold():
+    for c in _clean(text).translate(_FOLD_KANA):
         prev = _VOWEL_OF.get(out[-1], "") if out else ""
-        if c == "ー" and prev:
-            c = prev
-        elif (c, prev) in (("ウ", "オ"), ("イ", "エ")):
+        if (c == "ー" and prev) or (c, prev) in (("ウ", "オ"), ("イ", "エ")):
             c = prev
         out.append(c)
     return "".join(out)

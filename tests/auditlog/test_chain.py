@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
+from django.db.utils import DatabaseError
+
+from auditlog.actions import AuditOutsideTransaction, record_event
+from auditlog.models import GENESIS_HASH, AuditEvent, EventKind
+from auditlog.verification import verify_chain
+
+
+def append(n: int, now, actor=None) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+    events = []
+    for i in range(n):
+        with transaction.atomic():
+            events.append(record_event(kind=EventKind.DETAILS_VIEWED, actor=actor,
+                                       occurred_at=now, decision="shown", data={"i": i}))
+    return events
+
+
+def raw(sql: str, params: list | None = None) -> None:  # type: ignore[type-arg]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+
+
+@pytest.mark.django_db
+class TestRecordEvent:
+    def test_links_each_event_to_the_one_before(self, now):
+        first, second, third = append(3, now)
+
+        assert (first.sequence, first.prev_hash) == (1, GENESIS_HASH)
+        assert second.prev_hash == first.hash
+        assert third.prev_hash == second.hash
+        assert third.hash == third.compute_hash()
+
+    def test_the_hash_covers_every_content_column(self, now):
+        (event,) = append(1, now)
+        original = event.hash
+
+        for column, value in [("reason", "x"), ("decision", "other"), ("actor_username", "eve"),
+                              ("kind", EventKind.DETAILS_DECLINED), ("data", {"i": 99}),
+                              ("measure_ref", "M-1"), ("ward_code", "999999")]:
+            changed = AuditEvent.objects.get(pk=event.pk)
+            setattr(changed, column, value)
+            assert changed.compute_hash() != original, column
+
+
+@pytest.mark.django_db
+class TestAppendOnly:
+    def test_the_database_refuses_an_update_with_raw_sql(self, now):
+        (event,) = append(1, now)
+
+        with pytest.raises((InternalError, ProgrammingError, DatabaseError)) as info:
+            with transaction.atomic():
+                raw("UPDATE auditlog_auditevent SET reason = 'rewritten' WHERE id = %s",
+                    [event.pk])
+
+        assert "append-only" in str(info.value)
+        assert AuditEvent.objects.get(pk=event.pk).reason == ""
+
+    def test_the_database_refuses_a_delete_with_raw_sql(self, now):
+        (event,) = append(1, now)
+
+        with pytest.raises(DatabaseError) as info:
+            with transaction.atomic():
+                raw("DELETE FROM auditlog_auditevent WHERE id = %s", [event.pk])
+
+        assert "append-only" in str(info.value)
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+    def test_the_orm_cannot_update_or_delete_either(self, now):
+        (event,) = append(1, now)
+
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(reason="rewritten")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            event.delete()
+
+        assert AuditEvent.objects.get(pk=event.pk).reason == ""
+
+    def test_a_second_event_cannot_claim_the_same_predecessor(self, now):
+        first, second = append(2, now)
+        fork = AuditEvent(sequence=3, prev_hash=first.hash, occurred_at=now,
+                          kind=EventKind.DETAILS_VIEWED, hash="f" * 64)
+
+        with pytest.raises(IntegrityError), transaction.atomic():
+            fork.save(force_insert=True)
+
+
+def tamper(sql: str, params: list) -> None:  # type: ignore[type-arg]
+    """What a database owner can do: switch triggers off, change history, switch them on."""
+    with transaction.atomic():
+        raw("SET LOCAL session_replication_role = replica")
+        raw(sql, params)
+        raw("SET LOCAL session_replication_role = origin")
+
+
+@pytest.mark.django_db
+class TestVerifyAuditlog:
+    def test_passes_an_untouched_chain(self, now, capsys):
+        append(5, now)
+
+        call_command("verify_auditlog")
+
+        assert "OK: 5 events verified" in capsys.readouterr().out
+
+    def test_names_an_event_changed_with_the_trigger_disabled(self, now):
+        events = append(5, now)
+        tamper("UPDATE auditlog_auditevent SET reason = 'nothing happened' WHERE id = %s",
+               [events[2].pk])
+
+        with pytest.raises(CommandError) as info:
+            call_command("verify_auditlog")
+
+        assert "event #3" in str(info.value)
+        assert "changed" in str(info.value)
+
+    def test_names_a_removed_event(self, now):
+        events = append(5, now)
+        tamper("DELETE FROM auditlog_auditevent WHERE id = %s", [events[1].pk])
+
+        report = verify_chain()
+
+        assert (report.ok, report.first_bad_sequence, report.checked) == (False, 2, 1)
+        assert "missing" in report.problem
+
+    def test_names_reordered_events(self, now):
+        events = append(4, now)
+        # Swap the positions of #2 and #3 (through a free number, as sequence is unique).
+        tamper("UPDATE auditlog_auditevent SET sequence = 999 WHERE id = %s", [events[1].pk])
+        tamper("UPDATE auditlog_auditevent SET sequence = 2 WHERE id = %s", [events[2].pk])
+        tamper("UPDATE auditlog_auditevent SET sequence = 3 WHERE id = %s", [events[1].pk])
+
+        report = verify_chain()
+
+        assert report.first_bad_sequence == 2
+        assert not report.ok
+
+    def test_names_a_rewritten_hash_that_no_longer_links(self, now):
+        events = append(3, now)
+        forged = AuditEvent.objects.get(pk=events[1].pk)
+        forged.reason = "forged"
+        tamper("UPDATE auditlog_auditevent SET reason = 'forged', hash = %s WHERE id = %s",
+               [forged.compute_hash(), events[1].pk])
+
+        report = verify_chain()
+
+        assert report.first_bad_sequence == 3
+        assert "does not link" in report.problem
+
+
+@pytest.mark.django_db(transaction=True)
+class TestRecordEventOutsideATransaction:
+    def test_refuses_to_write_an_event_with_no_act_around_it(self, now):
+        with pytest.raises(AuditOutsideTransaction):
+            record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now)
+
+        assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+class TestConcurrentWriters:
+    def test_eight_writers_never_fork_or_gap_the_chain(self, now):
+        errors: list[BaseException] = []
+
+        def writer() -> None:
+            try:
+                for _ in range(15):
+                    with transaction.atomic():
+                        record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=writer) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert errors == []
+        report = verify_chain()
+        assert (report.ok, report.checked) == (True, 120)
+        assert list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)) \
+            == list(range(1, 121))
+
+
+@pytest.mark.django_db(transaction=True)
+class TestTriggerDisabledByTheOwner:
+    def test_verify_auditlog_names_the_row_changed_while_the_trigger_was_off(self, now):
+        events = append(3, now)
+        with transaction.atomic():
+            raw("ALTER TABLE auditlog_auditevent DISABLE TRIGGER auditlog_append_only")
+            raw("UPDATE auditlog_auditevent SET decision = 'refused' WHERE id = %s",
+                [events[0].pk])
+            raw("ALTER TABLE auditlog_auditevent ENABLE TRIGGER auditlog_append_only")
+
+        with pytest.raises(CommandError) as info:
+            call_command("verify_auditlog")
+
+        assert "event #1 was changed" in str(info.value)

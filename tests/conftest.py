@@ -1,0 +1,164 @@
+"""Shared fixtures: wards, staff and measures made through the real actions."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from supportmeasures import actions
+from supportmeasures.actions import PartyData, PersonData
+from supportmeasures.models import (
+    BasisKind,
+    MeasureKind,
+    Person,
+    Role,
+    Staff,
+    SupportMeasure,
+    Ward,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def now() -> datetime.datetime:
+    return timezone.now()
+
+
+@pytest.fixture
+def today(now: datetime.datetime) -> datetime.date:
+    return timezone.localdate(now)
+
+
+@pytest.fixture
+def ward_a(db: None) -> Ward:
+    return Ward.objects.create(code="141011", name="鶴見区", name_en="Tsurumi Ward")
+
+
+@pytest.fixture
+def ward_b(db: None) -> Ward:
+    return Ward.objects.create(code="141020", name="神奈川区", name_en="Kanagawa Ward")
+
+
+@pytest.fixture
+def make_staff(db: None, now: datetime.datetime) -> Callable[..., Staff]:
+    counter = iter(range(1, 10_000))
+
+    def make(ward: Ward, role: str, *, trained: bool = True, username: str = "") -> Staff:
+        username = username or f"{role}{next(counter)}_{ward.code}"
+        staff = actions.register_staff(
+            acting_user=None, username=username, full_name=username, ward=ward, role=role,
+            password=PASSWORD, registered_at=now,
+        )
+        completed = timezone.localdate(now) - datetime.timedelta(days=30 if trained else 400)
+        actions.record_training(staff=staff, acting_user=None, completed_on=completed,
+                                course="研修", recorded_at=now)
+        return staff
+
+    return make
+
+
+@pytest.fixture
+def clerk_a(make_staff: Callable[..., Staff], ward_a: Ward) -> Staff:
+    return make_staff(ward_a, Role.CLERK, username="a_clerk")
+
+
+@pytest.fixture
+def supervisor_a(make_staff: Callable[..., Staff], ward_a: Ward) -> Staff:
+    return make_staff(ward_a, Role.SUPERVISOR, username="a_supervisor")
+
+
+@pytest.fixture
+def clerk_b(make_staff: Callable[..., Staff], ward_b: Ward) -> Staff:
+    return make_staff(ward_b, Role.CLERK, username="b_clerk")
+
+
+@pytest.fixture
+def supervisor_b(make_staff: Callable[..., Staff], ward_b: Ward) -> Staff:
+    return make_staff(ward_b, Role.SUPERVISOR, username="b_supervisor")
+
+
+@pytest.fixture
+def auditor(make_staff: Callable[..., Staff], ward_a: Ward) -> Staff:
+    return make_staff(ward_a, Role.AUDITOR, username="auditor")
+
+
+@pytest.fixture
+def contractor_a(make_staff: Callable[..., Staff], ward_a: Ward) -> Staff:
+    return make_staff(ward_a, Role.CONTRACTOR, username="a_contractor")
+
+
+X = PersonData(name="山﨑 美咲", kana="ヤマサキ ミサキ", birth_date=datetime.date(1990, 5, 12),
+               sex="F", address="横浜市鶴見区豊岡町20-1", phone="045-000-1234")
+Y = PersonData(name="山﨑 健一", kana="ヤマサキ ケンイチ", birth_date=datetime.date(1986, 11, 3),
+               sex="M", address="東京都大田区蒲田1-2-3")
+
+
+@pytest.fixture
+def register(now: datetime.datetime) -> Callable[..., SupportMeasure]:
+    def register(
+        clerk: Staff,
+        *,
+        protected: PersonData = X,
+        counterparties: list[PartyData] | None = None,
+        joint: list[PartyData] | None = None,
+        applied_on: datetime.date | None = None,
+        kind: str = MeasureKind.DV,
+    ) -> SupportMeasure:
+        assert clerk.ward is not None
+        return actions.register_application(
+            acting_user=clerk, ward=clerk.ward, kind=kind,
+            basis_kind=BasisKind.CONSULTING_BODY, basis_body="神奈川県警察",
+            basis_opinion_on=None, basis_document="",
+            applied_on=applied_on or timezone.localdate(now),
+            restricts_inspection=True, restricts_resident_copies=True,
+            restricts_koseki_attachment=True, protected=protected, joint=joint or [],
+            counterparties=counterparties or [PartyData(person=Y, relationship="夫")],
+            registered_at=now,
+        )
+
+    return register
+
+
+@pytest.fixture
+def decide(now: datetime.datetime) -> Callable[..., SupportMeasure]:
+    def decide(measure: SupportMeasure, supervisor: Staff,
+               starts_on: datetime.date | None = None, **kwargs: Any) -> SupportMeasure:
+        return actions.decide_measure(
+            measure=measure, acting_user=supervisor, approve=True,
+            starts_on=starts_on or timezone.localdate(now), decided_at=now, **kwargs,
+        )
+
+    return decide
+
+
+@pytest.fixture
+def x_measure(register: Callable[..., SupportMeasure], decide: Callable[..., SupportMeasure],
+              clerk_a: Staff, supervisor_a: Staff) -> SupportMeasure:
+    """The incident: X protected at ward A from Y, decided and active."""
+    return decide(register(clerk_a), supervisor_a)
+
+
+@pytest.fixture
+def x(x_measure: SupportMeasure) -> Person:
+    return Person.objects.get(name=X.name)
+
+
+@pytest.fixture
+def y(x_measure: SupportMeasure) -> Person:
+    return Person.objects.get(name=Y.name)
+
+
+@pytest.fixture
+def login() -> Callable[[Staff], Client]:
+    def login(staff: Staff) -> Client:
+        client = Client()
+        client.force_login(staff)
+        return client
+
+    return login

@@ -1,0 +1,212 @@
+import unicodedata
+
+import pytest
+
+from supportmeasures.names import KANJI_VARIANTS, kana_key, name_key
+
+
+class TestNameKey:
+    @pytest.mark.parametrize(
+        "text",
+        ["高橋太郎", "高橋 太郎", "高橋　太郎", " 高橋\t太郎 ", "髙橋太郎", "髙橋　太郎", "高橋・太郎"],
+    )
+    def test_ignores_spaces_dots_and_old_kanji(self, text: str) -> None:
+        assert name_key(text) == "高橋太郎"
+
+    @pytest.mark.parametrize("text", ["PARK JUNHO", "Park Junho", "park  junho", "Ｐａｒｋ　Ｊｕｎｈｏ"])
+    def test_folds_the_case_and_width_of_latin_names(self, text: str) -> None:
+        assert name_key(text) == "parkjunho"
+
+    def test_keeps_word_order(self) -> None:
+        assert name_key("Junho Park") != name_key("Park Junho")
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("Smith, John", "smithjohn"),
+            ("J. Smith", "jsmith"),
+            ("José", "jose"),
+            ("NGUYỄN Văn Đức", "nguyenvanduc"),
+            ("Jean-Pierre", "jean-pierre"),
+            ("MÜLLER", "muller"),
+        ],
+    )
+    def test_drops_commas_periods_and_accents_but_keeps_latin_hyphens(
+        self, text: str, expected: str
+    ) -> None:
+        assert name_key(text) == expected
+
+    @pytest.mark.parametrize("text", ["さくら", "サクラ", "ｻｸﾗ", "さ く ら"])
+    def test_writes_kana_names_in_full_width_katakana(self, text: str) -> None:
+        assert name_key(text) == "サクラ"
+
+    @pytest.mark.parametrize(
+        "text", ["ジョン・スミス", "ジョン･スミス", "ジョン＝スミス", "ジョン スミス", "じょん すみす"]
+    )
+    def test_drops_separators_in_foreign_names_written_in_kana(self, text: str) -> None:
+        assert name_key(text) == "ジョンスミス"
+
+    @pytest.mark.parametrize("text", ["ジョージ", "ジョ-ジ", "ジョ－ジ", "ジョ−ジ", "ｼﾞｮｰｼﾞ"])
+    def test_reads_a_dash_after_kana_as_the_long_mark(self, text: str) -> None:
+        assert name_key(text) == "ジョージ"
+
+    def test_does_not_unify_long_vowels(self) -> None:
+        assert name_key("ジョージ") != name_key("ジョウジ")
+
+    @pytest.mark.parametrize(
+        ("variant", "common"),
+        [
+            ("髙田", "高田"),
+            ("山﨑", "山崎"),
+            ("山嵜", "山崎"),
+            ("渡邊", "渡辺"),
+            ("渡邉", "渡辺"),
+            ("齋藤", "斎藤"),
+            ("齊藤", "斉藤"),
+            ("濵田", "浜田"),
+            ("濱田", "浜田"),
+            ("澤田", "沢田"),
+            ("櫻井", "桜井"),
+            ("廣瀬", "広瀬"),
+            ("國本", "国本"),
+            ("德永", "徳永"),
+            ("惠子", "恵子"),
+            ("眞理", "真理"),
+            ("槇原", "槙原"),
+            ("冨田", "富田"),
+            ("曾根", "曽根"),
+            ("瀧本", "滝本"),
+            ("龍之介", "竜之介"),
+            ("嶋田", "島田"),
+            ("小嶌", "小島"),
+            ("峯岸", "峰岸"),
+            ("舘野", "館野"),
+            ("𠮷田", "吉田"),
+            ("𣘺本", "橋本"),
+            ("關口", "関口"),
+            ("彌生", "弥生"),
+            ("寳田", "宝田"),
+            ("寶田", "宝田"),
+        ],
+    )
+    def test_folds_variant_kanji_to_the_common_form(self, variant: str, common: str) -> None:
+        assert name_key(variant) == common
+
+    def test_keeps_sai_and_sei_apart(self) -> None:
+        # 斎藤 and 斉藤 are different surnames, not variants of one another.
+        assert name_key("齋藤") != name_key("齊藤")
+        assert name_key("斎藤") != name_key("斉藤")
+
+    @pytest.mark.parametrize(
+        ("compat", "common"), [("\ufa10", "塚"), ("\ufa4f", "祐"), ("\ufa1b", "福")]
+    )
+    def test_folds_compatibility_ideographs_through_nfkc(self, compat: str, common: str) -> None:
+        assert name_key(compat) == common
+
+    def test_ignores_ideographic_variation_selectors(self) -> None:
+        # 辻 with two dots is U+8FBB followed by a variation selector.
+        assert name_key("\u8fbb\U000e0101本") == "辻本"
+        assert name_key("葛\U000e0100西") == "葛西"
+
+    def test_ignores_zero_width_characters(self) -> None:
+        assert name_key("高\u200b橋\ufeff") == "高橋"
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [("佐々木", "佐佐木"), ("みすゞ", "ミスズ"), ("いすゞ", "イスズ"), ("さゝき", "ササキ")],
+    )
+    def test_spells_out_iteration_marks(self, text: str, expected: str) -> None:
+        assert name_key(text) == expected
+        assert name_key(expected) == expected
+
+    def test_folds_small_ke_in_names(self) -> None:
+        assert name_key("八ヶ代") == name_key("八ケ代") == "八ケ代"
+
+    @pytest.mark.parametrize("text", ["", " ", "\u3000\t\n", "・"])
+    def test_is_empty_for_blank_text(self, text: str) -> None:
+        assert name_key(text) == ""
+
+    @pytest.mark.parametrize(
+        "text", ["髙橋 ﾀﾛｳ", "Park Junho", "渡邉・花子", "みすゞ", "NGUYỄN Văn Đức", "ｼﾞｮｰｼﾞ"]
+    )
+    def test_is_its_own_key(self, text: str) -> None:
+        assert name_key(name_key(text)) == name_key(text)
+
+
+class TestKanjiVariants:
+    def test_every_variant_survives_nfkc_so_it_can_be_seen(self) -> None:
+        unseen = [k for k in KANJI_VARIANTS if unicodedata.normalize("NFKC", k) != k]
+        assert unseen == []
+
+    def test_no_common_form_is_itself_a_variant(self) -> None:
+        assert [v for v in KANJI_VARIANTS.values() if v in KANJI_VARIANTS] == []
+
+    def test_maps_single_characters(self) -> None:
+        assert all(len(k) == 1 and len(v) == 1 for k, v in KANJI_VARIANTS.items())
+
+    def test_covers_the_listed_variants(self) -> None:
+        assert KANJI_VARIANTS["龍"] == "竜"
+        assert KANJI_VARIANTS["檜"] == "桧"
+        assert KANJI_VARIANTS["齋"] == "斎"
+        assert KANJI_VARIANTS["齊"] == "斉"
+        assert "斉" not in KANJI_VARIANTS
+        assert len(KANJI_VARIANTS) >= 60
+
+
+class TestKanaKey:
+    @pytest.mark.parametrize(
+        ("spellings", "expected"),
+        [
+            (["オオノ", "オーノ", "オウノ", "おおの", "おーの", "おうの", "ｵｰﾉ", "ｵｳﾉ"], "オオノ"),
+            (["コウジ", "コージ", "コオジ", "こうじ", "ｺｰｼﾞ", "コ-ジ"], "コオジ"),
+            (["ユウコ", "ユーコ", "ゆうこ"], "ユウコ"),
+            (["ケイコ", "ケーコ", "けいこ"], "ケエコ"),
+            (["キョウコ", "キヨウコ", "きょーこ", "ｷｮｳｺ"], "キヨオコ"),
+            (["ハットリ", "ハツトリ"], "ハツトリ"),
+            (["シュウジ", "シユウジ", "シューヂ"], "シユウジ"),
+        ],
+    )
+    def test_unifies_ways_of_writing_the_same_reading(
+        self, spellings: list[str], expected: str
+    ) -> None:
+        assert [kana_key(s) for s in spellings] == [expected] * len(spellings)
+
+    def test_does_not_collapse_doubled_vowels(self) -> None:
+        assert kana_key("オノ") == "オノ"
+        assert kana_key("オオノ") == "オオノ"
+        assert kana_key("オノ") != kana_key("オーノ")
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [("チヂミ", "チジミ"), ("ツヅキ", "ツズキ"), ("ヲノ", "オノ"), ("ヰ", "イ"), ("ヱミ", "エミ")],
+    )
+    def test_folds_kana_that_sound_the_same(self, text: str, expected: str) -> None:
+        assert kana_key(text) == expected
+
+    def test_keeps_vu(self) -> None:
+        assert kana_key("ヴィクトル") == "ヴイクトル"
+        assert kana_key("ヴィクトル") != kana_key("ビクトル")
+
+    @pytest.mark.parametrize(
+        "text", ["ヤマダ タロウ", "ヤマダ　タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ・たろう", "ヤマダ,タロウ"]
+    )
+    def test_ignores_spaces_dots_and_width(self, text: str) -> None:
+        assert kana_key(text) == "ヤマダタロオ"
+
+    def test_joins_a_detached_voicing_mark(self) -> None:
+        assert kana_key("カ゛ク") == kana_key("ガク") == "ガク"
+
+    @pytest.mark.parametrize(("text", "expected"), [("ンー", "ンー"), ("ー", "ー"), ("アーー", "アアア")])
+    def test_keeps_a_long_mark_with_no_vowel_before_it(self, text: str, expected: str) -> None:
+        assert kana_key(text) == expected
+
+    def test_casefolds_latin(self) -> None:
+        assert kana_key("PARK Junho") == "parkjunho"
+
+    @pytest.mark.parametrize("text", ["", "  ", "\u3000"])
+    def test_is_empty_for_blank_text(self, text: str) -> None:
+        assert kana_key(text) == ""
+
+    @pytest.mark.parametrize("text", ["オーノ", "きょーこ", "ケイコ", "ｼｭｰﾁﾞ", "ヴァイオリン"])
+    def test_is_its_own_key(self, text: str) -> None:
+        assert kana_key(kana_key(text)) == kana_key(text)
