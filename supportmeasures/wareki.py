@@ -47,9 +47,9 @@ class Era:
 # Newest first, so the first era whose start is <= a date is that date's era.
 # 明治 starts on 1868-01-25: the era was proclaimed on 1868-10-23 (慶応4年9月8日) but made
 # retroactive to the first day of 慶応4年 (lunisolar 1月1日), which is 1868-01-25 in the
-# Gregorian calendar; that is the start most reference tables use. Japan only switched to the
-# Gregorian calendar on 明治6年1月1日 (1873-01-01), so for 明治1-5年 we read month/day as
-# Gregorian, like every other system does; we do not convert lunisolar dates.
+# Gregorian calendar, and the commonly used start, so we use it. Japan only switched to
+# the Gregorian calendar on 明治6年1月1日 (1873-01-01); for 明治1-5年 we still read month/day
+# as Gregorian (the usual convention) and do not convert lunisolar dates.
 ERAS: tuple[Era, ...] = (
     Era("令和", "R", "Reiwa", date(2019, 5, 1)),
     Era("平成", "H", "Heisei", date(1989, 1, 8)),

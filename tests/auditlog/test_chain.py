@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
 from django.db.utils import DatabaseError
+from django.utils import translation
 
 from auditlog.actions import AuditOutsideTransaction, record_event
 from auditlog.models import GENESIS_HASH, AuditEvent, EventKind
@@ -20,6 +21,13 @@ def append(n: int, now, actor=None) -> list[AuditEvent]:  # type: ignore[no-unty
             events.append(record_event(kind=EventKind.DETAILS_VIEWED, actor=actor,
                                        occurred_at=now, decision="shown", data={"i": i}))
     return events
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are translated; these tests read the English ones."""
+    with translation.override("en"):
+        yield
 
 
 def raw(sql: str, params: list | None = None) -> None:  # type: ignore[type-arg]

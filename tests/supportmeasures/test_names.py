@@ -8,12 +8,22 @@ from supportmeasures.names import KANJI_VARIANTS, kana_key, name_key
 class TestNameKey:
     @pytest.mark.parametrize(
         "text",
-        ["高橋太郎", "高橋 太郎", "高橋　太郎", " 高橋\t太郎 ", "髙橋太郎", "髙橋　太郎", "高橋・太郎"],
+        [
+            "高橋太郎",
+            "高橋 太郎",
+            "高橋　太郎",
+            " 高橋\t太郎 ",
+            "髙橋太郎",
+            "髙橋　太郎",
+            "高橋・太郎",
+        ],
     )
     def test_ignores_spaces_dots_and_old_kanji(self, text: str) -> None:
         assert name_key(text) == "高橋太郎"
 
-    @pytest.mark.parametrize("text", ["PARK JUNHO", "Park Junho", "park  junho", "Ｐａｒｋ　Ｊｕｎｈｏ"])
+    @pytest.mark.parametrize(
+        "text", ["PARK JUNHO", "Park Junho", "park  junho", "Ｐａｒｋ　Ｊｕｎｈｏ"]
+    )
     def test_folds_the_case_and_width_of_latin_names(self, text: str) -> None:
         assert name_key(text) == "parkjunho"
 
@@ -41,7 +51,8 @@ class TestNameKey:
         assert name_key(text) == "サクラ"
 
     @pytest.mark.parametrize(
-        "text", ["ジョン・スミス", "ジョン･スミス", "ジョン＝スミス", "ジョン スミス", "じょん すみす"]
+        "text",
+        ["ジョン・スミス", "ジョン･スミス", "ジョン＝スミス", "ジョン スミス", "じょん すみす"],
     )
     def test_drops_separators_in_foreign_names_written_in_kana(self, text: str) -> None:
         assert name_key(text) == "ジョンスミス"
@@ -178,7 +189,13 @@ class TestKanaKey:
 
     @pytest.mark.parametrize(
         ("text", "expected"),
-        [("チヂミ", "チジミ"), ("ツヅキ", "ツズキ"), ("ヲノ", "オノ"), ("ヰ", "イ"), ("ヱミ", "エミ")],
+        [
+            ("チヂミ", "チジミ"),
+            ("ツヅキ", "ツズキ"),
+            ("ヲノ", "オノ"),
+            ("ヰ", "イ"),
+            ("ヱミ", "エミ"),
+        ],
     )
     def test_folds_kana_that_sound_the_same(self, text: str, expected: str) -> None:
         assert kana_key(text) == expected
@@ -196,7 +213,9 @@ class TestKanaKey:
     def test_joins_a_detached_voicing_mark(self) -> None:
         assert kana_key("カ゛ク") == kana_key("ガク") == "ガク"
 
-    @pytest.mark.parametrize(("text", "expected"), [("ンー", "ンー"), ("ー", "ー"), ("アーー", "アアア")])
+    @pytest.mark.parametrize(
+        ("text", "expected"), [("ンー", "ンー"), ("ー", "ー"), ("アーー", "アアア")]
+    )
     def test_keeps_a_long_mark_with_no_vowel_before_it(self, text: str, expected: str) -> None:
         assert kana_key(text) == expected
 
