@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
@@ -19,7 +20,7 @@ from supportmeasures.models import (
     Role,
     SupportMeasure,
 )
-from tests.conftest import Y
+from tests.conftest import X, Y
 
 pytestmark = pytest.mark.django_db
 
@@ -305,18 +306,21 @@ class TestEndMeasure:
 
 class TestOverlappingMeasures:
     def test_the_strongest_measure_in_force_decides_the_flags(
-        self, x_measure, register, clerk_a, supervisor_a, now, today
+        self, register, decide, clerk_a, supervisor_a, now, today
     ):
-        # A new application for X while the old one is ended: X stays protected.
-        register(clerk_a, protected=PersonData(name="山﨑 美咲", resident_number=""))
-        actions.end_measure(measure=x_measure, acting_user=supervisor_a,
+        x = dataclasses.replace(X, resident_number="X-1")
+        y = [PartyData(person=dataclasses.replace(Y, resident_number="Y-1"))]
+        old = decide(register(clerk_a, protected=x, counterparties=y), supervisor_a)
+        # A new application while the old measure is ended: X stays protected throughout.
+        register(clerk_a, protected=x, counterparties=y)
+        actions.end_measure(measure=old, acting_user=supervisor_a,
                             end_reason=EndReason.DECIDED, reason="再申出へ移行", decided_at=now)
 
-        flagged = Person.objects.with_flags(today).filter(name="山﨑 美咲")
+        flags = Person.objects.with_flags(today)
 
-        assert [p.is_protected for p in flagged].count(True) == 1
-        ys = Person.objects.with_flags(today).filter(name="山﨑 健一")
-        assert [y.is_counterparty for y in ys] == [True, True]
+        assert flags.get(resident_number="X-1").is_protected
+        assert flags.get(resident_number="Y-1").is_counterparty
+        assert Person.objects.count() == 2
 
     def test_protected_in_one_measure_and_counterparty_in_another_is_both(
         self, x_measure, register, make_staff, ward_b, today
