@@ -22,3 +22,5 @@ WHITENOISE_USE_FINDERS = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests that need a worker start a real one; the rest run tasks through the real broker.
 CELERY_TASK_ALWAYS_EAGER = False
+# Static files are served by the finders in tests; WhiteNoise would look for collectstatic output.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

@@ -23,18 +23,18 @@ from supportmeasures.models import (
 DATE_HINT = _("For example 令和7年4月1日, R7.4.1 or 2025-04-01.")
 
 
-class JapaneseDateField(forms.CharField):
+class JapaneseDateField(forms.Field):
     """A date typed in the Western or the Japanese era calendar."""
 
+    widget = forms.TextInput
     default_error_messages = {
         "invalid": _("Enter a real date, for example 令和7年4月1日, R7.4.1 or 2025-04-01."),
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
         kwargs.setdefault("help_text", DATE_HINT)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "text", "autocomplete": "off",
+        self.widget.attrs.update({"autocomplete": "off", "maxlength": "30",
                                   "class": "input-date"})
 
     def prepare_value(self, value: Any) -> Any:
@@ -45,9 +45,11 @@ class JapaneseDateField(forms.CharField):
     def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]
         if isinstance(value, datetime.date):
             return value
-        text = super().to_python(value)
+        text = str(value or "").strip()
         if not text:
             return None
+        if len(text) > 30:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             return wareki.parse_date(text)
         except wareki.InvalidDate as exc:

@@ -126,9 +126,16 @@ class AcknowledgeView(FormView):
 
 
 class DetailsView(View):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Out of scope is a 404 for every method, before anything else is looked at.
+        self.person = selectors.person_in_details_scope(
+            user=_staff(request), public_id=kwargs["public_id"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         user = _staff(request)
-        person = selectors.person_in_details_scope(user=user, public_id=public_id)
+        person = self.person
         try:
             details = actions.open_protected_details(
                 person=person, acting_user=user, opened_at=timezone.now()
