@@ -608,7 +608,7 @@ def register_staff(
         else:
             staff.set_unusable_password()
         staff.save()
-        staff.groups.set([Group.objects.get(name=role)])
+        staff.groups.set([Group.objects.get_or_create(name=role)[0]])
         assign_perm("supportmeasures.work_in_ward", staff, ward)
         record_event(
             kind=EventKind.STAFF_REGISTERED, actor=acting_user, occurred_at=registered_at,
