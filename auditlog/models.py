@@ -50,13 +50,21 @@ class AuditEvent(models.Model):
     sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("staff member"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
     )
     actor_username = models.CharField(_("user name"), max_length=150, blank=True)
     ward = models.ForeignKey(
-        "supportmeasures.Ward", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("ward"),
+        "supportmeasures.Ward",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ward"),
     )
     ward_code = models.CharField(_("ward code"), max_length=6, blank=True)
     kind = models.CharField(_("event"), max_length=50, choices=EventKind.choices)
@@ -78,8 +86,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["occurred_at"]),
         ]
         constraints = [
-            models.CheckConstraint(name="auditevent_sequence_positive",
-                                   condition=models.Q(sequence__gte=1)),
+            models.CheckConstraint(
+                name="auditevent_sequence_positive", condition=models.Q(sequence__gte=1)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,22 +30,30 @@ def verify_events(events: Iterable[AuditEvent]) -> ChainReport:
     for event in events:
         if event.sequence != expected_sequence:
             return ChainReport(
-                checked, expected_sequence,
-                _("event #%(missing)d is missing (the next present is #%(found)d): "
-                  "removed or renumbered") % {"missing": expected_sequence,
-                                              "found": event.sequence},
+                checked,
+                expected_sequence,
+                _(
+                    "event #%(missing)d is missing (the next present is #%(found)d): "
+                    "removed or renumbered"
+                )
+                % {"missing": expected_sequence, "found": event.sequence},
                 previous_hash,
             )
         if event.prev_hash != previous_hash:
             return ChainReport(
-                checked, event.sequence,
-                _("event #%(seq)d does not link to the event before it: inserted, removed "
-                  "or reordered") % {"seq": event.sequence},
+                checked,
+                event.sequence,
+                _(
+                    "event #%(seq)d does not link to the event before it: inserted, removed "
+                    "or reordered"
+                )
+                % {"seq": event.sequence},
                 previous_hash,
             )
         if event.compute_hash() != event.hash:
             return ChainReport(
-                checked, event.sequence,
+                checked,
+                event.sequence,
                 _("event #%(seq)d was changed after it was written") % {"seq": event.sequence},
                 previous_hash,
             )

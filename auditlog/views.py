@@ -27,9 +27,13 @@ class EventListView(View):
             person=person,
             measure=request.GET.get("measure", "")[:40],
         )
-        return render(request, "auditlog/events.html", {
-            "events": events,
-            "kinds": EventKind.choices,
-            "next_before": events[-1].sequence if len(events) == selectors.PAGE_SIZE else None,
-            "chain": verify_chain() if request.GET.get("verify") else None,
-        })
+        return render(
+            request,
+            "auditlog/events.html",
+            {
+                "events": events,
+                "kinds": EventKind.choices,
+                "next_before": events[-1].sequence if len(events) == selectors.PAGE_SIZE else None,
+                "chain": verify_chain() if request.GET.get("verify") else None,
+            },
+        )

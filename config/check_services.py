@@ -20,8 +20,12 @@ def main() -> int:
     try:
         # The test database is created by Django; reaching the server's own database is enough.
         psycopg.connect(
-            host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-            password=parsed.password, dbname="postgres", connect_timeout=5,
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+            user=parsed.username or "postgres",
+            password=parsed.password,
+            dbname="postgres",
+            connect_timeout=5,
         ).close()
     except Exception as exc:
         problems.append(f"PostgreSQL is not reachable at {parsed.hostname}:{parsed.port}: {exc}")

@@ -4,8 +4,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 login_view = login_not_required(
-    auth_views.LoginView.as_view(template_name="registration/login.html",
-                                 redirect_authenticated_user=True)
+    auth_views.LoginView.as_view(
+        template_name="registration/login.html", redirect_authenticated_user=True
+    )
 )
 
 

@@ -46,8 +46,10 @@ class NotPermitted(ActionRefused):
 class TrainingLapsed(ActionRefused):
     def __init__(self) -> None:
         super().__init__(
-            _("Your annual training on support measures has lapsed (none in the last 12 "
-              "months). Take the training before you open protected details or decide.")
+            _(
+                "Your annual training on support measures has lapsed (none in the last 12 "
+                "months). Take the training before you open protected details or decide."
+            )
         )
 
 
@@ -189,25 +191,35 @@ def register_application(
                     )
                 seen.add(person.pk)
                 MeasureParty.objects.create(
-                    measure=measure, person=person, role=role,
-                    relationship=party.relationship, is_resident=party.is_resident,
+                    measure=measure,
+                    person=person,
+                    role=role,
+                    relationship=party.relationship,
+                    is_resident=party.is_resident,
                     agent_note=party.agent_note,
                 )
         MeasureDecision.objects.create(
-            measure=measure, kind=DecisionKind.REGISTERED, decided_by=acting_user,
-            decided_at=registered_at, starts_on=applied_on,
+            measure=measure,
+            kind=DecisionKind.REGISTERED,
+            decided_by=acting_user,
+            decided_at=registered_at,
+            starts_on=applied_on,
         )
         record_event(
-            kind=EventKind.APPLICATION_REGISTERED, actor=acting_user, occurred_at=registered_at,
-            ward=ward, person=protected_person, measure=measure,
+            kind=EventKind.APPLICATION_REGISTERED,
+            actor=acting_user,
+            occurred_at=registered_at,
+            ward=ward,
+            person=protected_person,
+            measure=measure,
             data={"parties": sorted(seen), "kind": kind},
         )
     return measure
 
 
 def _locked(measure: SupportMeasure) -> SupportMeasure:
-    return SupportMeasure.objects.select_for_update().select_related("owning_ward").get(
-        pk=measure.pk
+    return (
+        SupportMeasure.objects.select_for_update().select_related("owning_ward").get(pk=measure.pk)
     )
 
 
@@ -261,13 +273,23 @@ def decide_measure(
             decision, event = DecisionKind.REFUSED, EventKind.MEASURE_REFUSED
         measure.save()
         MeasureDecision.objects.create(
-            measure=measure, kind=decision, decided_by=acting_user, decided_at=decided_at,
-            starts_on=measure.starts_on, ends_on=measure.ends_on, reason=reason,
+            measure=measure,
+            kind=decision,
+            decided_by=acting_user,
+            decided_at=decided_at,
+            starts_on=measure.starts_on,
+            ends_on=measure.ends_on,
+            reason=reason,
         )
         record_event(
-            kind=event, actor=acting_user, occurred_at=decided_at, ward=measure.owning_ward,
-            person=_protected_person(measure), measure=measure,
-            decision="approved" if approve else "refused", reason=reason,
+            kind=event,
+            actor=acting_user,
+            occurred_at=decided_at,
+            ward=measure.owning_ward,
+            person=_protected_person(measure),
+            measure=measure,
+            decision="approved" if approve else "refused",
+            reason=reason,
             data={"starts_on": str(measure.starts_on), "ends_on": str(measure.ends_on)},
         )
     return measure
@@ -298,13 +320,23 @@ def correct_period(
             measure.status = MeasureStatus.ACTIVE
         measure.save()
         MeasureDecision.objects.create(
-            measure=measure, kind=DecisionKind.PERIOD_CORRECTED, decided_by=acting_user,
-            decided_at=decided_at, starts_on=measure.starts_on, ends_on=ends_on, reason=reason,
+            measure=measure,
+            kind=DecisionKind.PERIOD_CORRECTED,
+            decided_by=acting_user,
+            decided_at=decided_at,
+            starts_on=measure.starts_on,
+            ends_on=ends_on,
+            reason=reason,
         )
         record_event(
-            kind=EventKind.MEASURE_PERIOD_CORRECTED, actor=acting_user, occurred_at=decided_at,
-            ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
-            decision="corrected", reason=reason,
+            kind=EventKind.MEASURE_PERIOD_CORRECTED,
+            actor=acting_user,
+            occurred_at=decided_at,
+            ward=measure.owning_ward,
+            person=_protected_person(measure),
+            measure=measure,
+            decision="corrected",
+            reason=reason,
             data={"previous_ends_on": str(previous), "ends_on": str(ends_on)},
         )
     return measure
@@ -337,14 +369,23 @@ def extend_measure(
         measure.status = MeasureStatus.ACTIVE
         measure.save()
         MeasureDecision.objects.create(
-            measure=measure, kind=DecisionKind.EXTENDED, decided_by=acting_user,
-            decided_at=decided_at, starts_on=measure.starts_on, ends_on=measure.ends_on,
+            measure=measure,
+            kind=DecisionKind.EXTENDED,
+            decided_by=acting_user,
+            decided_at=decided_at,
+            starts_on=measure.starts_on,
+            ends_on=measure.ends_on,
             reason=reason,
         )
         record_event(
-            kind=EventKind.MEASURE_EXTENDED, actor=acting_user, occurred_at=decided_at,
-            ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
-            decision="extended", reason=reason,
+            kind=EventKind.MEASURE_EXTENDED,
+            actor=acting_user,
+            occurred_at=decided_at,
+            ward=measure.owning_ward,
+            person=_protected_person(measure),
+            measure=measure,
+            decision="extended",
+            reason=reason,
             data={"starts_on": str(measure.starts_on), "ends_on": str(measure.ends_on)},
         )
     return measure
@@ -375,13 +416,21 @@ def end_measure(
         measure.ended_by = acting_user
         measure.save()
         MeasureDecision.objects.create(
-            measure=measure, kind=DecisionKind.ENDED, decided_by=acting_user,
-            decided_at=decided_at, reason=reason,
+            measure=measure,
+            kind=DecisionKind.ENDED,
+            decided_by=acting_user,
+            decided_at=decided_at,
+            reason=reason,
         )
         record_event(
-            kind=EventKind.MEASURE_ENDED, actor=acting_user, occurred_at=decided_at,
-            ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
-            decision=end_reason, reason=reason,
+            kind=EventKind.MEASURE_ENDED,
+            actor=acting_user,
+            occurred_at=decided_at,
+            ward=measure.owning_ward,
+            person=_protected_person(measure),
+            measure=measure,
+            decision=end_reason,
+            reason=reason,
         )
     return measure
 
@@ -408,13 +457,21 @@ def release_lapsed_measure(
         measure.ended_by = acting_user
         measure.save()
         MeasureDecision.objects.create(
-            measure=measure, kind=DecisionKind.RELEASED, decided_by=acting_user,
-            decided_at=decided_at, reason=reason,
+            measure=measure,
+            kind=DecisionKind.RELEASED,
+            decided_by=acting_user,
+            decided_at=decided_at,
+            reason=reason,
         )
         record_event(
-            kind=EventKind.MEASURE_RELEASED, actor=acting_user, occurred_at=decided_at,
-            ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
-            decision="released", reason=reason,
+            kind=EventKind.MEASURE_RELEASED,
+            actor=acting_user,
+            occurred_at=decided_at,
+            ward=measure.owning_ward,
+            person=_protected_person(measure),
+            measure=measure,
+            decision="released",
+            reason=reason,
         )
     return measure
 
@@ -425,8 +482,9 @@ def lapse_overdue_measures(*, now: datetime.datetime) -> list[str]:
     lapsed: list[str] = []
     for pk in SupportMeasure.objects.overdue(today).values_list("pk", flat=True):
         with transaction.atomic(durable=True):
-            measure = SupportMeasure.objects.select_for_update().select_related(
-                "owning_ward").get(pk=pk)
+            measure = (
+                SupportMeasure.objects.select_for_update().select_related("owning_ward").get(pk=pk)
+            )
             if measure.effective_status(today) != MeasureStatus.LAPSED or (
                 measure.status == MeasureStatus.LAPSED
             ):
@@ -434,13 +492,21 @@ def lapse_overdue_measures(*, now: datetime.datetime) -> list[str]:
             measure.status = MeasureStatus.LAPSED
             measure.save(update_fields=["status"])
             MeasureDecision.objects.create(
-                measure=measure, kind=DecisionKind.LAPSED, decided_at=now,
-                starts_on=measure.starts_on, ends_on=measure.ends_on,
+                measure=measure,
+                kind=DecisionKind.LAPSED,
+                decided_at=now,
+                starts_on=measure.starts_on,
+                ends_on=measure.ends_on,
             )
             record_event(
-                kind=EventKind.MEASURE_LAPSED, actor=None, occurred_at=now,
-                ward=measure.owning_ward, person=_protected_person(measure), measure=measure,
-                decision="lapsed", data={"ends_on": str(measure.ends_on)},
+                kind=EventKind.MEASURE_LAPSED,
+                actor=None,
+                occurred_at=now,
+                ward=measure.owning_ward,
+                person=_protected_person(measure),
+                measure=measure,
+                decision="lapsed",
+                data={"ends_on": str(measure.ends_on)},
             )
             lapsed.append(measure.ref)
     return lapsed
@@ -465,13 +531,22 @@ def grant_details_access(
             raise ActionRefused(_("Give the reason access is granted."))
         assign_perm("supportmeasures.view_protected_details", grantee, measure)
         MeasureDecision.objects.create(
-            measure=measure, kind=DecisionKind.ACCESS_GRANTED, decided_by=acting_user,
-            decided_at=granted_at, reason=f"{grantee.get_username()}: {reason}",
+            measure=measure,
+            kind=DecisionKind.ACCESS_GRANTED,
+            decided_by=acting_user,
+            decided_at=granted_at,
+            reason=f"{grantee.get_username()}: {reason}",
         )
         record_event(
-            kind=EventKind.ACCESS_GRANTED, actor=acting_user, occurred_at=granted_at,
-            ward=measure.owning_ward, measure=measure, person=_protected_person(measure),
-            decision="granted", reason=reason, data={"grantee_id": grantee.pk},
+            kind=EventKind.ACCESS_GRANTED,
+            actor=acting_user,
+            occurred_at=granted_at,
+            ward=measure.owning_ward,
+            measure=measure,
+            person=_protected_person(measure),
+            decision="granted",
+            reason=reason,
+            data={"grantee_id": grantee.pk},
         )
 
 
@@ -488,13 +563,21 @@ def revoke_details_access(
         _require_supervisor(acting_user, measure, today)
         remove_perm("supportmeasures.view_protected_details", grantee, measure)
         MeasureDecision.objects.create(
-            measure=measure, kind=DecisionKind.ACCESS_REVOKED, decided_by=acting_user,
-            decided_at=revoked_at, reason=grantee.get_username(),
+            measure=measure,
+            kind=DecisionKind.ACCESS_REVOKED,
+            decided_by=acting_user,
+            decided_at=revoked_at,
+            reason=grantee.get_username(),
         )
         record_event(
-            kind=EventKind.ACCESS_REVOKED, actor=acting_user, occurred_at=revoked_at,
-            ward=measure.owning_ward, measure=measure, person=_protected_person(measure),
-            decision="revoked", data={"grantee_id": grantee.pk},
+            kind=EventKind.ACCESS_REVOKED,
+            actor=acting_user,
+            occurred_at=revoked_at,
+            ward=measure.owning_ward,
+            measure=measure,
+            person=_protected_person(measure),
+            decision="revoked",
+            data={"grantee_id": grantee.pk},
         )
 
 
@@ -518,25 +601,33 @@ def acknowledge_warning(
     minutes = settings.MAMORI_ACKNOWLEDGEMENT_MINUTES
     with transaction.atomic(durable=True):
         ack = DetailsAcknowledgement.objects.create(
-            staff=acting_user, person=person, purpose=purpose, purpose_note=purpose_note,
+            staff=acting_user,
+            person=person,
+            purpose=purpose,
+            purpose_note=purpose_note,
             acknowledged_at=acknowledged_at,
             expires_at=acknowledged_at + datetime.timedelta(minutes=minutes),
         )
         record_event(
-            kind=EventKind.DETAILS_ACKNOWLEDGED, actor=acting_user, occurred_at=acknowledged_at,
-            person=person, decision="acknowledged", reason=purpose_note,
+            kind=EventKind.DETAILS_ACKNOWLEDGED,
+            actor=acting_user,
+            occurred_at=acknowledged_at,
+            person=person,
+            decision="acknowledged",
+            reason=purpose_note,
             data={"purpose": purpose, "valid_minutes": minutes},
         )
     return ack
 
 
-def decline_warning(
-    *, person: Person, acting_user: Staff, declined_at: datetime.datetime
-) -> None:
+def decline_warning(*, person: Person, acting_user: Staff, declined_at: datetime.datetime) -> None:
     with transaction.atomic(durable=True):
         record_event(
-            kind=EventKind.DETAILS_DECLINED, actor=acting_user, occurred_at=declined_at,
-            person=person, decision="declined",
+            kind=EventKind.DETAILS_DECLINED,
+            actor=acting_user,
+            occurred_at=declined_at,
+            person=person,
+            decision="declined",
         )
 
 
@@ -562,23 +653,35 @@ def open_protected_details(
     refusal: ActionRefused | None = None
     if not permissions.is_trained(acting_user, today):
         refusal = TrainingLapsed()
-    elif _requires_acknowledgement(person) and not DetailsAcknowledgement.objects.filter(
-        staff=acting_user, person=person, acknowledged_at__lte=opened_at,
-        expires_at__gt=opened_at,
-    ).exists():
+    elif (
+        _requires_acknowledgement(person)
+        and not DetailsAcknowledgement.objects.filter(
+            staff=acting_user,
+            person=person,
+            acknowledged_at__lte=opened_at,
+            expires_at__gt=opened_at,
+        ).exists()
+    ):
         refusal = AcknowledgementRequired(
             _("Confirm the warning before you open this person's details.")
         )
     with transaction.atomic(durable=True):
         if refusal is not None:
             record_event(
-                kind=EventKind.DETAILS_REFUSED, actor=acting_user, occurred_at=opened_at,
-                person=person, decision="refused", reason=type(refusal).__name__,
+                kind=EventKind.DETAILS_REFUSED,
+                actor=acting_user,
+                occurred_at=opened_at,
+                person=person,
+                decision="refused",
+                reason=type(refusal).__name__,
             )
         else:
             record_event(
-                kind=EventKind.DETAILS_VIEWED, actor=acting_user, occurred_at=opened_at,
-                person=person, decision="shown",
+                kind=EventKind.DETAILS_VIEWED,
+                actor=acting_user,
+                occurred_at=opened_at,
+                person=person,
+                decision="shown",
             )
     if refusal is not None:
         raise refusal
@@ -611,8 +714,12 @@ def register_staff(
         staff.groups.set([Group.objects.get_or_create(name=role)[0]])
         assign_perm("supportmeasures.work_in_ward", staff, ward)
         record_event(
-            kind=EventKind.STAFF_REGISTERED, actor=acting_user, occurred_at=registered_at,
-            ward=ward, decision=role, data={"staff_id": staff.pk},
+            kind=EventKind.STAFF_REGISTERED,
+            actor=acting_user,
+            occurred_at=registered_at,
+            ward=ward,
+            decision=role,
+            data={"staff_id": staff.pk},
         )
     return staff
 
@@ -629,11 +736,17 @@ def record_training(
         raise ActionRefused(_("Training cannot be completed in the future."))
     with transaction.atomic(durable=True):
         record = TrainingRecord.objects.create(
-            staff=staff, completed_on=completed_on, course=course,
-            recorded_by=acting_user, recorded_at=recorded_at,
+            staff=staff,
+            completed_on=completed_on,
+            course=course,
+            recorded_by=acting_user,
+            recorded_at=recorded_at,
         )
         record_event(
-            kind=EventKind.TRAINING_RECORDED, actor=acting_user, occurred_at=recorded_at,
-            ward=staff.ward, data={"staff_id": staff.pk, "completed_on": str(completed_on)},
+            kind=EventKind.TRAINING_RECORDED,
+            actor=acting_user,
+            occurred_at=recorded_at,
+            ward=staff.ward,
+            data={"staff_id": staff.pk, "completed_on": str(completed_on)},
         )
     return record

@@ -19,7 +19,7 @@ class TrainingInline(admin.TabularInline):
     fields = ("completed_on", "course", "recorded_by", "recorded_at")
     readonly_fields = ("recorded_by", "recorded_at")
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -28,7 +28,7 @@ class StaffAdmin(UserAdmin):
     list_display = ("username", "full_name", "ward", "is_active")
     list_filter = ("ward", "groups", "is_active")
     fieldsets = (
-        *UserAdmin.fieldsets,  # type: ignore[misc]
+        *(UserAdmin.fieldsets or ()),
         ("Mamori", {"fields": ("full_name", "ward")}),
     )
     inlines = [TrainingInline]

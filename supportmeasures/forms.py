@@ -34,15 +34,14 @@ class JapaneseDateField(forms.Field):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", DATE_HINT)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"autocomplete": "off", "maxlength": "30",
-                                  "class": "input-date"})
+        self.widget.attrs.update({"autocomplete": "off", "maxlength": "30", "class": "input-date"})
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, datetime.date):
             return value.isoformat()
         return value
 
-    def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> datetime.date | None:
         if isinstance(value, datetime.date):
             return value
         text = str(value or "").strip()
@@ -57,16 +56,26 @@ class JapaneseDateField(forms.Field):
 
 
 def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.replace("、", "\n").replace(",", "\n").splitlines()
-            if line.strip()]
+    return [
+        line.strip()
+        for line in text.replace("、", "\n").replace(",", "\n").splitlines()
+        if line.strip()
+    ]
 
 
 class SearchForm(forms.Form):
-    name = forms.CharField(label=_("Name"), required=False, max_length=100,
-                           help_text=_("Kanji, kana or Latin letters. Old and new kanji forms "
-                                       "match each other."))
-    kana = forms.CharField(label=_("Reading (kana)"), required=False, max_length=200,
-                           help_text=_("Hiragana or katakana, full or half width."))
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=100,
+        help_text=_("Kanji, kana or Latin letters. Old and new kanji forms match each other."),
+    )
+    kana = forms.CharField(
+        label=_("Reading (kana)"),
+        required=False,
+        max_length=200,
+        help_text=_("Hiragana or katakana, full or half width."),
+    )
     birth_date = JapaneseDateField(label=_("Date of birth"), required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -81,18 +90,23 @@ class PersonForm(forms.Form):
     kana = forms.CharField(label=_("Reading (kana)"), max_length=200, required=False)
     birth_date = JapaneseDateField(label=_("Date of birth"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, required=False)
-    address = forms.CharField(label=_("Address"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    resident_number = forms.CharField(label=_("Resident number (宛名番号)"), max_length=20,
-                                      required=False)
+    resident_number = forms.CharField(
+        label=_("Resident number (宛名番号)"), max_length=20, required=False
+    )
     aliases = forms.CharField(
-        label=_("Aliases and other spellings"), required=False,
+        label=_("Aliases and other spellings"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line: 通称, other kanji forms, Latin spelling."),
     )
     former_names = forms.CharField(
-        label=_("Former names"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Former names"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line, for example a name before marriage or divorce."),
     )
 
@@ -101,28 +115,37 @@ class PersonForm(forms.Form):
         aliases = [(AliasKind.ALIAS.value, a) for a in _lines(data.get("aliases", ""))]
         aliases += [(AliasKind.FORMER.value, a) for a in _lines(data.get("former_names", ""))]
         return PersonData(
-            name=data["name"].strip(), kana=data.get("kana", "").strip(),
-            birth_date=data.get("birth_date"), sex=data.get("sex", ""),
-            address=data.get("address", "").strip(), phone=data.get("phone", "").strip(),
-            resident_number=data.get("resident_number", "").strip(), aliases=aliases,
+            name=data["name"].strip(),
+            kana=data.get("kana", "").strip(),
+            birth_date=data.get("birth_date"),
+            sex=data.get("sex", ""),
+            address=data.get("address", "").strip(),
+            phone=data.get("phone", "").strip(),
+            resident_number=data.get("resident_number", "").strip(),
+            aliases=aliases,
         )
 
 
 class PartyForm(PersonForm):
     relationship = forms.CharField(
-        label=_("Relationship to the protected resident"), max_length=100, required=False,
+        label=_("Relationship to the protected resident"),
+        max_length=100,
+        required=False,
         help_text=_("For example 夫, 元夫, 父, 子."),
     )
     is_resident = forms.BooleanField(label=_("Lives in the city (resident)"), required=False)
     agent_note = forms.CharField(
-        label=_("Acts through an agent"), max_length=200, required=False,
+        label=_("Acts through an agent"),
+        max_length=200,
+        required=False,
         help_text=_("Name the agent if the counterparty acts through one (lawyer, relative)."),
     )
 
     def party_data(self) -> PartyData:
         data = self.cleaned_data
         return PartyData(
-            person=self.person_data(), relationship=data.get("relationship", "").strip(),
+            person=self.person_data(),
+            relationship=data.get("relationship", "").strip(),
             is_resident=bool(data.get("is_resident")),
             agent_note=data.get("agent_note", "").strip(),
         )
@@ -132,51 +155,73 @@ PartyFormSet = forms.formset_factory(PartyForm, extra=2, max_num=10, validate_ma
 
 
 class ApplicationForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of measure"), choices=MeasureKind.choices,
-                             widget=forms.RadioSelect)
-    applied_on = JapaneseDateField(label=_("Date of application"))
-    basis_kind = forms.ChoiceField(label=_("Basis"), choices=BasisKind.choices,
-                                   widget=forms.RadioSelect)
-    basis_body = forms.CharField(
-        label=_("Consulting body or issuer"), max_length=200,
-        help_text=_("For example 神奈川県警察 港北警察署, 配偶者暴力相談支援センター, "
-                    "児童相談所, or the court."),
+    kind = forms.ChoiceField(
+        label=_("Kind of measure"), choices=MeasureKind.choices, widget=forms.RadioSelect
     )
-    basis_opinion_on = JapaneseDateField(label=_("Date of the opinion or document"),
-                                         required=False)
-    basis_document = forms.CharField(label=_("Document reference"), max_length=200,
-                                     required=False)
+    applied_on = JapaneseDateField(label=_("Date of application"))
+    basis_kind = forms.ChoiceField(
+        label=_("Basis"), choices=BasisKind.choices, widget=forms.RadioSelect
+    )
+    basis_body = forms.CharField(
+        label=_("Consulting body or issuer"),
+        max_length=200,
+        help_text=_(
+            "For example 神奈川県警察 港北警察署, 配偶者暴力相談支援センター, "
+            "児童相談所, or the court."
+        ),
+    )
+    basis_opinion_on = JapaneseDateField(label=_("Date of the opinion or document"), required=False)
+    basis_document = forms.CharField(label=_("Document reference"), max_length=200, required=False)
     restricts_inspection = forms.BooleanField(
-        label=_("Inspection of register extracts (閲覧)"), required=False, initial=True)
+        label=_("Inspection of register extracts (閲覧)"), required=False, initial=True
+    )
     restricts_resident_copies = forms.BooleanField(
         label=_("Copies of resident records, including removed records (住民票の写し等・除票)"),
-        required=False, initial=True)
+        required=False,
+        initial=True,
+    )
     restricts_koseki_attachment = forms.BooleanField(
-        label=_("Copies of family register attachments, including removed (戸籍の附票の写し・除票)"),
-        required=False, initial=True)
+        label=_(
+            "Copies of family register attachments, including removed (戸籍の附票の写し・除票)"
+        ),
+        required=False,
+        initial=True,
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not any(data.get(f) for f in ("restricts_inspection", "restricts_resident_copies",
-                                          "restricts_koseki_attachment")):
+        if not any(
+            data.get(f)
+            for f in (
+                "restricts_inspection",
+                "restricts_resident_copies",
+                "restricts_koseki_attachment",
+            )
+        ):
             raise forms.ValidationError(_("Choose at least one service to restrict."))
         return data
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), widget=forms.RadioSelect,
-        choices=[("approve", _("Grant the support measure")),
-                 ("refuse", _("Refuse the application"))],
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("approve", _("Grant the support measure")),
+            ("refuse", _("Refuse the application")),
+        ],
     )
     starts_on = JapaneseDateField(label=_("Start date"), required=False)
     ends_on = JapaneseDateField(
-        label=_("End date"), required=False,
-        help_text=_("Leave empty for one year (start + 1 year − 1 day). Another date needs "
-                    "a reason."),
+        label=_("End date"),
+        required=False,
+        help_text=_(
+            "Leave empty for one year (start + 1 year − 1 day). Another date needs a reason."
+        ),
     )
-    reason = forms.CharField(label=_("Reason"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -186,8 +231,11 @@ class DecisionForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    reason = forms.CharField(label=_("Note (supporting opinion, renewed application)"),
-                             required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Note (supporting opinion, renewed application)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     confirm = forms.BooleanField(
         label=_("The person has applied for an extension and it has been confirmed."),
     )
@@ -195,9 +243,12 @@ class ExtendForm(forms.Form):
 
 class EndForm(forms.Form):
     end_reason = forms.ChoiceField(
-        label=_("Why the measure ends"), widget=forms.RadioSelect,
-        choices=[(EndReason.REQUESTED.value, EndReason.REQUESTED.label),
-                 (EndReason.DECIDED.value, EndReason.DECIDED.label)],
+        label=_("Why the measure ends"),
+        widget=forms.RadioSelect,
+        choices=[
+            (EndReason.REQUESTED.value, EndReason.REQUESTED.label),
+            (EndReason.DECIDED.value, EndReason.DECIDED.label),
+        ],
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -211,8 +262,13 @@ class CorrectPeriodForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.ward} / {obj} ({obj.get_role_display()})"
+
+
 class GrantForm(forms.Form):
-    grantee = forms.ModelChoiceField(label=_("Staff member"), queryset=Staff.objects.none())
+    grantee = StaffChoiceField(label=_("Staff member"), queryset=Staff.objects.none())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, grantees: Any, **kwargs: Any) -> None:
@@ -220,17 +276,22 @@ class GrantForm(forms.Form):
         field = self.fields["grantee"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = grantees
-        field.label_from_instance = lambda s: f"{s.ward} / {s} ({s.get_role_display()})"
 
 
 class AcknowledgementForm(forms.Form):
-    purpose = forms.ChoiceField(label=_("Why do you need this person's address and contacts?"),
-                                choices=AccessPurpose.choices, widget=forms.RadioSelect)
-    purpose_note = forms.CharField(label=_("Reason (required for 'other')"), max_length=300,
-                                   required=False)
+    purpose = forms.ChoiceField(
+        label=_("Why do you need this person's address and contacts?"),
+        choices=AccessPurpose.choices,
+        widget=forms.RadioSelect,
+    )
+    purpose_note = forms.CharField(
+        label=_("Reason (required for 'other')"), max_length=300, required=False
+    )
     confirm = forms.BooleanField(
-        label=_("I will not tell anyone, in any way, where this person lives, works, studies "
-                "or has visited, and I will consult a supervisor before any contact."),
+        label=_(
+            "I will not tell anyone, in any way, where this person lives, works, studies "
+            "or has visited, and I will consult a supervisor before any contact."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -45,7 +46,11 @@ class Staff(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     ward = models.ForeignKey(
-        Ward, verbose_name=_("ward"), on_delete=models.PROTECT, null=True, blank=True,
+        Ward,
+        verbose_name=_("ward"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="staff",
     )
 
@@ -61,9 +66,7 @@ class Staff(AbstractUser):
         """The staff member's role: the first of their groups that names one."""
         if not hasattr(self, "_role_cache"):
             role_names = set(Role.values)
-            self._role_cache = next(
-                (g.name for g in self.groups.all() if g.name in role_names), ""
-            )
+            self._role_cache = next((g.name for g in self.groups.all() if g.name in role_names), "")
         return self._role_cache
 
     def has_role(self, *roles: str) -> bool:
@@ -79,8 +82,9 @@ class Staff(AbstractUser):
 class TrainingRecordQuerySet(models.QuerySet["TrainingRecord"]):
     def valid_on(self, today: datetime.date) -> TrainingRecordQuerySet:
         months = settings.MAMORI_TRAINING_VALID_MONTHS
-        return self.filter(completed_on__gt=wareki.add_months(today, -months),
-                           completed_on__lte=today)
+        return self.filter(
+            completed_on__gt=wareki.add_months(today, -months), completed_on__lte=today
+        )
 
 
 class TrainingRecord(models.Model):
@@ -116,10 +120,12 @@ class PersonQuerySet(models.QuerySet["Person"]):
     def with_flags(self, today: datetime.date) -> PersonQuerySet:
         """Annotate the flags every page must show. Only ended measures stop flagging."""
         in_force = MeasureParty.objects.filter(person=OuterRef("pk")).in_force()
-        return self.annotate(
+        return self.annotate(  # type: ignore[no-redef]  # declared on Person for typing
             is_protected=Exists(in_force.filter(role__in=PartyRole.protected_roles())),
             is_counterparty=Exists(in_force.filter(role=PartyRole.COUNTERPARTY)),
-            has_lapsed_measure=Exists(in_force.filter(measure__in=SupportMeasure.objects.lapsed(today))),
+            has_lapsed_measure=Exists(
+                in_force.filter(measure__in=SupportMeasure.objects.lapsed(today))
+            ),
         )
 
 
@@ -141,12 +147,18 @@ class Person(models.Model):
 
     objects = PersonQuerySet.as_manager()
 
+    # Set by PersonQuerySet.with_flags(); absent on a plain fetch.
+    is_protected: bool
+    is_counterparty: bool
+    has_lapsed_measure: bool
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
             models.UniqueConstraint(
-                fields=["resident_number"], condition=~Q(resident_number=""),
+                fields=["resident_number"],
+                condition=~Q(resident_number=""),
                 name="person_resident_number_unique",
             ),
         ]
@@ -154,7 +166,7 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The keys are an invariant of the row (key == f(name)), so they are kept here where
         # nothing that saves a person can forget them.
         self.name_key = names.name_key(self.name)
@@ -187,7 +199,7 @@ class PersonAlias(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_key = names.name_key(self.name)
         super().save(*args, **kwargs)
 
@@ -227,8 +239,7 @@ class SupportMeasureQuerySet(models.QuerySet["SupportMeasure"]):
     def lapsed(self, today: datetime.date) -> SupportMeasureQuerySet:
         """Lapsed, or active past its end and not yet marked (the daily job may not have run)."""
         return self.filter(
-            Q(status=MeasureStatus.LAPSED)
-            | Q(status=MeasureStatus.ACTIVE, ends_on__lt=today)
+            Q(status=MeasureStatus.LAPSED) | Q(status=MeasureStatus.ACTIVE, ends_on__lt=today)
         )
 
     def overdue(self, today: datetime.date) -> SupportMeasureQuerySet:
@@ -261,7 +272,11 @@ class SupportMeasure(models.Model):
     )
     registered_at = models.DateTimeField(_("registered at"))
     decided_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        Staff,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -374,7 +389,8 @@ class MeasureParty(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["measure", "person"], name="party_once_per_measure"),
             models.UniqueConstraint(
-                fields=["measure"], condition=Q(role="protected"),
+                fields=["measure"],
+                condition=Q(role="protected"),
                 name="one_protected_resident_per_measure",
             ),
         ]
@@ -402,7 +418,11 @@ class MeasureDecision(models.Model):
     measure = models.ForeignKey(SupportMeasure, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(_("decision"), max_length=20, choices=DecisionKind.choices)
     decided_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        Staff,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"))

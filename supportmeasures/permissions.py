@@ -17,8 +17,11 @@ def ward_ids(user: Staff) -> frozenset[int]:
     if cache is None:
         cache = frozenset(
             get_objects_for_user(
-                user, "supportmeasures.work_in_ward", klass=Ward,
-                accept_global_perms=False, with_superuser=False,
+                user,
+                "supportmeasures.work_in_ward",
+                klass=Ward,
+                accept_global_perms=False,
+                with_superuser=False,
             ).values_list("pk", flat=True)
         )
         user._mamori_ward_ids = cache  # type: ignore[attr-defined]
@@ -30,8 +33,11 @@ def granted_measure_ids(user: Staff) -> frozenset[int]:
     if cache is None:
         cache = frozenset(
             get_objects_for_user(
-                user, "supportmeasures.view_protected_details", klass=SupportMeasure,
-                accept_global_perms=False, with_superuser=False,
+                user,
+                "supportmeasures.view_protected_details",
+                klass=SupportMeasure,
+                accept_global_perms=False,
+                with_superuser=False,
             ).values_list("pk", flat=True)
         )
         user._mamori_granted_ids = cache  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""Reads, with permissions applied. What may not be seen raises Http404, like what does not exist."""
+"""Reads, with permissions applied. What may not be seen is a 404, like what does not exist."""
 
 from __future__ import annotations
 
@@ -74,9 +74,7 @@ def person_summary(*, user: Staff, public_id: uuid.UUID, today: datetime.date) -
         raise Http404
     try:
         person = (
-            Person.objects.with_flags(today)
-            .prefetch_related("aliases")
-            .get(public_id=public_id)
+            Person.objects.with_flags(today).prefetch_related("aliases").get(public_id=public_id)
         )
     except Person.DoesNotExist as exc:
         raise Http404 from exc
@@ -96,9 +94,9 @@ def person_summary(*, user: Staff, public_id: uuid.UUID, today: datetime.date) -
     )
     return PersonSummary(
         person=person,
-        is_protected=person.is_protected,  # type: ignore[attr-defined]
-        is_counterparty=person.is_counterparty,  # type: ignore[attr-defined]
-        has_lapsed_measure=person.has_lapsed_measure,  # type: ignore[attr-defined]
+        is_protected=person.is_protected,
+        is_counterparty=person.is_counterparty,
+        has_lapsed_measure=person.has_lapsed_measure,
         parties=parties,
         related_parties=related,
         details_in_scope=permissions.details_in_scope(user, person),
@@ -160,17 +158,21 @@ def measures_by_ward(
     *, user: Staff, today: datetime.date, status: str = "", ward_code: str = ""
 ) -> list[WardMeasures]:
     """The user's measures, one list per ward, the ones needing attention first."""
-    measures = visible_measures(user).select_related("owning_ward").prefetch_related(
-        Prefetch(
-            "parties",
-            queryset=MeasureParty.objects.filter(role=PartyRole.PROTECTED).select_related(
-                "person"
-            ),
-            to_attr="protected_parties",
+    measures = (
+        visible_measures(user)
+        .select_related("owning_ward")
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=MeasureParty.objects.filter(role=PartyRole.PROTECTED).select_related(
+                    "person"
+                ),
+                to_attr="protected_parties",
+            )
         )
     )
     if status == MeasureStatus.LAPSED:
-        measures = measures.lapsed(today)
+        measures = measures.filter(pk__in=SupportMeasure.objects.lapsed(today).values("pk"))
     elif status in MeasureStatus.values:
         measures = measures.filter(status=status)
         if status == MeasureStatus.ACTIVE:
@@ -196,9 +198,9 @@ def work_queue(*, user: Staff, today: datetime.date) -> WorkQueue:
     """What the user's wards must act on: decisions, lapsed measures, extensions due."""
     if not user.has_role(*permissions.CASE_ROLES):
         return WorkQueue([], [], [])
-    mine = SupportMeasure.objects.filter(
-        owning_ward__in=permissions.ward_ids(user)
-    ).select_related("owning_ward")
+    mine = SupportMeasure.objects.filter(owning_ward__in=permissions.ward_ids(user)).select_related(
+        "owning_ward"
+    )
     soon = today + datetime.timedelta(days=31)
     return WorkQueue(
         awaiting_decision=list(
@@ -206,8 +208,9 @@ def work_queue(*, user: Staff, today: datetime.date) -> WorkQueue:
         ),
         lapsed=list(mine.lapsed(today).order_by("ends_on", "ref")),
         ending_soon=list(
-            mine.filter(status=MeasureStatus.ACTIVE, ends_on__gte=today, ends_on__lte=soon)
-            .order_by("ends_on", "ref")
+            mine.filter(
+                status=MeasureStatus.ACTIVE, ends_on__gte=today, ends_on__lte=soon
+            ).order_by("ends_on", "ref")
         ),
     )
 

@@ -8,8 +8,9 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("people/<uuid:public_id>/", views.PersonView.as_view(), name="person"),
-    path("people/<uuid:public_id>/acknowledge/", views.AcknowledgeView.as_view(),
-         name="acknowledge"),
+    path(
+        "people/<uuid:public_id>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"
+    ),
     path("people/<uuid:public_id>/details/", views.DetailsView.as_view(), name="details"),
     path("measures/", views.MeasureListView.as_view(), name="measures"),
     path("measures/new/", views.RegisterApplicationView.as_view(), name="register"),
@@ -18,7 +19,10 @@ urlpatterns = [
     path("measures/<str:ref>/extend/", views.ExtendView.as_view(), name="extend"),
     path("measures/<str:ref>/end/", views.EndView.as_view(), name="end"),
     path("measures/<str:ref>/release/", views.ReleaseView.as_view(), name="release"),
-    path("measures/<str:ref>/correct-period/", views.CorrectPeriodView.as_view(),
-         name="correct_period"),
+    path(
+        "measures/<str:ref>/correct-period/",
+        views.CorrectPeriodView.as_view(),
+        name="correct_period",
+    ),
     path("measures/<str:ref>/grant/", views.GrantView.as_view(), name="grant"),
 ]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,10 @@ from supportmeasures.forms import (
     ReasonForm,
     SearchForm,
 )
-from supportmeasures.models import MeasureStatus, Staff, SupportMeasure
+from supportmeasures.models import MeasureStatus, Person, Staff, SupportMeasure, Ward
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -64,11 +67,14 @@ class SearchView(View):
         form = SearchForm(request.GET or None)
         results = None
         if form.is_bound and form.is_valid():
-            results = list(selectors.search_people(
-                user=user, today=timezone.localdate(), **form.cleaned_data
-            ))
-        return render(request, "supportmeasures/search.html",
-                      {"form": form, "results": results, "limit": selectors.SEARCH_LIMIT})
+            results = list(
+                selectors.search_people(user=user, today=timezone.localdate(), **form.cleaned_data)
+            )
+        return render(
+            request,
+            "supportmeasures/search.html",
+            {"form": form, "results": results, "limit": selectors.SEARCH_LIMIT},
+        )
 
 
 class PersonView(View):
@@ -85,11 +91,9 @@ class AcknowledgeView(FormView):
     template_name = "supportmeasures/acknowledge.html"
     form_class = AcknowledgementForm
 
-    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        super().setup(request, *args, **kwargs)
-        self.person = None
+    person: Person
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.person = selectors.person_in_details_scope(
             user=_staff(request), public_id=kwargs["public_id"]
         )
@@ -97,7 +101,8 @@ class AcknowledgeView(FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         summary = selectors.person_summary(
-            user=_staff(self.request), public_id=kwargs.get("public_id") or self.person.public_id,
+            user=_staff(self.request),
+            public_id=self.person.public_id,
             today=timezone.localdate(),
         )
         return super().get_context_data(summary=summary, person=self.person, **kwargs)
@@ -114,7 +119,8 @@ class AcknowledgeView(FormView):
     def form_valid(self, form: AcknowledgementForm) -> HttpResponse:
         try:
             actions.acknowledge_warning(
-                person=self.person, acting_user=_staff(self.request),
+                person=self.person,
+                acting_user=_staff(self.request),
                 purpose=form.cleaned_data["purpose"],
                 purpose_note=form.cleaned_data["purpose_note"],
                 acknowledged_at=timezone.now(),
@@ -126,7 +132,9 @@ class AcknowledgeView(FormView):
 
 
 class DetailsView(View):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    person: Person
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # Out of scope is a 404 for every method, before anything else is looked at.
         self.person = selectors.person_in_details_scope(
             user=_staff(request), public_id=kwargs["public_id"]
@@ -145,10 +153,12 @@ class DetailsView(View):
             return redirect("supportmeasures:acknowledge", public_id=public_id)
         except actions.ActionRefused as exc:
             return refused(request, str(exc))
-        summary = selectors.person_summary(user=user, public_id=public_id,
-                                           today=timezone.localdate())
-        response = render(request, "supportmeasures/details.html",
-                          {"summary": summary, "details": details})
+        summary = selectors.person_summary(
+            user=user, public_id=public_id, today=timezone.localdate()
+        )
+        response = render(
+            request, "supportmeasures/details.html", {"summary": summary, "details": details}
+        )
         # Protected details must not linger in a shared counter PC's cache.
         response["Cache-Control"] = "no-store"
         return response
@@ -161,10 +171,14 @@ class MeasureListView(TemplateView):
         status = self.request.GET.get("status", "")
         return super().get_context_data(
             wards=selectors.measures_by_ward(
-                user=_staff(self.request), today=timezone.localdate(), status=status,
+                user=_staff(self.request),
+                today=timezone.localdate(),
+                status=status,
                 ward_code=self.request.GET.get("ward", ""),
             ),
-            status=status, statuses=MeasureStatus.choices, **kwargs,
+            status=status,
+            statuses=MeasureStatus.choices,
+            **kwargs,
         )
 
 
@@ -173,24 +187,30 @@ class MeasureDetailView(View):
         user = _staff(request)
         measure = selectors.measure_for_user(user=user, ref=ref)
         today = timezone.localdate()
-        return render(request, "supportmeasures/measure_detail.html", {
-            "measure": measure,
-            "effective": measure.effective_status(today),
-            "is_supervisor": permissions.is_supervisor_of(user, measure),
-            "trained": permissions.is_trained(user, today),
-            "extension_opens_on": measure.extension_opens_on(),
-            "can_extend_now": bool(measure.ends_on and today >= measure.extension_opens_on()),
-        })
+        opens_on = measure.extension_opens_on()
+        return render(
+            request,
+            "supportmeasures/measure_detail.html",
+            {
+                "measure": measure,
+                "effective": measure.effective_status(today),
+                "is_supervisor": permissions.is_supervisor_of(user, measure),
+                "trained": permissions.is_trained(user, today),
+                "extension_opens_on": opens_on,
+                "can_extend_now": bool(opens_on and today >= opens_on),
+            },
+        )
 
 
 class RegisterApplicationView(View):
     template_name = "supportmeasures/register.html"
+    ward: Ward
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = _staff(request)
-        self.ward = user.ward
-        if self.ward is None or not permissions.can_register_application(user, self.ward):
+        if user.ward is None or not permissions.can_register_application(user, user.ward):
             raise Http404
+        self.ward = user.ward
         return super().dispatch(request, *args, **kwargs)
 
     def forms(self, data: Any = None) -> dict[str, Any]:
@@ -207,10 +227,14 @@ class RegisterApplicationView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         forms = self.forms(request.POST)
         valid = all(f.is_valid() for f in forms.values())
-        counterparties = [f.party_data() for f in forms["counterparties"]
-                          if valid and f.has_changed() and f.cleaned_data]
-        joint = [f.party_data() for f in forms["joint"]
-                 if valid and f.has_changed() and f.cleaned_data]
+        counterparties = [
+            f.party_data()
+            for f in forms["counterparties"]
+            if valid and f.has_changed() and f.cleaned_data
+        ]
+        joint = [
+            f.party_data() for f in forms["joint"] if valid and f.has_changed() and f.cleaned_data
+        ]
         if valid and not counterparties:
             forms["application"].add_error(None, _("Name at least one counterparty."))
             valid = False
@@ -218,22 +242,33 @@ class RegisterApplicationView(View):
             app = forms["application"].cleaned_data
             try:
                 measure = actions.register_application(
-                    acting_user=_staff(request), ward=self.ward, kind=app["kind"],
-                    basis_kind=app["basis_kind"], basis_body=app["basis_body"],
+                    acting_user=_staff(request),
+                    ward=self.ward,
+                    kind=app["kind"],
+                    basis_kind=app["basis_kind"],
+                    basis_body=app["basis_body"],
                     basis_opinion_on=app["basis_opinion_on"],
-                    basis_document=app["basis_document"], applied_on=app["applied_on"],
+                    basis_document=app["basis_document"],
+                    applied_on=app["applied_on"],
                     restricts_inspection=app["restricts_inspection"],
                     restricts_resident_copies=app["restricts_resident_copies"],
                     restricts_koseki_attachment=app["restricts_koseki_attachment"],
-                    protected=forms["protected"].person_data(), joint=joint,
-                    counterparties=counterparties, registered_at=timezone.now(),
+                    protected=forms["protected"].person_data(),
+                    joint=joint,
+                    counterparties=counterparties,
+                    registered_at=timezone.now(),
                 )
             except actions.ActionRefused as exc:
                 forms["application"].add_error(None, str(exc))
             else:
-                messages.success(request, _("Application %(ref)s registered. The person is "
-                                            "protected provisionally from now.")
-                                 % {"ref": measure.ref})
+                messages.success(
+                    request,
+                    _(
+                        "Application %(ref)s registered. The person is "
+                        "protected provisionally from now."
+                    )
+                    % {"ref": measure.ref},
+                )
                 return redirect(measure)
         return render(request, self.template_name, {"ward": self.ward, **forms}, status=400)
 
@@ -242,13 +277,13 @@ class MeasureActionView(FormView):
     """A supervisor's decision on one measure. Scope is checked before GET or POST."""
 
     template_name = "supportmeasures/measure_action.html"
-    title = ""
-    intro = ""
-    submit_label = ""
+    title: StrOrPromise = ""
+    intro: StrOrPromise = ""
+    submit_label: StrOrPromise = ""
     danger = False
-    success_message = ""
+    success_message: StrOrPromise = ""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = _staff(request)
         self.measure: SupportMeasure = selectors.measure_for_user(user=user, ref=kwargs["ref"])
         if not permissions.is_supervisor_of(user, self.measure):
@@ -259,9 +294,13 @@ class MeasureActionView(FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
-            measure=self.measure, title=self.title, intro=self.intro,
-            submit_label=self.submit_label, danger=self.danger,
-            effective=self.measure.effective_status(timezone.localdate()), **kwargs,
+            measure=self.measure,
+            title=self.title,
+            intro=self.intro,
+            submit_label=self.submit_label,
+            danger=self.danger,
+            effective=self.measure.effective_status(timezone.localdate()),
+            **kwargs,
         )
 
     def act(self, form: Any) -> None:
@@ -284,19 +323,26 @@ class DecideView(MeasureActionView):
     form_class = DecisionForm
 
     title = gettext_lazy("Decide the application")
-    intro = gettext_lazy("A supervisor who did not register the application decides it. Granted "
-                                    "measures run for one year from the start date.")
+    intro = gettext_lazy(
+        "A supervisor who did not register the application decides it. Granted "
+        "measures run for one year from the start date."
+    )
     submit_label = gettext_lazy("Record the decision")
     success_message = gettext_lazy("The decision was recorded.")
+
     def get_initial(self) -> dict[str, Any]:
         return {"starts_on": timezone.localdate()}
 
     def act(self, form: DecisionForm) -> None:
         data = form.cleaned_data
         actions.decide_measure(
-            measure=self.measure, acting_user=_staff(self.request),
-            approve=data["decision"] == "approve", starts_on=data["starts_on"],
-            ends_on=data["ends_on"], reason=data["reason"], decided_at=timezone.now(),
+            measure=self.measure,
+            acting_user=_staff(self.request),
+            approve=data["decision"] == "approve",
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            reason=data["reason"],
+            decided_at=timezone.now(),
         )
 
 
@@ -304,14 +350,19 @@ class ExtendView(MeasureActionView):
     form_class = ExtendForm
 
     title = gettext_lazy("Extend the measure")
-    intro = gettext_lazy("The new period starts the day after the current end and lasts one year. "
-                                    "Extension opens one month before the end.")
+    intro = gettext_lazy(
+        "The new period starts the day after the current end and lasts one year. "
+        "Extension opens one month before the end."
+    )
     submit_label = gettext_lazy("Extend by one year")
     success_message = gettext_lazy("The measure was extended.")
+
     def act(self, form: ExtendForm) -> None:
         actions.extend_measure(
-            measure=self.measure, acting_user=_staff(self.request),
-            reason=form.cleaned_data["reason"], decided_at=timezone.now(),
+            measure=self.measure,
+            acting_user=_staff(self.request),
+            reason=form.cleaned_data["reason"],
+            decided_at=timezone.now(),
         )
 
 
@@ -323,10 +374,13 @@ class EndView(MeasureActionView):
     intro = gettext_lazy("Ending removes the protection. Record who asked for it and why.")
     submit_label = gettext_lazy("End the measure")
     success_message = gettext_lazy("The measure was ended.")
+
     def act(self, form: EndForm) -> None:
         actions.end_measure(
-            measure=self.measure, acting_user=_staff(self.request),
-            end_reason=form.cleaned_data["end_reason"], reason=form.cleaned_data["reason"],
+            measure=self.measure,
+            acting_user=_staff(self.request),
+            end_reason=form.cleaned_data["end_reason"],
+            reason=form.cleaned_data["reason"],
             decided_at=timezone.now(),
         )
 
@@ -336,14 +390,19 @@ class ReleaseView(MeasureActionView):
     danger = True
 
     title = gettext_lazy("Release the lapsed measure")
-    intro = gettext_lazy("The period has passed without extension. Until you release it, the person "
-                                    "stays flagged as protected everywhere.")
+    intro = gettext_lazy(
+        "The period has passed without extension. Until you release it, the person "
+        "stays flagged as protected everywhere."
+    )
     submit_label = gettext_lazy("Release: the person is no longer protected")
     success_message = gettext_lazy("The lapsed measure was released.")
+
     def act(self, form: ReasonForm) -> None:
         actions.release_lapsed_measure(
-            measure=self.measure, acting_user=_staff(self.request),
-            reason=form.cleaned_data["reason"], decided_at=timezone.now(),
+            measure=self.measure,
+            acting_user=_staff(self.request),
+            reason=form.cleaned_data["reason"],
+            decided_at=timezone.now(),
         )
 
 
@@ -354,13 +413,16 @@ class CorrectPeriodView(MeasureActionView):
     intro = gettext_lazy("Correct the end date of the current period. The reason is recorded.")
     submit_label = gettext_lazy("Correct the end date")
     success_message = gettext_lazy("The period was corrected.")
+
     def get_initial(self) -> dict[str, Any]:
         return {"ends_on": self.measure.ends_on}
 
     def act(self, form: CorrectPeriodForm) -> None:
         actions.correct_period(
-            measure=self.measure, acting_user=_staff(self.request),
-            ends_on=form.cleaned_data["ends_on"], reason=form.cleaned_data["reason"],
+            measure=self.measure,
+            acting_user=_staff(self.request),
+            ends_on=form.cleaned_data["ends_on"],
+            reason=form.cleaned_data["reason"],
             decided_at=timezone.now(),
         )
 
@@ -369,17 +431,24 @@ class GrantView(MeasureActionView):
     form_class = GrantForm
 
     title = gettext_lazy("Grant access to the details")
-    intro = gettext_lazy("Let one named staff member outside this ward see the address and contacts "
-                                    "of the people in this measure. They still acknowledge the warning each time.")
+    intro = gettext_lazy(
+        "Let one named staff member outside this ward see the address and contacts "
+        "of the people in this measure. They still acknowledge the warning each time."
+    )
     submit_label = gettext_lazy("Grant access")
     success_message = gettext_lazy("Access was granted.")
+
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(),
-                "grantees": selectors.grantable_staff(measure=self.measure)}
+        return {
+            **super().get_form_kwargs(),
+            "grantees": selectors.grantable_staff(measure=self.measure),
+        }
 
     def act(self, form: GrantForm) -> None:
         actions.grant_details_access(
-            measure=self.measure, acting_user=_staff(self.request),
-            grantee=form.cleaned_data["grantee"], reason=form.cleaned_data["reason"],
+            measure=self.measure,
+            acting_user=_staff(self.request),
+            grantee=form.cleaned_data["grantee"],
+            reason=form.cleaned_data["reason"],
             granted_at=timezone.now(),
         )

@@ -52,12 +52,18 @@ def make_staff(db: None, now: datetime.datetime) -> Callable[..., Staff]:
     def make(ward: Ward, role: str, *, trained: bool = True, username: str = "") -> Staff:
         username = username or f"{role}{next(counter)}_{ward.code}"
         staff = actions.register_staff(
-            acting_user=None, username=username, full_name=username, ward=ward, role=role,
-            password=PASSWORD, registered_at=now,
+            acting_user=None,
+            username=username,
+            full_name=username,
+            ward=ward,
+            role=role,
+            password=PASSWORD,
+            registered_at=now,
         )
         completed = timezone.localdate(now) - datetime.timedelta(days=30 if trained else 400)
-        actions.record_training(staff=staff, acting_user=None, completed_on=completed,
-                                course="研修", recorded_at=now)
+        actions.record_training(
+            staff=staff, acting_user=None, completed_on=completed, course="研修", recorded_at=now
+        )
         return staff
 
     return make
@@ -93,10 +99,21 @@ def contractor_a(make_staff: Callable[..., Staff], ward_a: Ward) -> Staff:
     return make_staff(ward_a, Role.CONTRACTOR, username="a_contractor")
 
 
-X = PersonData(name="山﨑 美咲", kana="ヤマサキ ミサキ", birth_date=datetime.date(1990, 5, 12),
-               sex="F", address="横浜市鶴見区豊岡町20-1", phone="045-000-1234")
-Y = PersonData(name="山﨑 健一", kana="ヤマサキ ケンイチ", birth_date=datetime.date(1986, 11, 3),
-               sex="M", address="東京都大田区蒲田1-2-3")
+X = PersonData(
+    name="山﨑 美咲",
+    kana="ヤマサキ ミサキ",
+    birth_date=datetime.date(1990, 5, 12),
+    sex="F",
+    address="横浜市鶴見区豊岡町20-1",
+    phone="045-000-1234",
+)
+Y = PersonData(
+    name="山﨑 健一",
+    kana="ヤマサキ ケンイチ",
+    birth_date=datetime.date(1986, 11, 3),
+    sex="M",
+    address="東京都大田区蒲田1-2-3",
+)
 
 
 @pytest.fixture
@@ -112,12 +129,19 @@ def register(now: datetime.datetime) -> Callable[..., SupportMeasure]:
     ) -> SupportMeasure:
         assert clerk.ward is not None
         return actions.register_application(
-            acting_user=clerk, ward=clerk.ward, kind=kind,
-            basis_kind=BasisKind.CONSULTING_BODY, basis_body="神奈川県警察",
-            basis_opinion_on=None, basis_document="",
+            acting_user=clerk,
+            ward=clerk.ward,
+            kind=kind,
+            basis_kind=BasisKind.CONSULTING_BODY,
+            basis_body="神奈川県警察",
+            basis_opinion_on=None,
+            basis_document="",
             applied_on=applied_on or timezone.localdate(now),
-            restricts_inspection=True, restricts_resident_copies=True,
-            restricts_koseki_attachment=True, protected=protected, joint=joint or [],
+            restricts_inspection=True,
+            restricts_resident_copies=True,
+            restricts_koseki_attachment=True,
+            protected=protected,
+            joint=joint or [],
             counterparties=counterparties or [PartyData(person=Y, relationship="夫")],
             registered_at=now,
         )
@@ -127,19 +151,31 @@ def register(now: datetime.datetime) -> Callable[..., SupportMeasure]:
 
 @pytest.fixture
 def decide(now: datetime.datetime) -> Callable[..., SupportMeasure]:
-    def decide(measure: SupportMeasure, supervisor: Staff,
-               starts_on: datetime.date | None = None, **kwargs: Any) -> SupportMeasure:
+    def decide(
+        measure: SupportMeasure,
+        supervisor: Staff,
+        starts_on: datetime.date | None = None,
+        **kwargs: Any,
+    ) -> SupportMeasure:
         return actions.decide_measure(
-            measure=measure, acting_user=supervisor, approve=True,
-            starts_on=starts_on or timezone.localdate(now), decided_at=now, **kwargs,
+            measure=measure,
+            acting_user=supervisor,
+            approve=True,
+            starts_on=starts_on or timezone.localdate(now),
+            decided_at=now,
+            **kwargs,
         )
 
     return decide
 
 
 @pytest.fixture
-def x_measure(register: Callable[..., SupportMeasure], decide: Callable[..., SupportMeasure],
-              clerk_a: Staff, supervisor_a: Staff) -> SupportMeasure:
+def x_measure(
+    register: Callable[..., SupportMeasure],
+    decide: Callable[..., SupportMeasure],
+    clerk_a: Staff,
+    supervisor_a: Staff,
+) -> SupportMeasure:
     """The incident: X protected at ward A from Y, decided and active."""
     return decide(register(clerk_a), supervisor_a)
 

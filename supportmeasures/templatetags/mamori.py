@@ -31,10 +31,10 @@ def both_calendars(value: datetime.date | datetime.datetime | None) -> str:
 
 
 @register.filter
-def effective_status(measure, today: datetime.date) -> str:  # type: ignore[no-untyped-def]
+def effective_status(measure, today: datetime.date) -> str:
     return measure.effective_status(today)
 
 
 @register.filter
-def effective_status_label(measure, today: datetime.date) -> str:  # type: ignore[no-untyped-def]
+def effective_status_label(measure, today: datetime.date) -> str:
     return measure.effective_status_label(today)

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
 from django.utils import translation
 
@@ -14,12 +14,19 @@ from auditlog.models import GENESIS_HASH, AuditEvent, EventKind
 from auditlog.verification import verify_chain
 
 
-def append(n: int, now, actor=None) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+def append(n: int, now, actor=None) -> list[AuditEvent]:
     events = []
     for i in range(n):
         with transaction.atomic():
-            events.append(record_event(kind=EventKind.DETAILS_VIEWED, actor=actor,
-                                       occurred_at=now, decision="shown", data={"i": i}))
+            events.append(
+                record_event(
+                    kind=EventKind.DETAILS_VIEWED,
+                    actor=actor,
+                    occurred_at=now,
+                    decision="shown",
+                    data={"i": i},
+                )
+            )
     return events
 
 
@@ -30,7 +37,7 @@ def in_english():
         yield
 
 
-def raw(sql: str, params: list | None = None) -> None:  # type: ignore[type-arg]
+def raw(sql: str, params: list | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 
@@ -49,9 +56,15 @@ class TestRecordEvent:
         (event,) = append(1, now)
         original = event.hash
 
-        for column, value in [("reason", "x"), ("decision", "other"), ("actor_username", "eve"),
-                              ("kind", EventKind.DETAILS_DECLINED), ("data", {"i": 99}),
-                              ("measure_ref", "M-1"), ("ward_code", "999999")]:
+        for column, value in [
+            ("reason", "x"),
+            ("decision", "other"),
+            ("actor_username", "eve"),
+            ("kind", EventKind.DETAILS_DECLINED),
+            ("data", {"i": 99}),
+            ("measure_ref", "M-1"),
+            ("ward_code", "999999"),
+        ]:
             changed = AuditEvent.objects.get(pk=event.pk)
             setattr(changed, column, value)
             assert changed.compute_hash() != original, column
@@ -62,10 +75,8 @@ class TestAppendOnly:
     def test_the_database_refuses_an_update_with_raw_sql(self, now):
         (event,) = append(1, now)
 
-        with pytest.raises((InternalError, ProgrammingError, DatabaseError)) as info:
-            with transaction.atomic():
-                raw("UPDATE auditlog_auditevent SET reason = 'rewritten' WHERE id = %s",
-                    [event.pk])
+        with pytest.raises(DatabaseError) as info, transaction.atomic():
+            raw("UPDATE auditlog_auditevent SET reason = 'rewritten' WHERE id = %s", [event.pk])
 
         assert "append-only" in str(info.value)
         assert AuditEvent.objects.get(pk=event.pk).reason == ""
@@ -73,9 +84,8 @@ class TestAppendOnly:
     def test_the_database_refuses_a_delete_with_raw_sql(self, now):
         (event,) = append(1, now)
 
-        with pytest.raises(DatabaseError) as info:
-            with transaction.atomic():
-                raw("DELETE FROM auditlog_auditevent WHERE id = %s", [event.pk])
+        with pytest.raises(DatabaseError) as info, transaction.atomic():
+            raw("DELETE FROM auditlog_auditevent WHERE id = %s", [event.pk])
 
         assert "append-only" in str(info.value)
         assert AuditEvent.objects.filter(pk=event.pk).exists()
@@ -91,15 +101,20 @@ class TestAppendOnly:
         assert AuditEvent.objects.get(pk=event.pk).reason == ""
 
     def test_a_second_event_cannot_claim_the_same_predecessor(self, now):
-        first, second = append(2, now)
-        fork = AuditEvent(sequence=3, prev_hash=first.hash, occurred_at=now,
-                          kind=EventKind.DETAILS_VIEWED, hash="f" * 64)
+        first, _second = append(2, now)
+        fork = AuditEvent(
+            sequence=3,
+            prev_hash=first.hash,
+            occurred_at=now,
+            kind=EventKind.DETAILS_VIEWED,
+            hash="f" * 64,
+        )
 
         with pytest.raises(IntegrityError), transaction.atomic():
             fork.save(force_insert=True)
 
 
-def tamper(sql: str, params: list) -> None:  # type: ignore[type-arg]
+def tamper(sql: str, params: list) -> None:
     """What a database owner can do: switch triggers off, change history, switch them on."""
     with transaction.atomic():
         raw("SET LOCAL session_replication_role = replica")
@@ -118,8 +133,10 @@ class TestVerifyAuditlog:
 
     def test_names_an_event_changed_with_the_trigger_disabled(self, now):
         events = append(5, now)
-        tamper("UPDATE auditlog_auditevent SET reason = 'nothing happened' WHERE id = %s",
-               [events[2].pk])
+        tamper(
+            "UPDATE auditlog_auditevent SET reason = 'nothing happened' WHERE id = %s",
+            [events[2].pk],
+        )
 
         with pytest.raises(CommandError) as info:
             call_command("verify_auditlog")
@@ -152,8 +169,10 @@ class TestVerifyAuditlog:
         events = append(3, now)
         forged = AuditEvent.objects.get(pk=events[1].pk)
         forged.reason = "forged"
-        tamper("UPDATE auditlog_auditevent SET reason = 'forged', hash = %s WHERE id = %s",
-               [forged.compute_hash(), events[1].pk])
+        tamper(
+            "UPDATE auditlog_auditevent SET reason = 'forged', hash = %s WHERE id = %s",
+            [forged.compute_hash(), events[1].pk],
+        )
 
         report = verify_chain()
 
@@ -194,8 +213,9 @@ class TestConcurrentWriters:
         assert errors == []
         report = verify_chain()
         assert (report.ok, report.checked) == (True, 120)
-        assert list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)) \
-            == list(range(1, 121))
+        assert list(
+            AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)
+        ) == list(range(1, 121))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -204,8 +224,7 @@ class TestTriggerDisabledByTheOwner:
         events = append(3, now)
         with transaction.atomic():
             raw("ALTER TABLE auditlog_auditevent DISABLE TRIGGER auditlog_append_only")
-            raw("UPDATE auditlog_auditevent SET decision = 'refused' WHERE id = %s",
-                [events[0].pk])
+            raw("UPDATE auditlog_auditevent SET decision = 'refused' WHERE id = %s", [events[0].pk])
             raw("ALTER TABLE auditlog_auditevent ENABLE TRIGGER auditlog_append_only")
 
         with pytest.raises(CommandError) as info:

@@ -64,7 +64,8 @@ def test_ward_b_sees_the_counterparty_and_ward_a_must_acknowledge_before_the_add
     expect(page.locator("[data-testid=address]")).to_contain_text("横浜市鶴見区豊岡町20-1")
     screenshot("3-ward-a-details")
 
-    kinds = list(AuditEvent.objects.filter(actor=clerk_a).order_by("sequence")
-                 .values_list("kind", flat=True))
+    kinds = list(
+        AuditEvent.objects.filter(actor=clerk_a).order_by("sequence").values_list("kind", flat=True)
+    )
     assert kinds[-2:] == [EventKind.DETAILS_ACKNOWLEDGED, EventKind.DETAILS_VIEWED]
     assert not AuditEvent.objects.filter(actor=clerk_b, kind=EventKind.DETAILS_VIEWED).exists()

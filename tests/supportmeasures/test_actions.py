@@ -49,19 +49,31 @@ class TestRegisterApplication:
         assert (y.is_protected, y.is_counterparty) == (False, True)
         event = last_event()
         assert (event.kind, event.actor, event.measure_ref) == (
-            EventKind.APPLICATION_REGISTERED, clerk_a, measure.ref)
+            EventKind.APPLICATION_REGISTERED,
+            clerk_a,
+            measure.ref,
+        )
         assert event.person_public_id == x.public_id
         assert list(measure.decisions.values_list("kind", flat=True)) == [DecisionKind.REGISTERED]
 
     def test_refuses_a_clerk_of_another_ward(self, register, clerk_b, ward_a, now):
         with pytest.raises(actions.NotPermitted):
             actions.register_application(
-                acting_user=clerk_b, ward=ward_a, kind="dv", basis_kind="consulting_body",
-                basis_body="警察", basis_opinion_on=None, basis_document="",
-                applied_on=timezone.localdate(now), restricts_inspection=True,
-                restricts_resident_copies=True, restricts_koseki_attachment=True,
-                protected=PersonData(name="甲"), joint=[],
-                counterparties=[PartyData(person=Y)], registered_at=now,
+                acting_user=clerk_b,
+                ward=ward_a,
+                kind="dv",
+                basis_kind="consulting_body",
+                basis_body="警察",
+                basis_opinion_on=None,
+                basis_document="",
+                applied_on=timezone.localdate(now),
+                restricts_inspection=True,
+                restricts_resident_copies=True,
+                restricts_koseki_attachment=True,
+                protected=PersonData(name="甲"),
+                joint=[],
+                counterparties=[PartyData(person=Y)],
+                registered_at=now,
             )
 
         assert SupportMeasure.objects.count() == 0
@@ -74,10 +86,13 @@ class TestRegisterApplication:
         events_before = AuditEvent.objects.count()
 
         with pytest.raises(actions.ActionRefused):
-            register(clerk_a, counterparties=[
-                PartyData(person=PersonData(name="乙", resident_number="123")),
-                PartyData(person=PersonData(name="乙", resident_number="123")),
-            ])
+            register(
+                clerk_a,
+                counterparties=[
+                    PartyData(person=PersonData(name="乙", resident_number="123")),
+                    PartyData(person=PersonData(name="乙", resident_number="123")),
+                ],
+            )
 
         assert SupportMeasure.objects.count() == 0
         assert Person.objects.count() == 0
@@ -86,9 +101,16 @@ class TestRegisterApplication:
     def test_a_child_counterparty_of_the_protected_resident_is_a_counterparty(
         self, register, clerk_a, today
     ):
-        register(clerk_a, counterparties=[PartyData(
-            person=PersonData(name="伊藤 拓也", kana="イトウ タクヤ"), relationship="長男",
-            agent_note="弁護士")])
+        register(
+            clerk_a,
+            counterparties=[
+                PartyData(
+                    person=PersonData(name="伊藤 拓也", kana="イトウ タクヤ"),
+                    relationship="長男",
+                    agent_note="弁護士",
+                )
+            ],
+        )
 
         son = Person.objects.with_flags(today).get(name="伊藤 拓也")
         assert son.is_counterparty
@@ -99,17 +121,25 @@ class TestDecideMeasure:
         measure = register(clerk_a)
 
         measure = actions.decide_measure(
-            measure=measure, acting_user=supervisor_a, approve=True,
-            starts_on=datetime.date(2025, 4, 1), decided_at=now,
+            measure=measure,
+            acting_user=supervisor_a,
+            approve=True,
+            starts_on=datetime.date(2025, 4, 1),
+            decided_at=now,
         )
 
         assert measure.status == MeasureStatus.ACTIVE
         assert (measure.starts_on, measure.ends_on) == (
-            datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+            datetime.date(2025, 4, 1),
+            datetime.date(2026, 3, 31),
+        )
         assert measure.decided_by == supervisor_a
         event = last_event()
         assert (event.kind, event.actor, event.decision) == (
-            EventKind.MEASURE_APPROVED, supervisor_a, "approved")
+            EventKind.MEASURE_APPROVED,
+            supervisor_a,
+            "approved",
+        )
 
     def test_refuses_the_clerk_who_registered_it_even_as_a_supervisor(
         self, register, supervisor_a, now
@@ -117,8 +147,13 @@ class TestDecideMeasure:
         measure = register(supervisor_a)
 
         with pytest.raises(actions.SameStaffMember):
-            actions.decide_measure(measure=measure, acting_user=supervisor_a, approve=True,
-                                   starts_on=timezone.localdate(now), decided_at=now)
+            actions.decide_measure(
+                measure=measure,
+                acting_user=supervisor_a,
+                approve=True,
+                starts_on=timezone.localdate(now),
+                decided_at=now,
+            )
 
         measure.refresh_from_db()
         assert measure.status == MeasureStatus.PROVISIONAL
@@ -129,23 +164,35 @@ class TestDecideMeasure:
 
         with pytest.raises(IntegrityError), transaction.atomic():
             SupportMeasure.objects.filter(pk=measure.pk).update(
-                decided_by=supervisor_a, status=MeasureStatus.ACTIVE,
-                ends_on=timezone.localdate(now))
+                decided_by=supervisor_a,
+                status=MeasureStatus.ACTIVE,
+                ends_on=timezone.localdate(now),
+            )
 
     def test_refuses_a_clerk(self, register, clerk_a, make_staff, ward_a, now):
         other_clerk = make_staff(ward_a, Role.CLERK)
         measure = register(clerk_a)
 
         with pytest.raises(actions.NotPermitted):
-            actions.decide_measure(measure=measure, acting_user=other_clerk, approve=True,
-                                   starts_on=timezone.localdate(now), decided_at=now)
+            actions.decide_measure(
+                measure=measure,
+                acting_user=other_clerk,
+                approve=True,
+                starts_on=timezone.localdate(now),
+                decided_at=now,
+            )
 
     def test_refuses_a_supervisor_of_another_ward(self, register, clerk_a, supervisor_b, now):
         measure = register(clerk_a)
 
         with pytest.raises(actions.NotPermitted):
-            actions.decide_measure(measure=measure, acting_user=supervisor_b, approve=True,
-                                   starts_on=timezone.localdate(now), decided_at=now)
+            actions.decide_measure(
+                measure=measure,
+                acting_user=supervisor_b,
+                approve=True,
+                starts_on=timezone.localdate(now),
+                decided_at=now,
+            )
 
     def test_refuses_an_untrained_supervisor_and_says_why(
         self, register, clerk_a, make_staff, ward_a, now
@@ -154,8 +201,13 @@ class TestDecideMeasure:
         measure = register(clerk_a)
 
         with pytest.raises(actions.TrainingLapsed) as info:
-            actions.decide_measure(measure=measure, acting_user=untrained, approve=True,
-                                   starts_on=timezone.localdate(now), decided_at=now)
+            actions.decide_measure(
+                measure=measure,
+                acting_user=untrained,
+                approve=True,
+                starts_on=timezone.localdate(now),
+                decided_at=now,
+            )
 
         assert "training" in str(info.value)
         measure.refresh_from_db()
@@ -165,20 +217,35 @@ class TestDecideMeasure:
         other = make_staff(ward_a, Role.SUPERVISOR)
 
         with pytest.raises(actions.InvalidTransition):
-            actions.decide_measure(measure=x_measure, acting_user=other, approve=True,
-                                   starts_on=timezone.localdate(now), decided_at=now)
+            actions.decide_measure(
+                measure=x_measure,
+                acting_user=other,
+                approve=True,
+                starts_on=timezone.localdate(now),
+                decided_at=now,
+            )
 
     def test_another_end_date_needs_a_reason(self, register, clerk_a, supervisor_a, now):
         measure = register(clerk_a)
 
         with pytest.raises(actions.ActionRefused):
-            actions.decide_measure(measure=measure, acting_user=supervisor_a, approve=True,
-                                   starts_on=datetime.date(2025, 4, 1),
-                                   ends_on=datetime.date(2025, 9, 30), decided_at=now)
+            actions.decide_measure(
+                measure=measure,
+                acting_user=supervisor_a,
+                approve=True,
+                starts_on=datetime.date(2025, 4, 1),
+                ends_on=datetime.date(2025, 9, 30),
+                decided_at=now,
+            )
         measure = actions.decide_measure(
-            measure=measure, acting_user=supervisor_a, approve=True,
-            starts_on=datetime.date(2025, 4, 1), ends_on=datetime.date(2025, 9, 30),
-            reason="保護命令の期間に合わせる", decided_at=now)
+            measure=measure,
+            acting_user=supervisor_a,
+            approve=True,
+            starts_on=datetime.date(2025, 4, 1),
+            ends_on=datetime.date(2025, 9, 30),
+            reason="保護命令の期間に合わせる",
+            decided_at=now,
+        )
 
         assert measure.ends_on == datetime.date(2025, 9, 30)
 
@@ -187,9 +254,14 @@ class TestDecideMeasure:
     ):
         measure = register(clerk_a)
 
-        measure = actions.decide_measure(measure=measure, acting_user=supervisor_a,
-                                         approve=False, starts_on=None,
-                                         reason="要件を満たさない", decided_at=now)
+        measure = actions.decide_measure(
+            measure=measure,
+            acting_user=supervisor_a,
+            approve=False,
+            starts_on=None,
+            reason="要件を満たさない",
+            decided_at=now,
+        )
 
         assert (measure.status, measure.end_reason) == (MeasureStatus.ENDED, EndReason.REFUSED)
         assert not Person.objects.with_flags(today).get(name="山﨑 美咲").is_protected
@@ -197,8 +269,7 @@ class TestDecideMeasure:
 
 
 class TestExtendMeasure:
-    def test_is_refused_earlier_than_one_month_before_the_end(self, x_measure, supervisor_a,
-                                                              now):
+    def test_is_refused_earlier_than_one_month_before_the_end(self, x_measure, supervisor_a, now):
         with pytest.raises(actions.InvalidTransition) as info:
             actions.extend_measure(measure=x_measure, acting_user=supervisor_a, decided_at=now)
 
@@ -208,22 +279,32 @@ class TestExtendMeasure:
     def test_starts_the_new_period_the_day_after_the_old_end(
         self, register, decide, clerk_a, supervisor_a, now, today
     ):
-        measure = decide(register(clerk_a), supervisor_a, starts_on=datetime.date(2025, 4, 1),
-                         ends_on=wareki.add_months(today, 1), reason="保護命令の期間")
+        measure = decide(
+            register(clerk_a),
+            supervisor_a,
+            starts_on=datetime.date(2025, 4, 1),
+            ends_on=wareki.add_months(today, 1),
+            reason="保護命令の期間",
+        )
 
-        measure = actions.extend_measure(measure=measure, acting_user=supervisor_a,
-                                         decided_at=now)
+        measure = actions.extend_measure(measure=measure, acting_user=supervisor_a, decided_at=now)
 
         new_start = wareki.add_months(today, 1) + datetime.timedelta(days=1)
         assert (measure.starts_on, measure.ends_on) == (
-            new_start, wareki.add_years(new_start, 1) - datetime.timedelta(days=1))
+            new_start,
+            wareki.add_years(new_start, 1) - datetime.timedelta(days=1),
+        )
         assert last_event().kind == EventKind.MEASURE_EXTENDED
 
-    def test_a_day_too_early_is_refused(self, register, decide, clerk_a, supervisor_a, now,
-                                        today):
+    def test_a_day_too_early_is_refused(self, register, decide, clerk_a, supervisor_a, now, today):
         ends_on = wareki.add_months(today, 1) + datetime.timedelta(days=1)
-        measure = decide(register(clerk_a), supervisor_a, starts_on=datetime.date(2025, 4, 1),
-                         ends_on=ends_on, reason="保護命令の期間")
+        measure = decide(
+            register(clerk_a),
+            supervisor_a,
+            starts_on=datetime.date(2025, 4, 1),
+            ends_on=ends_on,
+            reason="保護命令の期間",
+        )
 
         with pytest.raises(actions.InvalidTransition):
             actions.extend_measure(measure=measure, acting_user=supervisor_a, decided_at=now)
@@ -256,8 +337,9 @@ class TestLapse:
         measure.refresh_from_db()
         assert measure.status == MeasureStatus.LAPSED
         assert AuditEvent.objects.filter(kind=EventKind.MEASURE_LAPSED).count() == 1
-        assert Person.objects.with_flags(datetime.date(2025, 6, 1)).get(
-            name="山﨑 美咲").is_protected
+        assert (
+            Person.objects.with_flags(datetime.date(2025, 6, 1)).get(name="山﨑 美咲").is_protected
+        )
 
     def test_only_a_supervisor_release_ends_the_protection(
         self, register, decide, clerk_a, supervisor_a
@@ -267,10 +349,12 @@ class TestLapse:
         actions.lapse_overdue_measures(now=at)
 
         with pytest.raises(actions.NotPermitted):
-            actions.release_lapsed_measure(measure=measure, acting_user=clerk_a,
-                                           reason="本人と連絡が取れない", decided_at=at)
-        actions.release_lapsed_measure(measure=measure, acting_user=supervisor_a,
-                                       reason="本人と連絡が取れない", decided_at=at)
+            actions.release_lapsed_measure(
+                measure=measure, acting_user=clerk_a, reason="本人と連絡が取れない", decided_at=at
+            )
+        actions.release_lapsed_measure(
+            measure=measure, acting_user=supervisor_a, reason="本人と連絡が取れない", decided_at=at
+        )
 
         measure.refresh_from_db()
         assert (measure.status, measure.end_reason) == (MeasureStatus.ENDED, EndReason.RELEASED)
@@ -279,26 +363,42 @@ class TestLapse:
 
     def test_an_active_measure_cannot_be_released(self, x_measure, supervisor_a, now):
         with pytest.raises(actions.InvalidTransition):
-            actions.release_lapsed_measure(measure=x_measure, acting_user=supervisor_a,
-                                           reason="x", decided_at=now)
+            actions.release_lapsed_measure(
+                measure=x_measure, acting_user=supervisor_a, reason="x", decided_at=now
+            )
 
 
 class TestEndMeasure:
     def test_records_who_and_why(self, x_measure, supervisor_a, now):
-        measure = actions.end_measure(measure=x_measure, acting_user=supervisor_a,
-                                      end_reason=EndReason.REQUESTED, reason="本人の申出",
-                                      decided_at=now)
+        measure = actions.end_measure(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            end_reason=EndReason.REQUESTED,
+            reason="本人の申出",
+            decided_at=now,
+        )
 
         assert (measure.status, measure.ended_by, measure.end_reason) == (
-            MeasureStatus.ENDED, supervisor_a, EndReason.REQUESTED)
+            MeasureStatus.ENDED,
+            supervisor_a,
+            EndReason.REQUESTED,
+        )
         event = last_event()
         assert (event.kind, event.reason, event.decision) == (
-            EventKind.MEASURE_ENDED, "本人の申出", "requested")
+            EventKind.MEASURE_ENDED,
+            "本人の申出",
+            "requested",
+        )
 
     def test_refuses_without_a_reason(self, x_measure, supervisor_a, now):
         with pytest.raises(actions.ActionRefused):
-            actions.end_measure(measure=x_measure, acting_user=supervisor_a,
-                                end_reason=EndReason.REQUESTED, reason="  ", decided_at=now)
+            actions.end_measure(
+                measure=x_measure,
+                acting_user=supervisor_a,
+                end_reason=EndReason.REQUESTED,
+                reason="  ",
+                decided_at=now,
+            )
 
         x_measure.refresh_from_db()
         assert x_measure.status == MeasureStatus.ACTIVE
@@ -313,8 +413,13 @@ class TestOverlappingMeasures:
         old = decide(register(clerk_a, protected=x, counterparties=y), supervisor_a)
         # A new application while the old measure is ended: X stays protected throughout.
         register(clerk_a, protected=x, counterparties=y)
-        actions.end_measure(measure=old, acting_user=supervisor_a,
-                            end_reason=EndReason.DECIDED, reason="再申出へ移行", decided_at=now)
+        actions.end_measure(
+            measure=old,
+            acting_user=supervisor_a,
+            end_reason=EndReason.DECIDED,
+            reason="再申出へ移行",
+            decided_at=now,
+        )
 
         flags = Person.objects.with_flags(today)
 
@@ -329,8 +434,11 @@ class TestOverlappingMeasures:
         y = Person.objects.get(name="山﨑 健一")
         y.resident_number = "Y-1"
         y.save()
-        register(clerk, protected=PersonData(name="山﨑 健一", resident_number="Y-1"),
-                 counterparties=[PartyData(person=PersonData(name="某 氏"))])
+        register(
+            clerk,
+            protected=PersonData(name="山﨑 健一", resident_number="Y-1"),
+            counterparties=[PartyData(person=PersonData(name="某 氏"))],
+        )
 
         flags = Person.objects.with_flags(today).get(pk=y.pk)
 
@@ -340,9 +448,13 @@ class TestOverlappingMeasures:
 class TestTraining:
     @time_machine.travel(datetime.datetime(2026, 11, 26, 9, tzinfo=datetime.UTC), tick=False)
     def test_lapses_twelve_months_after_completion(self, supervisor_a, now):
-        actions.record_training(staff=supervisor_a, acting_user=None,
-                                completed_on=datetime.date(2025, 11, 27), course="研修",
-                                recorded_at=timezone.now())
+        actions.record_training(
+            staff=supervisor_a,
+            acting_user=None,
+            completed_on=datetime.date(2025, 11, 27),
+            course="研修",
+            recorded_at=timezone.now(),
+        )
         supervisor_a.training_records.exclude(completed_on=datetime.date(2025, 11, 27)).delete()
 
         assert supervisor_a.training_valid_on(datetime.date(2026, 11, 26))
@@ -350,8 +462,13 @@ class TestTraining:
 
 
 def test_every_action_above_leaves_a_verifiable_chain(x_measure, supervisor_a, now):
-    actions.end_measure(measure=x_measure, acting_user=supervisor_a,
-                        end_reason=EndReason.REQUESTED, reason="本人の申出", decided_at=now)
+    actions.end_measure(
+        measure=x_measure,
+        acting_user=supervisor_a,
+        end_reason=EndReason.REQUESTED,
+        reason="本人の申出",
+        decided_at=now,
+    )
 
     report = verify_chain()
 

@@ -30,9 +30,16 @@ ACK = {"purpose": "counter", "confirm": "on"}
 
 
 class TestLoginRequired:
-    @pytest.mark.parametrize("name", ["supportmeasures:home", "supportmeasures:search",
-                                      "supportmeasures:measures", "supportmeasures:register",
-                                      "auditlog:events"])
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "supportmeasures:home",
+            "supportmeasures:search",
+            "supportmeasures:measures",
+            "supportmeasures:register",
+            "auditlog:events",
+        ],
+    )
     def test_every_page_sends_a_stranger_to_the_login_page(self, client, name):
         response = client.get(reverse(name))
 
@@ -56,7 +63,9 @@ class TestSearch:
         assert "badge--counterparty" in body
 
     def test_finds_by_reading_in_hiragana_and_marks_the_protected(self, login, clerk_b, x):
-        response = login(clerk_b).get(reverse("supportmeasures:search"), {"kana": "やまさき みさき"})
+        response = login(clerk_b).get(
+            reverse("supportmeasures:search"), {"kana": "やまさき みさき"}
+        )
 
         body = response.content.decode()
         assert x.get_absolute_url() in body
@@ -69,17 +78,22 @@ class TestSearch:
         assert x.get_absolute_url() in response.content.decode()
 
     def test_an_impossible_date_is_a_clear_error_not_a_500(self, login, clerk_b, x):
-        response = login(clerk_b).get(reverse("supportmeasures:search"), {"birth_date": "平成2年2月30日"})
+        response = login(clerk_b).get(
+            reverse("supportmeasures:search"), {"birth_date": "平成2年2月30日"}
+        )
 
         assert response.status_code == 200
         assert 'aria-invalid="true"' in response.content.decode()
         assert x.get_absolute_url() not in response.content.decode()
 
-    def test_lapsed_measures_still_flag_in_results(self, login, clerk_b, register, decide,
-                                                  clerk_a, supervisor_a):
+    def test_lapsed_measures_still_flag_in_results(
+        self, login, clerk_b, register, decide, clerk_a, supervisor_a
+    ):
         decide(register(clerk_a), supervisor_a, starts_on=datetime.date(2024, 1, 1))
 
-        body = login(clerk_b).get(reverse("supportmeasures:search"), {"name": "山﨑"}).content.decode()
+        body = (
+            login(clerk_b).get(reverse("supportmeasures:search"), {"name": "山﨑"}).content.decode()
+        )
 
         assert "badge--protected" in body
         assert "badge--lapsed" in body
@@ -110,26 +124,38 @@ class TestNeedToKnow:
         assert client.post(ack_url(x), ACK).status_code == 404
         assert "withheld" in client.get(x.get_absolute_url()).content.decode()
 
-    def test_another_wards_measure_page_is_a_404_like_a_missing_one(self, login, clerk_b,
-                                                                   x_measure):
+    def test_another_wards_measure_page_is_a_404_like_a_missing_one(
+        self, login, clerk_b, x_measure
+    ):
         client = login(clerk_b)
 
         assert client.get(x_measure.get_absolute_url()).status_code == 404
         assert client.get("/measures/no-such-ref/").status_code == 404
-        assert client.post(reverse("supportmeasures:end", args=[x_measure.ref]),
-                           {"end_reason": "requested", "reason": "x"}).status_code == 404
+        assert (
+            client.post(
+                reverse("supportmeasures:end", args=[x_measure.ref]),
+                {"end_reason": "requested", "reason": "x"},
+            ).status_code
+            == 404
+        )
         x_measure.refresh_from_db()
         assert x_measure.status == MeasureStatus.ACTIVE
 
     def test_an_unknown_person_is_a_404(self, login, clerk_a):
-        assert login(clerk_a).get("/people/00000000-0000-0000-0000-000000000000/").status_code \
-            == 404
+        assert (
+            login(clerk_a).get("/people/00000000-0000-0000-0000-000000000000/").status_code == 404
+        )
 
     def test_a_grant_lets_one_named_person_of_another_ward_in(
         self, login, clerk_b, supervisor_a, x, x_measure, now
     ):
-        actions.grant_details_access(measure=x_measure, acting_user=supervisor_a,
-                                     grantee=clerk_b, reason="照会回答のため", granted_at=now)
+        actions.grant_details_access(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            grantee=clerk_b,
+            reason="照会回答のため",
+            granted_at=now,
+        )
         client = login(clerk_b)
 
         assert client.post(ack_url(x), ACK).status_code == 302
@@ -198,7 +224,8 @@ class TestAcknowledgement:
         client.post(ack_url(x), ACK)
 
         later = timezone.now() + datetime.timedelta(
-            minutes=settings.MAMORI_ACKNOWLEDGEMENT_MINUTES, seconds=1)
+            minutes=settings.MAMORI_ACKNOWLEDGEMENT_MINUTES, seconds=1
+        )
         with time_machine.travel(later):
             response = client.get(details_url(x))
 
@@ -236,7 +263,8 @@ class TestDecisionPages:
 
         response = login(supervisor_a).post(
             reverse("supportmeasures:decide", args=[measure.ref]),
-            {"decision": "approve", "starts_on": "R7.4.1"})
+            {"decision": "approve", "starts_on": "R7.4.1"},
+        )
 
         assert response.status_code == 400
         measure.refresh_from_db()
@@ -245,8 +273,10 @@ class TestDecisionPages:
     def test_a_clerk_of_the_owning_ward_is_refused(self, login, register, clerk_a):
         measure = register(clerk_a)
 
-        response = login(clerk_a).post(reverse("supportmeasures:decide", args=[measure.ref]),
-                                       {"decision": "approve", "starts_on": "R7.4.1"})
+        response = login(clerk_a).post(
+            reverse("supportmeasures:decide", args=[measure.ref]),
+            {"decision": "approve", "starts_on": "R7.4.1"},
+        )
 
         assert response.status_code == 403
         measure.refresh_from_db()
@@ -258,8 +288,10 @@ class TestDecisionPages:
         untrained = make_staff(ward_a, Role.SUPERVISOR, trained=False)
         measure = register(clerk_a)
 
-        response = login(untrained).post(reverse("supportmeasures:decide", args=[measure.ref]),
-                                         {"decision": "approve", "starts_on": "R7.4.1"})
+        response = login(untrained).post(
+            reverse("supportmeasures:decide", args=[measure.ref]),
+            {"decision": "approve", "starts_on": "R7.4.1"},
+        )
 
         assert response.status_code == 403
         assert "研修" in response.content.decode() or "training" in response.content.decode()
@@ -271,12 +303,16 @@ class TestDecisionPages:
 
         response = login(supervisor_a).post(
             reverse("supportmeasures:decide", args=[measure.ref]),
-            {"decision": "approve", "starts_on": "令和7年4月1日"})
+            {"decision": "approve", "starts_on": "令和7年4月1日"},
+        )
 
         assert response.status_code == 302
         measure.refresh_from_db()
         assert (measure.status, measure.starts_on, measure.ends_on) == (
-            MeasureStatus.ACTIVE, datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+            MeasureStatus.ACTIVE,
+            datetime.date(2025, 4, 1),
+            datetime.date(2026, 3, 31),
+        )
 
     def test_the_lapsed_measure_page_warns_and_offers_release(
         self, login, register, decide, clerk_a, supervisor_a
@@ -292,16 +328,28 @@ class TestDecisionPages:
 class TestRegisterApplicationPage:
     def form(self, **overrides: str) -> dict[str, str]:
         data = {
-            "m-kind": "dv", "m-applied_on": "R8.11.1", "m-basis_kind": "consulting_body",
-            "m-basis_body": "鶴見警察署", "m-restricts_inspection": "on",
-            "m-restricts_resident_copies": "on", "m-restricts_koseki_attachment": "on",
-            "p-name": "高橋 由美", "p-kana": "たかはし ゆみ", "p-birth_date": "H7.2.14",
+            "m-kind": "dv",
+            "m-applied_on": "R8.11.1",
+            "m-basis_kind": "consulting_body",
+            "m-basis_body": "鶴見警察署",
+            "m-restricts_inspection": "on",
+            "m-restricts_resident_copies": "on",
+            "m-restricts_koseki_attachment": "on",
+            "p-name": "高橋 由美",
+            "p-kana": "たかはし ゆみ",
+            "p-birth_date": "H7.2.14",
             "p-address": "横浜市鶴見区鶴見中央4-5-6",
-            "j-TOTAL_FORMS": "2", "j-INITIAL_FORMS": "0", "j-MIN_NUM_FORMS": "0",
+            "j-TOTAL_FORMS": "2",
+            "j-INITIAL_FORMS": "0",
+            "j-MIN_NUM_FORMS": "0",
             "j-MAX_NUM_FORMS": "10",
-            "c-TOTAL_FORMS": "2", "c-INITIAL_FORMS": "0", "c-MIN_NUM_FORMS": "0",
+            "c-TOTAL_FORMS": "2",
+            "c-INITIAL_FORMS": "0",
+            "c-MIN_NUM_FORMS": "0",
             "c-MAX_NUM_FORMS": "10",
-            "c-0-name": "佐藤 大輔", "c-0-kana": "サトウ ダイスケ", "c-0-relationship": "元交際相手",
+            "c-0-name": "佐藤 大輔",
+            "c-0-kana": "サトウ ダイスケ",
+            "c-0-relationship": "元交際相手",
         }
         data.update(overrides)
         return data
@@ -320,17 +368,19 @@ class TestRegisterApplicationPage:
         assert events(EventKind.APPLICATION_REGISTERED)[0].actor == clerk_a
 
     def test_without_a_counterparty_nothing_is_saved(self, login, clerk_a):
-        response = login(clerk_a).post(reverse("supportmeasures:register"),
-                                       self.form(**{"c-0-name": "", "c-0-kana": "",
-                                                    "c-0-relationship": ""}))
+        response = login(clerk_a).post(
+            reverse("supportmeasures:register"),
+            self.form(**{"c-0-name": "", "c-0-kana": "", "c-0-relationship": ""}),
+        )
 
         assert response.status_code == 400
         assert SupportMeasure.objects.count() == 0
         assert Person.objects.count() == 0
 
     def test_a_bad_date_is_an_error_and_nothing_is_saved(self, login, clerk_a):
-        response = login(clerk_a).post(reverse("supportmeasures:register"),
-                                       self.form(**{"m-applied_on": "令和8年13月1日"}))
+        response = login(clerk_a).post(
+            reverse("supportmeasures:register"), self.form(**{"m-applied_on": "令和8年13月1日"})
+        )
 
         assert response.status_code == 400
         assert SupportMeasure.objects.count() == 0

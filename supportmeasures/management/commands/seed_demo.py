@@ -40,10 +40,24 @@ STAFF = [
 ]
 
 
-def person(name: str, kana: str, born: str, sex: str, address: str = "", phone: str = "",
-           aliases: list[tuple[str, str]] | None = None) -> PersonData:
-    return PersonData(name=name, kana=kana, birth_date=datetime.date.fromisoformat(born),
-                      sex=sex, address=address, phone=phone, aliases=aliases or [])
+def person(
+    name: str,
+    kana: str,
+    born: str,
+    sex: str,
+    address: str = "",
+    phone: str = "",
+    aliases: list[tuple[str, str]] | None = None,
+) -> PersonData:
+    return PersonData(
+        name=name,
+        kana=kana,
+        birth_date=datetime.date.fromisoformat(born),
+        sex=sex,
+        address=address,
+        phone=phone,
+        aliases=aliases or [],
+    )
 
 
 class Command(BaseCommand):
@@ -72,8 +86,13 @@ class Command(BaseCommand):
         staff: dict[str, Staff] = {}
         for username, full_name, ward, role, trained in STAFF:
             member = actions.register_staff(
-                acting_user=None, username=username, full_name=full_name,
-                ward=wards[ward[0]], role=role, password=DEMO_PASSWORD, registered_at=now,
+                acting_user=None,
+                username=username,
+                full_name=full_name,
+                ward=wards[ward[0]],
+                role=role,
+                password=DEMO_PASSWORD,
+                registered_at=now,
             )
             if role == Role.ADMINISTRATOR:
                 with transaction.atomic():
@@ -82,62 +101,124 @@ class Command(BaseCommand):
                     member.save(update_fields=["is_staff", "is_superuser"])
             completed = today - datetime.timedelta(days=90 if trained else 400)
             actions.record_training(
-                staff=member, acting_user=None, completed_on=completed,
-                course="支援措置事務研修", recorded_at=now,
+                staff=member,
+                acting_user=None,
+                completed_on=completed,
+                course="支援措置事務研修",
+                recorded_at=now,
             )
             staff[username] = member
         a, b = wards[WARD_A[0]], wards[WARD_B[0]]
 
-        def register(ward: Ward, clerk: str, kind: str, applied: datetime.date,
-                     protected: PersonData, counterparties: list[PartyData],
-                     joint: list[PartyData] | None = None, body: str = "") -> Any:
+        def register(
+            ward: Ward,
+            clerk: str,
+            kind: str,
+            applied: datetime.date,
+            protected: PersonData,
+            counterparties: list[PartyData],
+            joint: list[PartyData] | None = None,
+            body: str = "",
+        ) -> Any:
             return actions.register_application(
-                acting_user=staff[clerk], ward=ward, kind=kind,
+                acting_user=staff[clerk],
+                ward=ward,
+                kind=kind,
                 basis_kind=BasisKind.CONSULTING_BODY,
-                basis_body=body or "神奈川県警察", basis_opinion_on=applied,
-                basis_document="", applied_on=applied, restricts_inspection=True,
-                restricts_resident_copies=True, restricts_koseki_attachment=True,
-                protected=protected, joint=joint or [], counterparties=counterparties,
+                basis_body=body or "神奈川県警察",
+                basis_opinion_on=applied,
+                basis_document="",
+                applied_on=applied,
+                restricts_inspection=True,
+                restricts_resident_copies=True,
+                restricts_koseki_attachment=True,
+                protected=protected,
+                joint=joint or [],
+                counterparties=counterparties,
                 registered_at=now,
             )
 
         def decide(measure: Any, supervisor: str, starts: datetime.date) -> Any:
             return actions.decide_measure(
-                measure=measure, acting_user=staff[supervisor], approve=True,
-                starts_on=starts, decided_at=now,
+                measure=measure,
+                acting_user=staff[supervisor],
+                approve=True,
+                starts_on=starts,
+                decided_at=now,
             )
 
         # X, protected at A from Y: the incident. Ends within a month, so extension is open.
         x_start = wareki.add_years(today, -1) + datetime.timedelta(days=20)
         x = register(
-            a, "a_clerk", MeasureKind.DV, x_start,
-            person("山﨑 美咲", "ヤマサキ ミサキ", "1990-05-12", "F",
-                   "横浜市鶴見区豊岡町20-1 グリーンハイツ305", "045-000-1234",
-                   aliases=[(AliasKind.FORMER, "佐々木 美咲")]),
-            [PartyData(person("山﨑 健一", "ヤマサキ ケンイチ", "1986-11-03", "M",
-                              "東京都大田区蒲田1-2-3"), relationship="夫", is_resident=False)],
-            joint=[PartyData(person("山﨑 陽太", "ヤマサキ ヨウタ", "2018-08-20", "M",
-                                    "横浜市鶴見区豊岡町20-1 グリーンハイツ305"),
-                             relationship="子")],
+            a,
+            "a_clerk",
+            MeasureKind.DV,
+            x_start,
+            person(
+                "山﨑 美咲",
+                "ヤマサキ ミサキ",
+                "1990-05-12",
+                "F",
+                "横浜市鶴見区豊岡町20-1 グリーンハイツ305",
+                "045-000-1234",
+                aliases=[(AliasKind.FORMER, "佐々木 美咲")],
+            ),
+            [
+                PartyData(
+                    person(
+                        "山﨑 健一", "ヤマサキ ケンイチ", "1986-11-03", "M", "東京都大田区蒲田1-2-3"
+                    ),
+                    relationship="夫",
+                    is_resident=False,
+                )
+            ],
+            joint=[
+                PartyData(
+                    person(
+                        "山﨑 陽太",
+                        "ヤマサキ ヨウタ",
+                        "2018-08-20",
+                        "M",
+                        "横浜市鶴見区豊岡町20-1 グリーンハイツ305",
+                    ),
+                    relationship="子",
+                )
+            ],
             body="横浜市配偶者暴力相談支援センター",
         )
         decide(x, "a_supervisor", x_start)
 
         # Provisional at A, awaiting a decision: stalking.
         register(
-            a, "a_clerk", MeasureKind.STALKING, today - datetime.timedelta(days=3),
+            a,
+            "a_clerk",
+            MeasureKind.STALKING,
+            today - datetime.timedelta(days=3),
             person("髙橋 由美", "タカハシ ユミ", "1995-02-14", "F", "横浜市鶴見区鶴見中央4-5-6"),
-            [PartyData(person("佐藤 大輔", "サトウ ダイスケ", "1993-07-07", "M"),
-                       relationship="元交際相手", is_resident=False)],
+            [
+                PartyData(
+                    person("佐藤 大輔", "サトウ ダイスケ", "1993-07-07", "M"),
+                    relationship="元交際相手",
+                    is_resident=False,
+                )
+            ],
             body="神奈川県警察 鶴見警察署",
         )
 
         # A child as counterparty: an elderly mother protected from her adult son, at A.
         ito = register(
-            a, "a_clerk", MeasureKind.SIMILAR, today - datetime.timedelta(days=100),
+            a,
+            "a_clerk",
+            MeasureKind.SIMILAR,
+            today - datetime.timedelta(days=100),
             person("伊藤 和子", "イトウ カズコ", "1948-03-30", "F", "横浜市鶴見区下末吉2-3-4"),
-            [PartyData(person("伊藤 拓也", "イトウ タクヤ", "1975-09-09", "M"),
-                       relationship="長男", agent_note="弁護士を通じて請求することがある")],
+            [
+                PartyData(
+                    person("伊藤 拓也", "イトウ タクヤ", "1975-09-09", "M"),
+                    relationship="長男",
+                    agent_note="弁護士を通じて請求することがある",
+                )
+            ],
             body="鶴見区高齢・障害支援課",
         )
         decide(ito, "a_supervisor", today - datetime.timedelta(days=100))
@@ -145,17 +226,28 @@ class Command(BaseCommand):
         # Lapsed at B: the period passed without extension; still warning.
         lapsed_start = wareki.add_years(today, -1) - datetime.timedelta(days=30)
         watanabe = register(
-            b, "b_clerk", MeasureKind.DV, lapsed_start,
+            b,
+            "b_clerk",
+            MeasureKind.DV,
+            lapsed_start,
             person("渡邉 さくら", "ワタナベ サクラ", "1988-04-01", "F", "横浜市神奈川区反町1-1-1"),
-            [PartyData(person("渡辺 誠", "ワタナベ マコト", "1985-12-24", "M"),
-                       relationship="元夫", is_resident=False)],
+            [
+                PartyData(
+                    person("渡辺 誠", "ワタナベ マコト", "1985-12-24", "M"),
+                    relationship="元夫",
+                    is_resident=False,
+                )
+            ],
         )
         decide(watanabe, "b_supervisor", lapsed_start)
         actions.lapse_overdue_measures(now=now)
 
         # A male victim at B.
         tanaka = register(
-            b, "b_clerk", MeasureKind.DV, today - datetime.timedelta(days=45),
+            b,
+            "b_clerk",
+            MeasureKind.DV,
+            today - datetime.timedelta(days=45),
             person("田中 翔太", "タナカ ショウタ", "1982-06-15", "M", "横浜市神奈川区六角橋3-2-1"),
             [PartyData(person("田中 真理", "タナカ マリ", "1984-01-20", "F"), relationship="妻")],
         )
@@ -163,14 +255,24 @@ class Command(BaseCommand):
 
         # Ended at B, at the person's request.
         suzuki = register(
-            b, "b_clerk", MeasureKind.STALKING, today - datetime.timedelta(days=200),
+            b,
+            "b_clerk",
+            MeasureKind.STALKING,
+            today - datetime.timedelta(days=200),
             person("鈴木 花子", "スズキ ハナコ", "1979-10-10", "F", "横浜市神奈川区東神奈川1-5-5"),
-            [PartyData(person("小林 剛", "コバヤシ ツヨシ", "1977-05-05", "M"),
-                       relationship="元交際相手", is_resident=False)],
+            [
+                PartyData(
+                    person("小林 剛", "コバヤシ ツヨシ", "1977-05-05", "M"),
+                    relationship="元交際相手",
+                    is_resident=False,
+                )
+            ],
         )
         decide(suzuki, "b_supervisor", today - datetime.timedelta(days=200))
         actions.end_measure(
-            measure=suzuki, acting_user=staff["b_supervisor"],
-            end_reason=EndReason.REQUESTED, reason="本人から終了の申出（転出のため）",
+            measure=suzuki,
+            acting_user=staff["b_supervisor"],
+            end_reason=EndReason.REQUESTED,
+            reason="本人から終了の申出（転出のため）",
             decided_at=now,
         )
