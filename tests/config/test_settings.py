@@ -1,0 +1,63 @@
+"""Settings are safe when the environment is empty."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+    "s.LANGUAGE_CODE, s.SESSION_COOKIE_SECURE)"
+)
+
+
+def run(**env: str) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+class TestEnvironmentDrivenSettings:
+    def test_an_empty_environment_refuses_to_start_without_a_secret_key(self):
+        result = run()
+
+        assert result.returncode != 0
+        assert "SECRET_KEY must be set" in result.stderr
+
+    def test_a_secret_key_alone_gives_production_defaults_on_embedded_sqlite(self):
+        result = run(SECRET_KEY="x" * 50)
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == [
+            "False",
+            "django.db.backends.sqlite3",
+            "True",
+            "ja",
+            "True",
+        ]
+
+    def test_development_needs_no_secret(self):
+        result = run(DEBUG="1")
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[0] == "True"
+
+    def test_database_and_redis_come_from_the_environment(self):
+        result = run(
+            SECRET_KEY="x" * 50,
+            DATABASE_URL="postgres://u@db.example:5432/m",
+            REDIS_URL="redis://cache.example:6379/0",
+        )
+
+        assert result.stdout.split()[1:3] == ["django.db.backends.postgresql", "False"]
