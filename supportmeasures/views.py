@@ -282,6 +282,8 @@ class MeasureActionView(FormView):
     submit_label: StrOrPromise = ""
     danger = False
     success_message: StrOrPromise = ""
+    # Effective statuses in which the page makes sense; others go back to the measure.
+    allowed_statuses: tuple[str, ...] = ()
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = _staff(request)
@@ -290,6 +292,10 @@ class MeasureActionView(FormView):
             return refused(request, _("Only a supervisor of the owning ward can do this."))
         if not permissions.is_trained(user, timezone.localdate()):
             return refused(request, str(actions.TrainingLapsed()))
+        effective = self.measure.effective_status(timezone.localdate())
+        if self.allowed_statuses and effective not in self.allowed_statuses:
+            messages.warning(request, _("This cannot be done to a measure in its present state."))
+            return redirect(self.measure)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -321,6 +327,7 @@ class MeasureActionView(FormView):
 
 class DecideView(MeasureActionView):
     form_class = DecisionForm
+    allowed_statuses = (MeasureStatus.PROVISIONAL,)
 
     title = gettext_lazy("Decide the application")
     intro = gettext_lazy(
@@ -348,6 +355,7 @@ class DecideView(MeasureActionView):
 
 class ExtendView(MeasureActionView):
     form_class = ExtendForm
+    allowed_statuses = (MeasureStatus.ACTIVE, MeasureStatus.LAPSED)
 
     title = gettext_lazy("Extend the measure")
     intro = gettext_lazy(
@@ -368,6 +376,7 @@ class ExtendView(MeasureActionView):
 
 class EndView(MeasureActionView):
     form_class = EndForm
+    allowed_statuses = (MeasureStatus.PROVISIONAL, MeasureStatus.ACTIVE, MeasureStatus.LAPSED)
     danger = True
 
     title = gettext_lazy("End the measure")
@@ -387,6 +396,7 @@ class EndView(MeasureActionView):
 
 class ReleaseView(MeasureActionView):
     form_class = ReasonForm
+    allowed_statuses = (MeasureStatus.LAPSED,)
     danger = True
 
     title = gettext_lazy("Release the lapsed measure")
@@ -408,6 +418,7 @@ class ReleaseView(MeasureActionView):
 
 class CorrectPeriodView(MeasureActionView):
     form_class = CorrectPeriodForm
+    allowed_statuses = (MeasureStatus.ACTIVE, MeasureStatus.LAPSED)
 
     title = gettext_lazy("Correct the end date")
     intro = gettext_lazy("Correct the end date of the current period. The reason is recorded.")
@@ -429,6 +440,7 @@ class CorrectPeriodView(MeasureActionView):
 
 class GrantView(MeasureActionView):
     form_class = GrantForm
+    allowed_statuses = (MeasureStatus.PROVISIONAL, MeasureStatus.ACTIVE, MeasureStatus.LAPSED)
 
     title = gettext_lazy("Grant access to the details")
     intro = gettext_lazy(

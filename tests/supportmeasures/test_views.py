@@ -412,3 +412,23 @@ class TestLanguage:
 
         assert 'lang="en"' in response.content.decode()
         assert "Search the registry" in response.content.decode()
+
+
+class TestActionPagesFollowTheState:
+    def test_deciding_an_active_measure_goes_back_to_it(self, login, x_measure, make_staff,
+                                                       ward_a):
+        other = make_staff(ward_a, Role.SUPERVISOR)
+
+        response = login(other).post(reverse("supportmeasures:decide", args=[x_measure.ref]),
+                                     {"decision": "refuse", "reason": "x"})
+
+        assert response.status_code == 302
+        assert response["Location"] == x_measure.get_absolute_url()
+        x_measure.refresh_from_db()
+        assert x_measure.status == MeasureStatus.ACTIVE
+
+    def test_releasing_an_active_measure_is_not_offered(self, login, x_measure, supervisor_a):
+        response = login(supervisor_a).get(reverse("supportmeasures:release",
+                                                   args=[x_measure.ref]))
+
+        assert response.status_code == 302
