@@ -415,12 +415,13 @@ class TestLanguage:
 
 
 class TestActionPagesFollowTheState:
-    def test_deciding_an_active_measure_goes_back_to_it(self, login, x_measure, make_staff,
-                                                       ward_a):
+    def test_deciding_an_active_measure_goes_back_to_it(self, login, x_measure, make_staff, ward_a):
         other = make_staff(ward_a, Role.SUPERVISOR)
 
-        response = login(other).post(reverse("supportmeasures:decide", args=[x_measure.ref]),
-                                     {"decision": "refuse", "reason": "x"})
+        response = login(other).post(
+            reverse("supportmeasures:decide", args=[x_measure.ref]),
+            {"decision": "refuse", "reason": "x"},
+        )
 
         assert response.status_code == 302
         assert response["Location"] == x_measure.get_absolute_url()
@@ -428,7 +429,6 @@ class TestActionPagesFollowTheState:
         assert x_measure.status == MeasureStatus.ACTIVE
 
     def test_releasing_an_active_measure_is_not_offered(self, login, x_measure, supervisor_a):
-        response = login(supervisor_a).get(reverse("supportmeasures:release",
-                                                   args=[x_measure.ref]))
+        response = login(supervisor_a).get(reverse("supportmeasures:release", args=[x_measure.ref]))
 
         assert response.status_code == 302
