@@ -1,8 +1,10 @@
-"""The one way to write an audit event."""
+"""The one way to write audit events."""
 
 from __future__ import annotations
 
 import datetime
+import uuid
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -12,12 +14,27 @@ from auditlog.models import GENESIS_HASH, AuditEvent, EventKind
 if TYPE_CHECKING:
     from supportmeasures.models import Person, Staff, SupportMeasure, Ward
 
-# Arbitrary constant naming the chain's advisory lock ("MAMORI" in hex-ish digits).
+# Arbitrary constant naming the chain's advisory lock ("MAMORI" in ASCII hex).
 CHAIN_LOCK_KEY = 0x4D414D4F5249
 
 
 class AuditOutsideTransaction(RuntimeError):
     """An event must be written in the same transaction as the act it records."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to append. `data` holds identifiers and codes only, never a location."""
+
+    kind: EventKind
+    actor: Staff | None
+    occurred_at: datetime.datetime
+    ward: Ward | None = None
+    person_public_id: uuid.UUID | None = None
+    measure_ref: str = ""
+    decision: str = ""
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _lock_chain() -> None:
@@ -28,6 +45,41 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
     elif connection.vendor != "sqlite":  # pragma: no cover - other databases are not supported
         raise NotImplementedError(connection.vendor)
+
+
+def record_events(events: list[Event]) -> list[AuditEvent]:
+    """Append events to the chain in order, under one lock. Call it last in the action's
+    own transaction: no decision without its event, no event without its decision."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(events[0].kind if events else "")
+    if not events:
+        return []
+    _lock_chain()
+    head = AuditEvent.objects.order_by("-sequence").only("sequence", "hash").first()
+    sequence, prev_hash = (head.sequence, head.hash) if head else (0, GENESIS_HASH)
+    rows = []
+    for spec in events:
+        ward = spec.ward if spec.ward is not None else (spec.actor.ward if spec.actor else None)
+        sequence += 1
+        row = AuditEvent(
+            sequence=sequence,
+            prev_hash=prev_hash,
+            occurred_at=spec.occurred_at,
+            actor=spec.actor,
+            actor_username=spec.actor.get_username() if spec.actor else "",
+            ward=ward,
+            ward_code=ward.code if ward else "",
+            kind=spec.kind,
+            person_public_id=spec.person_public_id,
+            measure_ref=spec.measure_ref,
+            decision=spec.decision,
+            reason=spec.reason,
+            data=spec.data,
+        )
+        row.hash = row.compute_hash()
+        prev_hash = row.hash
+        rows.append(row)
+    return AuditEvent.objects.bulk_create(rows)
 
 
 def record_event(
@@ -42,29 +94,20 @@ def record_event(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. Call it last in the action's own transaction.
-
-    `data` holds identifiers and codes only, never an address or a phone number.
-    """
-    if not connection.in_atomic_block:
-        raise AuditOutsideTransaction(kind)
-    _lock_chain()
-    head = AuditEvent.objects.order_by("-sequence").only("sequence", "hash").first()
-    event = AuditEvent(
-        sequence=head.sequence + 1 if head else 1,
-        prev_hash=head.hash if head else GENESIS_HASH,
-        occurred_at=occurred_at,
-        actor=actor,
-        actor_username=actor.get_username() if actor else "",
-        ward=ward if ward is not None else (actor.ward if actor else None),
-        kind=kind,
-        person_public_id=person.public_id if person else None,
-        measure_ref=measure.ref if measure else "",
-        decision=decision,
-        reason=reason,
-        data=data or {},
+    """Append one event to the chain. Call it last in the action's own transaction."""
+    (event,) = record_events(
+        [
+            Event(
+                kind=kind,
+                actor=actor,
+                occurred_at=occurred_at,
+                ward=ward,
+                person_public_id=person.public_id if person else None,
+                measure_ref=measure.ref if measure else "",
+                decision=decision,
+                reason=reason,
+                data=data or {},
+            )
+        ]
     )
-    event.ward_code = event.ward.code if event.ward else ""
-    event.hash = event.compute_hash()
-    event.save(force_insert=True)
     return event

@@ -30,6 +30,10 @@ class EventKind(models.TextChoices):
     DETAILS_DECLINED = "details.declined", _("Warning declined")
     DETAILS_VIEWED = "details.viewed", _("Protected details viewed")
     DETAILS_REFUSED = "details.refused", _("Protected details refused")
+    SCREENING_HIT = "screening.hit", _("Screening found a registered person")
+    REGISTRY_IMPORTED = "registry.imported", _("Registry imported")
+    API_CLIENT_CREATED = "api_client.created", _("API client created")
+    API_CLIENT_REVOKED = "api_client.revoked", _("API client revoked")
     STAFF_REGISTERED = "staff.registered", _("Staff member registered")
     TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
 

@@ -225,10 +225,16 @@ class MeasureStatus(models.TextChoices):
 
 
 class EndReason(models.TextChoices):
+    IMPORTED = "imported", _("Ended in the resident register system (imported)")
     REQUESTED = "requested", _("At the person's request")
     DECIDED = "decided", _("By decision")
     REFUSED = "refused", _("Application refused")
     RELEASED = "released", _("Lapsed measure released")
+
+
+class MeasureSource(models.TextChoices):
+    REGISTERED = "registered", _("Registered in Mamori")
+    IMPORTED = "imported", _("Imported from the resident register system")
 
 
 class SupportMeasureQuerySet(models.QuerySet["SupportMeasure"]):
@@ -253,6 +259,12 @@ class SupportMeasure(models.Model):
         Ward, verbose_name=_("owning ward"), on_delete=models.PROTECT, related_name="measures"
     )
     status = models.CharField(_("status"), max_length=20, choices=MeasureStatus.choices)
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=MeasureSource.choices,
+        default=MeasureSource.REGISTERED,
+    )
     basis_kind = models.CharField(_("basis"), max_length=20, choices=BasisKind.choices)
     basis_body = models.CharField(_("consulting body or issuer"), max_length=200)
     basis_opinion_on = models.DateField(_("date of opinion or document"), null=True, blank=True)
@@ -313,7 +325,11 @@ class SupportMeasure(models.Model):
             models.CheckConstraint(
                 name="measure_decided_has_period",
                 condition=Q(status__in=["provisional", "ended"])
-                | Q(starts_on__isnull=False, ends_on__isnull=False, decided_by__isnull=False),
+                | (
+                    Q(starts_on__isnull=False, ends_on__isnull=False)
+                    # Imported decisions were taken in the old system, by people not in ours.
+                    & (Q(decided_by__isnull=False) | Q(source="imported"))
+                ),
             ),
             models.CheckConstraint(
                 name="measure_period_ordered",
@@ -401,6 +417,7 @@ class MeasureParty(models.Model):
 
 class DecisionKind(models.TextChoices):
     REGISTERED = "registered", _("Application registered (provisional protection)")
+    IMPORTED = "imported", _("Imported from the resident register system")
     APPROVED = "approved", _("Decided: support measure granted")
     REFUSED = "refused", _("Decided: application refused")
     PERIOD_CORRECTED = "period_corrected", _("Period corrected")
@@ -485,3 +502,25 @@ class SupportMeasureUserObjectPermission(UserObjectPermissionBase):
 
 class SupportMeasureGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(SupportMeasure, on_delete=models.CASCADE)
+
+
+class ApiClient(models.Model):
+    """Another city system (tax, welfare, health insurance) that screens people before contact."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    # Only a SHA-256 of the token is kept; the token itself is shown once, when created.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,223 @@
+"""The screening engine: is this person a protected resident or a counterparty?
+
+One selector serves the search page, the inquiries, the API and the batch upload. It reads the
+registry through exact look-ups on the stored match keys (B-tree indexes), so results are
+deterministic and a batch costs a few queries, not one per entry.
+
+Rules (issue: screening), applied against every person of every measure in force
+(provisional, active, lapsed-not-released; never ended), joint family and aliases included:
+- a full-name match (name or any alias) whose dates of birth agree, or where either side has
+  none, is a match for that person's role;
+- a reading match whose dates of birth agree is a match for that role;
+- a full-name match whose dates of birth disagree, or a reading match without an agreeing
+  date, is a possible match;
+- the overall result is the strongest: counterparty > protected > possible_match > clear.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from supportmeasures import names
+from supportmeasures.models import MeasureParty, PartyRole, Person, PersonAlias
+
+# Keys are looked up in chunks so a 10,000-entry batch stays within parameter limits.
+CHUNK = 2000
+_KANA_ONLY = re.compile(r"^[\u30a1-\u30ffー]+$")
+
+
+class Result(TextChoices):
+    COUNTERPARTY = "counterparty", _("Counterparty")
+    PROTECTED = "protected", _("Protected resident")
+    POSSIBLE_MATCH = "possible_match", _("Possible match: check before any contact")
+    CLEAR = "clear", _("Not in the registry")
+
+
+RANK = {Result.CLEAR: 0, Result.POSSIBLE_MATCH: 1, Result.PROTECTED: 2, Result.COUNTERPARTY: 3}
+
+
+class Reason(TextChoices):
+    NAME = "name_match", _("Name matches")
+    ALIAS = "alias_match", _("Alias or former name matches")
+    READING = "reading_match", _("Reading matches")
+    BIRTH_DATE_AGREES = "birth_date_match", _("Date of birth matches")
+    BIRTH_DATE_DIFFERS = "birth_date_mismatch", _("Date of birth differs")
+    BIRTH_DATE_UNKNOWN = "birth_date_unknown", _("Date of birth unknown on one side")
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str = ""
+    kana: str = ""
+    birth_date: datetime.date | None = None
+
+    @property
+    def name_key(self) -> str:
+        return names.name_key(self.name)
+
+    @property
+    def kana_keys(self) -> frozenset[str]:
+        """The reading, and the name itself when it is written in kana only (ワタナベ)."""
+        keys = {names.kana_key(self.kana)}
+        if _KANA_ONLY.match(self.name_key or "-"):
+            keys.add(names.kana_key(self.name))
+        return frozenset(k for k in keys if k)
+
+
+@dataclass(frozen=True)
+class Match:
+    person_id: int
+    person_public_id: uuid.UUID
+    person_name: str
+    role: str
+    result: str
+    measure_ref: str
+    owning_ward_code: str
+    owning_ward_name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Screening:
+    result: str
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def is_clear(self) -> bool:
+        return self.result == Result.CLEAR
+
+    @property
+    def result_label(self) -> str:
+        return str(Result(self.result).label)
+
+    def owning_ward_codes(self) -> list[str]:
+        return sorted({m.owning_ward_code for m in self.matches})
+
+
+@dataclass
+class _Candidate:
+    person: Person
+    alias_keys: set[str]
+    parties: list[MeasureParty]
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+def _candidates(name_keys: set[str], kana_keys: set[str]) -> dict[int, _Candidate]:
+    """Everyone in a measure in force whose name, alias or reading key is among the keys."""
+    person_ids: set[int] = set()
+    for chunk in _chunks(sorted(name_keys)):
+        person_ids.update(Person.objects.filter(name_key__in=chunk).values_list("pk", flat=True))
+        person_ids.update(
+            PersonAlias.objects.filter(name_key__in=chunk).values_list("person_id", flat=True)
+        )
+    for chunk in _chunks(sorted(kana_keys)):
+        person_ids.update(Person.objects.filter(kana_key__in=chunk).values_list("pk", flat=True))
+    candidates: dict[int, _Candidate] = {}
+    ids = sorted(person_ids)
+    for i in range(0, len(ids), CHUNK):
+        parties = (
+            MeasureParty.objects.in_force()
+            .filter(person_id__in=ids[i : i + CHUNK])
+            .select_related("person", "measure__owning_ward")
+            .order_by("person_id", "measure__ref")
+        )
+        for party in parties:
+            candidate = candidates.setdefault(party.person_id, _Candidate(party.person, set(), []))
+            candidate.parties.append(party)
+    for chunk_start in range(0, len(candidates), CHUNK):
+        chunk_ids = list(candidates)[chunk_start : chunk_start + CHUNK]
+        for person_id, key in PersonAlias.objects.filter(person_id__in=chunk_ids).values_list(
+            "person_id", "name_key"
+        ):
+            candidates[person_id].alias_keys.add(key)
+    return candidates
+
+
+def _role_result(role: str) -> str:
+    return Result.COUNTERPARTY if role == PartyRole.COUNTERPARTY else Result.PROTECTED
+
+
+def _judge(query: Query, name_key: str, kana_keys: frozenset[str], c: _Candidate) -> list[Match]:
+    person = c.person
+    reasons: list[str] = []
+    name_hit = bool(name_key) and name_key == person.name_key
+    alias_hit = bool(name_key) and not name_hit and name_key in c.alias_keys
+    reading_hit = bool(person.kana_key) and person.kana_key in kana_keys
+    if not (name_hit or alias_hit or reading_hit):
+        return []
+    if name_hit:
+        reasons.append(Reason.NAME)
+    if alias_hit:
+        reasons.append(Reason.ALIAS)
+    if reading_hit:
+        reasons.append(Reason.READING)
+    if query.birth_date and person.birth_date:
+        dates_agree: bool | None = query.birth_date == person.birth_date
+        reasons.append(Reason.BIRTH_DATE_AGREES if dates_agree else Reason.BIRTH_DATE_DIFFERS)
+    else:
+        dates_agree = None
+        reasons.append(Reason.BIRTH_DATE_UNKNOWN)
+    full_name = name_hit or alias_hit
+    is_match = (full_name and dates_agree is not False) or (reading_hit and dates_agree is True)
+    return [
+        Match(
+            person_id=person.pk,
+            person_public_id=person.public_id,
+            person_name=person.name,
+            role=party.role,
+            result=_role_result(party.role) if is_match else Result.POSSIBLE_MATCH,
+            measure_ref=party.measure.ref,
+            owning_ward_code=party.measure.owning_ward.code,
+            owning_ward_name=party.measure.owning_ward.name,
+            reasons=tuple(reasons),
+        )
+        for party in c.parties
+    ]
+
+
+def _overall(matches: list[Match]) -> str:
+    return max((m.result for m in matches), key=lambda r: RANK[Result(r)], default=Result.CLEAR)
+
+
+def screen_many(queries: Sequence[Query]) -> list[Screening]:
+    """Screen every query against the registry; one result per query, in order."""
+    keyed = [(q, q.name_key, q.kana_keys) for q in queries]
+    candidates = _candidates(
+        {nk for _, nk, _ in keyed if nk}, {k for _, _, ks in keyed for k in ks}
+    )
+    by_name: dict[str, list[_Candidate]] = defaultdict(list)
+    by_kana: dict[str, list[_Candidate]] = defaultdict(list)
+    for c in candidates.values():
+        by_name[c.person.name_key].append(c)
+        for key in c.alias_keys:
+            by_name[key].append(c)
+        if c.person.kana_key:
+            by_kana[c.person.kana_key].append(c)
+    screenings = []
+    for query, name_key, kana_keys in keyed:
+        seen: dict[int, _Candidate] = {}
+        for c in by_name.get(name_key, []) if name_key else []:
+            seen[c.person.pk] = c
+        for key in kana_keys:
+            for c in by_kana.get(key, []):
+                seen[c.person.pk] = c
+        matches = [m for c in seen.values() for m in _judge(query, name_key, kana_keys, c)]
+        matches.sort(key=lambda m: (-RANK[Result(m.result)], m.measure_ref, m.person_id))
+        screenings.append(Screening(_overall(matches), matches))
+    return screenings
+
+
+def screen(query: Query) -> Screening:
+    return screen_many([query])[0]
