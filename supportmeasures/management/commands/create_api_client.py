@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from supportmeasures import actions
+
+
+class Command(BaseCommand):
+    help = "Create a screening API client. Its token is printed once, as the last line."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            client, token = actions.create_api_client(
+                name=options["name"], acting_user=None, created_at=timezone.now()
+            )
+        except actions.ActionRefused as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Created API client {client.name}. Keep the token; it is not stored:")
+        self.stdout.write(token)
