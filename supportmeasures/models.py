@@ -168,13 +168,16 @@ class Person(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The keys are an invariant of the row (key == f(name)), so they are kept here where
-        # nothing that saves a person can forget them.
-        self.name_key = names.name_key(self.name)
-        self.kana_key = names.kana_key(self.kana)
+        # nothing that saves a person can forget them; bulk paths call refresh_match_keys.
+        self.refresh_match_keys()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("supportmeasures:person", kwargs={"public_id": self.public_id})
+
+    def refresh_match_keys(self) -> None:
+        self.name_key = names.name_key(self.name)
+        self.kana_key = names.kana_key(self.kana)
 
 
 class AliasKind(models.TextChoices):
@@ -200,8 +203,11 @@ class PersonAlias(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.name_key = names.name_key(self.name)
+        self.refresh_match_keys()
         super().save(*args, **kwargs)
+
+    def refresh_match_keys(self) -> None:
+        self.name_key = names.name_key(self.name)
 
 
 class MeasureKind(models.TextChoices):
@@ -280,8 +286,15 @@ class SupportMeasure(models.Model):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     registered_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+        Staff,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("registered by"),
     )
+    # For imported measures: a digest of the imported rows, so a re-import changes nothing.
+    import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     registered_at = models.DateTimeField(_("registered at"))
     decided_by = models.ForeignKey(
         Staff,
@@ -330,6 +343,10 @@ class SupportMeasure(models.Model):
                     # Imported decisions were taken in the old system, by people not in ours.
                     & (Q(decided_by__isnull=False) | Q(source="imported"))
                 ),
+            ),
+            models.CheckConstraint(
+                name="measure_registered_by_someone",
+                condition=Q(registered_by__isnull=False) | Q(source="imported"),
             ),
             models.CheckConstraint(
                 name="measure_period_ordered",
