@@ -21,6 +21,7 @@ from supportmeasures.models import (
     SupportMeasure,
     Ward,
 )
+from supportmeasures.screening import Match, Reason, Result, Screening
 
 SEARCH_LIMIT = 50
 
@@ -224,3 +225,33 @@ def grantable_staff(*, measure: SupportMeasure) -> QuerySet[Staff]:
         .order_by("ward__code", "username")
         .distinct()
     )
+
+
+@dataclass(frozen=True)
+class ScreenedPerson:
+    person: Person
+    result: str
+    result_label: str
+    reasons: list[str]
+    measure_refs: list[str]
+
+
+def people_in_screening(*, screening: Screening, today: datetime.date) -> list[ScreenedPerson]:
+    """The people a screening found, strongest first, with their flags for the badges."""
+    by_person: dict[int, list[Match]] = {}
+    for match in screening.matches:
+        by_person.setdefault(match.person_id, []).append(match)
+    people = Person.objects.with_flags(today).in_bulk(list(by_person))
+    found = []
+    for person_id, matches in by_person.items():
+        best = matches[0]  # matches come strongest first
+        found.append(
+            ScreenedPerson(
+                person=people[person_id],
+                result=best.result,
+                result_label=str(Result(best.result).label),
+                reasons=[str(Reason(r).label) for r in best.reasons],
+                measure_refs=sorted({m.measure_ref for m in matches}),
+            )
+        )
+    return found

@@ -30,6 +30,10 @@ from supportmeasures.forms import (
     SearchForm,
 )
 from supportmeasures.models import MeasureStatus, Person, Staff, SupportMeasure, Ward
+from supportmeasures.screening import Query
+
+# Recorded as the purpose of screenings made from the search page.
+SEARCH_PURPOSE = "registry_search"
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -65,16 +69,28 @@ class SearchView(View):
         if not permissions.can_search(user):
             raise Http404
         form = SearchForm(request.GET or None)
-        results = None
+        today = timezone.localdate()
+        context: dict[str, Any] = {"form": form, "limit": selectors.SEARCH_LIMIT}
         if form.is_bound and form.is_valid():
-            results = list(
-                selectors.search_people(user=user, today=timezone.localdate(), **form.cleaned_data)
-            )
-        return render(
-            request,
-            "supportmeasures/search.html",
-            {"form": form, "results": results, "limit": selectors.SEARCH_LIMIT},
-        )
+            data = form.cleaned_data
+            screened: list[selectors.ScreenedPerson] = []
+            if data["name"] or data["kana"]:
+                ((_, found),) = actions.screen_people(
+                    queries=[Query(data["name"], data["kana"], data["birth_date"])],
+                    purpose=SEARCH_PURPOSE,
+                    screened_at=timezone.now(),
+                    acting_user=user,
+                )
+                context["screening"] = found
+                screened = selectors.people_in_screening(screening=found, today=today)
+            found_ids = {s.person.pk for s in screened}
+            context["screened"] = screened
+            context["results"] = [
+                p
+                for p in selectors.search_people(user=user, today=today, **data)
+                if p.pk not in found_ids
+            ]
+        return render(request, "supportmeasures/search.html", context)
 
 
 class PersonView(View):
