@@ -299,3 +299,22 @@ class AcknowledgementForm(forms.Form):
         if data.get("purpose") == AccessPurpose.OTHER and not data.get("purpose_note"):
             self.add_error("purpose_note", _("State the reason when the purpose is 'other'."))
         return data
+
+
+class BatchScreeningForm(forms.Form):
+    file = forms.FileField(
+        label=_("Mailing list (CSV)"),
+        help_text=_(
+            "A header row with a name and/or kana column, and optionally birth_date. "
+            "Other columns are returned unchanged. Up to 10,000 rows."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Character encoding"),
+        widget=forms.RadioSelect,
+        initial="utf-8",
+        choices=[("utf-8", _("UTF-8")), ("cp932", _("Shift_JIS (CP932, older Excel)"))],
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"), max_length=200, help_text=_("For example: 住民税の納税通知書の送付")
+    )

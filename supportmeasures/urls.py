@@ -7,6 +7,7 @@ app_name = "supportmeasures"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("search/batch/", views.BatchScreeningView.as_view(), name="batch_screening"),
     path("people/<uuid:public_id>/", views.PersonView.as_view(), name="person"),
     path(
         "people/<uuid:public_id>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"

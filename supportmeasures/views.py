@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from supportmeasures import actions, permissions, selectors
+from supportmeasures import actions, mailinglist, permissions, selectors
 from supportmeasures.forms import (
     AcknowledgementForm,
     ApplicationForm,
+    BatchScreeningForm,
     CorrectPeriodForm,
     DecisionForm,
     EndForm,
@@ -29,6 +30,7 @@ from supportmeasures.forms import (
     ReasonForm,
     SearchForm,
 )
+from supportmeasures.importing import ImportFileError
 from supportmeasures.models import MeasureStatus, Person, Staff, SupportMeasure, Ward
 from supportmeasures.screening import Query
 
@@ -480,3 +482,40 @@ class GrantView(MeasureActionView):
             reason=form.cleaned_data["reason"],
             granted_at=timezone.now(),
         )
+
+
+class BatchScreeningView(FormView):
+    """Upload a mailing list, download it back with a screening result per row."""
+
+    template_name = "supportmeasures/batch_screening.html"
+    form_class = BatchScreeningForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not permissions.can_search(_staff(request)):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: BatchScreeningForm) -> HttpResponse:
+        encoding = form.cleaned_data["encoding"]
+        upload = form.cleaned_data["file"]
+        if upload.size > 16 * 1024 * 1024:
+            form.add_error("file", _("The file is too large (16 MB at most)."))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        try:
+            mailing = mailinglist.parse(upload.read(), encoding)
+        except ImportFileError as exc:
+            for problem in exc.errors[:20]:
+                form.add_error("file", str(problem))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        results = actions.screen_people(
+            queries=mailing.queries,
+            purpose=form.cleaned_data["purpose"],
+            screened_at=timezone.now(),
+            acting_user=_staff(self.request),
+        )
+        body = mailinglist.render(mailing, [s for _, s in results], encoding)
+        response = HttpResponse(body, content_type=f"text/csv; charset={encoding}")
+        name = upload.name.rsplit(".", 1)[0] or "list"
+        response["Content-Disposition"] = f'attachment; filename="{name}-screened.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
