@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from auditlog.models import AuditEvent
+from auditlog.models import AuditEvent, EventKind
 from supportmeasures.models import Role, Staff
 
 PAGE_SIZE = 50
@@ -31,3 +31,15 @@ def events_page(
     if measure:
         events = events.filter(measure_ref=measure)
     return list(events.order_by("-sequence")[:PAGE_SIZE])
+
+
+def screenings_of_measure(*, measure_ref: str, limit: int = 20) -> list[AuditEvent]:
+    """Who screened this measure's people, and why: shown to the ward that holds the case.
+
+    The caller has already loaded the measure through the registry's selector (scope checked).
+    """
+    return list(
+        AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT, measure_ref=measure_ref)
+        .select_related("actor__ward")
+        .order_by("-sequence")[:limit]
+    )

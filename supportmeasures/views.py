@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from auditlog import selectors as audit_selectors
 from supportmeasures import actions, mailinglist, permissions, selectors
 from supportmeasures.forms import (
     AcknowledgementForm,
@@ -216,6 +217,7 @@ class MeasureDetailView(View):
                 "trained": permissions.is_trained(user, today),
                 "extension_opens_on": opens_on,
                 "can_extend_now": bool(opens_on and today >= opens_on),
+            "screenings": audit_selectors.screenings_of_measure(measure_ref=measure.ref),
             },
         )
 
