@@ -121,6 +121,9 @@ def parse_entry(entry: Any, index: int | None = None) -> tuple[Query, list[dict[
                 birth_date = wareki.parse_date(raw_date)
             except wareki.InvalidDate as exc:
                 errors.append(_err(index, "birth_date", str(exc)))
+            else:
+                if birth_date > timezone.localdate():
+                    errors.append(_err(index, "birth_date", "is in the future"))
     if not (name or kana) and not errors:
         errors.append(_err(index, "name", "name or kana is required"))
     return Query(name=name, kana=kana, birth_date=birth_date), errors
