@@ -217,7 +217,7 @@ class MeasureDetailView(View):
                 "trained": permissions.is_trained(user, today),
                 "extension_opens_on": opens_on,
                 "can_extend_now": bool(opens_on and today >= opens_on),
-            "screenings": audit_selectors.screenings_of_measure(measure_ref=measure.ref),
+                "screenings": audit_selectors.screenings_of_measure(measure_ref=measure.ref),
             },
         )
 

@@ -29,16 +29,24 @@ def post(path: str, body, token: str | None = None) -> object:  # type: ignore[n
 
 class TestScreeningsEndpoint:
     def test_finds_the_counterparty_and_says_why(self, token, y, x):
-        response = post(URL, {"name": "山崎 健一", "birth_date": "S61.11.3",
-                              "purpose": "納税通知書の送付"}, token)
+        response = post(
+            URL,
+            {"name": "山崎 健一", "birth_date": "S61.11.3", "purpose": "納税通知書の送付"},
+            token,
+        )
 
         body = response.json()
         assert response.status_code == 200
         assert body["result"] == "counterparty"
-        assert body["matches"] == [{
-            "role": "counterparty", "measure_ref": body["matches"][0]["measure_ref"],
-            "owning_ward": {"code": "141011", "name": "鶴見区"}, "result": "counterparty",
-            "reasons": ["name_match", "birth_date_match"]}]
+        assert body["matches"] == [
+            {
+                "role": "counterparty",
+                "measure_ref": body["matches"][0]["measure_ref"],
+                "owning_ward": {"code": "141011", "name": "鶴見区"},
+                "result": "counterparty",
+                "reasons": ["name_match", "birth_date_match"],
+            }
+        ]
         assert len(body["screening_id"]) == 36
 
     def test_never_returns_where_a_protected_person_is(self, token, x):
@@ -60,17 +68,28 @@ class TestScreeningsEndpoint:
 
         event = AuditEvent.objects.get(kind=EventKind.SCREENING_HIT)
         assert (event.actor, event.ward.code, event.reason, event.decision) == (
-            None, "141011", "納税通知書の送付", "counterparty")
+            None,
+            "141011",
+            "納税通知書の送付",
+            "counterparty",
+        )
         assert event.data["client"] == "住民税システム"
         assert event.data["screening_id"] == body["screening_id"]
 
-    @pytest.mark.parametrize("body, field", [
-        ("{not json", None), (b"\xff\xfe", None), ([1, 2], ""), ({}, "name"),
-        ({"name": "", "kana": " "}, "name"), ({"name": "高橋", "birth_date": "平成2年2月30日"},
-                                               "birth_date"),
-        ({"name": "高橋", "birth_date": "R99.1.1"}, "birth_date"), ({"name": 5}, "name"),
-        ({"name": "x" * 101}, "name"),
-    ])
+    @pytest.mark.parametrize(
+        "body, field",
+        [
+            ("{not json", None),
+            (b"\xff\xfe", None),
+            ([1, 2], ""),
+            ({}, "name"),
+            ({"name": "", "kana": " "}, "name"),
+            ({"name": "高橋", "birth_date": "平成2年2月30日"}, "birth_date"),
+            ({"name": "高橋", "birth_date": "R99.1.1"}, "birth_date"),
+            ({"name": 5}, "name"),
+            ({"name": "x" * 101}, "name"),
+        ],
+    )
     def test_bad_input_is_a_400_with_a_json_error(self, token, body, field):
         response = post(URL, body, token)
 
@@ -105,14 +124,20 @@ class TestScreeningsEndpoint:
 
 class TestBatchEndpoint:
     def test_one_result_per_entry_in_order(self, token, x, y):
-        entries = [{"name": "山田 太郎"}, {"name": "山崎健一"},
-                   {"kana": "ヤマサキ ミサキ", "birth_date": "H2.5.12"}]
+        entries = [
+            {"name": "山田 太郎"},
+            {"name": "山崎健一"},
+            {"kana": "ヤマサキ ミサキ", "birth_date": "H2.5.12"},
+        ]
 
         response = post(URL + "/batch", {"purpose": "案内状", "entries": entries}, token)
 
         assert response.status_code == 200
         assert [r["result"] for r in response.json()["results"]] == [
-            "clear", "counterparty", "protected"]
+            "clear",
+            "counterparty",
+            "protected",
+        ]
         assert AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT).count() == 2
 
     def test_more_than_ten_thousand_entries_are_refused(self, token):

@@ -432,3 +432,106 @@ class TestActionPagesFollowTheState:
         response = login(supervisor_a).get(reverse("supportmeasures:release", args=[x_measure.ref]))
 
         assert response.status_code == 302
+
+
+class TestSearchUsesTheScreeningEngine:
+    def test_hiragana_finds_the_old_kanji_counterparty(self, login, clerk_b, register, clerk_a):
+        from supportmeasures.actions import PartyData, PersonData
+
+        register(
+            clerk_a,
+            counterparties=[
+                PartyData(person=PersonData(name="髙橋 健一", kana="タカハシ ケンイチ"))
+            ],
+        )
+
+        body = (
+            login(clerk_b)
+            .get(reverse("supportmeasures:search"), {"name": "たかはし けんいち"})
+            .content.decode()
+        )
+
+        assert "髙橋 健一" in body
+        assert "badge--counterparty" in body  # the person is marked as a counterparty
+        assert "notice--warning" in body  # a reading alone, without a date, is "check first"
+
+    def test_a_reading_with_the_date_of_birth_is_a_counterparty_verdict(
+        self, login, clerk_b, register, clerk_a
+    ):
+        from supportmeasures.actions import PartyData, PersonData
+
+        register(
+            clerk_a,
+            counterparties=[
+                PartyData(
+                    person=PersonData(
+                        name="髙橋 健一",
+                        kana="タカハシ ケンイチ",
+                        birth_date=datetime.date(1985, 11, 3),
+                    )
+                )
+            ],
+        )
+
+        body = (
+            login(clerk_b)
+            .get(
+                reverse("supportmeasures:search"),
+                {"name": "たかはし けんいち", "birth_date": "昭和60年11月3日"},
+            )
+            .content.decode()
+        )
+
+        assert "flag-banner--counterparty" in body
+
+    def test_a_clear_result_says_so(self, login, clerk_b, x):
+        body = (
+            login(clerk_b)
+            .get(reverse("supportmeasures:search"), {"name": "山田 太郎"})
+            .content.decode()
+        )
+
+        assert "notice--info" in body
+        assert "flag-banner" not in body
+
+
+class TestBatchScreeningPage:
+    def upload(self, client, text: str, encoding: str = "utf-8"):  # type: ignore[no-untyped-def]
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return client.post(
+            reverse("supportmeasures:batch_screening"),
+            {
+                "file": SimpleUploadedFile("list.csv", text.encode(encoding), "text/csv"),
+                "encoding": encoding,
+                "purpose": "案内状の送付",
+            },
+        )
+
+    def test_returns_the_list_with_a_result_per_row(self, login, clerk_b, x, y):
+        response = self.upload(
+            login(clerk_b), "id,name,kana,birth_date\n1,山田 太郎,,\n2,山崎 健一,,S61.11.3\n"
+        )
+
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == 'attachment; filename="list-screened.csv"'
+        lines = response.content.decode("utf-8-sig").splitlines()
+        assert lines[0] == "id,name,kana,birth_date,screening_result,screening_note"
+        assert lines[1].startswith("1,山田 太郎,,,clear,")
+        assert lines[2].startswith("2,山崎 健一,,S61.11.3,counterparty,")
+        assert "豊岡町" not in response.content.decode("utf-8-sig")
+        assert [e.reason for e in AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT)] == [
+            "案内状の送付"
+        ]
+
+    def test_answers_in_cp932_when_asked(self, login, clerk_b, y):
+        response = self.upload(login(clerk_b), "name\n山崎 健一\n", "cp932")
+
+        assert "counterparty" in response.content.decode("cp932")
+
+    def test_a_bad_row_is_named_and_nothing_is_screened(self, login, clerk_b, y):
+        response = self.upload(login(clerk_b), "name,birth_date\n山崎 健一,R8.2.30\n")
+
+        assert response.status_code == 400
+        assert "2行目 birth_date" in response.content.decode()
+        assert not AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT).exists()
