@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -21,10 +22,10 @@ def token(now) -> str:
     return token
 
 
-def post(path: str, body, token: str | None = None) -> object:  # type: ignore[no-untyped-def]
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+def post(path: str, body: Any, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     data = body if isinstance(body, str | bytes) else json.dumps(body)
-    return Client().post(path, data=data, content_type="application/json", **headers)
+    return Client().post(path, data=data, content_type="application/json", headers=headers)
 
 
 class TestScreeningsEndpoint:
@@ -67,7 +68,7 @@ class TestScreeningsEndpoint:
         body = post(URL, {"name": "山﨑 健一", "purpose": "納税通知書の送付"}, token).json()
 
         event = AuditEvent.objects.get(kind=EventKind.SCREENING_HIT)
-        assert (event.actor, event.ward.code, event.reason, event.decision) == (
+        assert (event.actor, event.ward_code, event.reason, event.decision) == (
             None,
             "141011",
             "納税通知書の送付",

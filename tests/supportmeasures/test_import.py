@@ -36,7 +36,7 @@ ROWS = [
 ]  # fmt: skip
 
 
-def write(tmp_path, rows=None, encoding="utf-8", bom=False, name="registry.csv"):  # type: ignore[no-untyped-def]
+def write(tmp_path, rows=None, encoding="utf-8", bom=False, name="registry.csv"):
     text = "\r\n".join([HEADER, *(ROWS if rows is None else rows)]) + "\r\n"
     path = tmp_path / name
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
@@ -53,7 +53,7 @@ def state() -> tuple[int, int, int, int]:
 
 
 @pytest.fixture
-def wards(ward_a, ward_b):  # type: ignore[no-untyped-def]
+def wards(ward_a, ward_b):
     return ward_a, ward_b
 
 

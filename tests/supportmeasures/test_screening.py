@@ -177,7 +177,7 @@ class TestScreenPeopleAction:
         )
 
         events = list(AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT))
-        assert [(e.actor, e.ward.code, e.decision, e.reason) for e in events] == [
+        assert [(e.actor, e.ward_code, e.decision, e.reason) for e in events] == [
             (clerk_b, "141011", Result.COUNTERPARTY, "照会への回答")
         ]
         assert events[0].data["screening_id"] == screening_id

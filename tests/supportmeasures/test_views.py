@@ -496,7 +496,7 @@ class TestSearchUsesTheScreeningEngine:
 
 
 class TestBatchScreeningPage:
-    def upload(self, client, text: str, encoding: str = "utf-8"):  # type: ignore[no-untyped-def]
+    def upload(self, client, text: str, encoding: str = "utf-8"):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         return client.post(
