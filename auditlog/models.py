@@ -38,6 +38,41 @@ class EventKind(models.TextChoices):
     TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
 
 
+# Codes stored in `decision` and, for a few kinds, in `reason`; shown through these labels.
+DECISION_LABELS = {
+    "approved": _("granted"),
+    "refused": _("refused"),
+    "corrected": _("corrected"),
+    "extended": _("extended"),
+    "requested": _("ended at the person's request"),
+    "decided": _("ended by decision"),
+    "released": _("released"),
+    "lapsed": _("lapsed"),
+    "granted": _("access granted"),
+    "revoked": _("revoked"),
+    "acknowledged": _("acknowledged"),
+    "declined": _("declined"),
+    "shown": _("shown"),
+    "imported": _("imported"),
+    "dry_run": _("checked (dry run)"),
+    "created": _("created"),
+    "counterparty": _("counterparty"),
+    "protected": _("protected resident"),
+    "possible_match": _("possible match"),
+    "clear": _("clear"),
+    "clerk": _("Clerk"),
+    "supervisor": _("Supervisor"),
+    "auditor": _("Auditor"),
+    "administrator": _("Administrator"),
+    "contractor": _("Contractor"),
+}
+REASON_LABELS = {
+    "acknowledgement_required": _("no valid acknowledgement"),
+    "training_expired": _("annual training expired"),
+    "registry_search": _("Registry search"),
+}
+
+
 def canonical_form(fields: dict[str, Any]) -> bytes:
     """Sorted-key compact JSON in UTF-8: the same bytes on every machine."""
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
@@ -115,6 +150,12 @@ class AuditEvent(models.Model):
             "data": self.data,
             "prev_hash": self.prev_hash,
         }
+
+    def decision_label(self) -> str:
+        return str(DECISION_LABELS.get(self.decision, self.decision))
+
+    def reason_label(self) -> str:
+        return str(REASON_LABELS.get(self.reason, self.reason))
 
     def compute_hash(self) -> str:
         return hashlib.sha256(canonical_form(self.content())).hexdigest()

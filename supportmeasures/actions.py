@@ -56,7 +56,7 @@ class TrainingLapsed(ActionRefused):
     def __init__(self) -> None:
         super().__init__(
             _(
-                "Your annual training on support measures has lapsed (none in the last 12 "
+                "Your annual training on support measures has expired (none in the last 12 "
                 "months). Take the training before you open protected details or decide."
             )
         )
@@ -771,8 +771,6 @@ def _screening_events(
 ) -> list[Event]:
     """One event per person found by a screening that did not come back clear, under the
     owning ward of their measure, so that ward sees who screened its resident."""
-    codes = {m.owning_ward_code for _, s in screenings for m in s.matches}
-    wards = {w.code: w for w in Ward.objects.filter(code__in=codes)}
     events = []
     for screening_id, found in screenings:
         seen: set[int] = set()
@@ -785,7 +783,7 @@ def _screening_events(
                     kind=EventKind.SCREENING_HIT,
                     actor=actor,
                     occurred_at=screened_at,
-                    ward=wards[match.owning_ward_code],
+                    ward=match.owning_ward,
                     person_public_id=match.person_public_id,
                     measure_ref=match.measure_ref,
                     decision=match.result,
@@ -878,6 +876,10 @@ def revoke_api_client(
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Stored data, not interface text: records are kept in Japanese whatever the UI language.
+IMPORTED_BASIS = "（住民基本台帳システムから移行）"
 
 
 @dataclass(frozen=True)
@@ -979,7 +981,7 @@ def _import_measure(
         source=MeasureSource.IMPORTED,
         import_fingerprint=imported.fingerprint(),
         basis_kind=BasisKind.CONSULTING_BODY,
-        basis_body=_("(imported; see the source system)"),
+        basis_body=IMPORTED_BASIS,
         restricts_inspection=True,
         restricts_resident_copies=True,
         restricts_koseki_attachment=True,

@@ -135,7 +135,7 @@ class PartyForm(PersonForm):
     )
     is_resident = forms.BooleanField(label=_("Lives in the city (resident)"), required=False)
     agent_note = forms.CharField(
-        label=_("Acts through an agent"),
+        label=_("Agent (name, if any)"),
         max_length=200,
         required=False,
         help_text=_("Name the agent if the counterparty acts through one (lawyer, relative)."),
@@ -237,7 +237,10 @@ class ExtendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     confirm = forms.BooleanField(
-        label=_("The person has applied for an extension and it has been confirmed."),
+        label=_(
+            "The person has applied for an extension, and the continuing need for "
+            "protection has been confirmed."
+        ),
     )
 
 

@@ -412,7 +412,7 @@ class MeasureParty(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
     relationship = models.CharField(_("relationship"), max_length=100, blank=True)
     is_resident = models.BooleanField(_("resident of the city"), default=True)
-    agent_note = models.CharField(_("acts through an agent"), max_length=200, blank=True)
+    agent_note = models.CharField(_("agent (name, if any)"), max_length=200, blank=True)
 
     objects = MeasurePartyQuerySet.as_manager()
 

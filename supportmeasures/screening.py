@@ -23,11 +23,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import TextChoices
+from django.db.models import Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from supportmeasures import names
-from supportmeasures.models import MeasureParty, PartyRole, Person, PersonAlias
+from supportmeasures.models import MeasureParty, PartyRole, Person, PersonAlias, Ward
 
 # Keys are looked up in chunks so a 10,000-entry batch stays within parameter limits.
 CHUNK = 2000
@@ -38,7 +38,7 @@ class Result(TextChoices):
     COUNTERPARTY = "counterparty", _("Counterparty")
     PROTECTED = "protected", _("Protected resident")
     POSSIBLE_MATCH = "possible_match", _("Possible match: check before any contact")
-    CLEAR = "clear", _("Not in the registry")
+    CLEAR = "clear", _("No match in the registry")
 
 
 RANK = {Result.CLEAR: 0, Result.POSSIBLE_MATCH: 1, Result.PROTECTED: 2, Result.COUNTERPARTY: 3}
@@ -83,6 +83,7 @@ class Match:
     owning_ward_code: str
     owning_ward_name: str
     reasons: tuple[str, ...]
+    owning_ward: Ward | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -115,33 +116,34 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 def _candidates(name_keys: set[str], kana_keys: set[str]) -> dict[int, _Candidate]:
-    """Everyone in a measure in force whose name, alias or reading key is among the keys."""
-    person_ids: set[int] = set()
+    """Everyone in a measure in force whose name, alias or reading key is among the keys.
+
+    Two round trips whatever the batch size (per chunk of keys): the aliases whose key
+    matches, then the parties in force of every person found by name, reading or alias.
+    """
+    alias_hits: dict[int, set[str]] = defaultdict(set)
     for chunk in _chunks(sorted(name_keys)):
-        person_ids.update(Person.objects.filter(name_key__in=chunk).values_list("pk", flat=True))
-        person_ids.update(
-            PersonAlias.objects.filter(name_key__in=chunk).values_list("person_id", flat=True)
-        )
-    for chunk in _chunks(sorted(kana_keys)):
-        person_ids.update(Person.objects.filter(kana_key__in=chunk).values_list("pk", flat=True))
-    candidates: dict[int, _Candidate] = {}
-    ids = sorted(person_ids)
-    for i in range(0, len(ids), CHUNK):
-        parties = (
-            MeasureParty.objects.in_force()
-            .filter(person_id__in=ids[i : i + CHUNK])
-            .select_related("person", "measure__owning_ward")
-            .order_by("person_id", "measure__ref")
-        )
-        for party in parties:
-            candidate = candidates.setdefault(party.person_id, _Candidate(party.person, set(), []))
-            candidate.parties.append(party)
-    for chunk_start in range(0, len(candidates), CHUNK):
-        chunk_ids = list(candidates)[chunk_start : chunk_start + CHUNK]
-        for person_id, key in PersonAlias.objects.filter(person_id__in=chunk_ids).values_list(
+        for person_id, key in PersonAlias.objects.filter(name_key__in=chunk).values_list(
             "person_id", "name_key"
         ):
-            candidates[person_id].alias_keys.add(key)
+            alias_hits[person_id].add(key)
+    wanted = Q(person_id__in=list(alias_hits)) if alias_hits else Q(pk__in=[])
+    for chunk in _chunks(sorted(name_keys)):
+        wanted |= Q(person__name_key__in=chunk)
+    for chunk in _chunks(sorted(kana_keys)):
+        wanted |= Q(person__kana_key__in=chunk)
+    candidates: dict[int, _Candidate] = {}
+    parties = (
+        MeasureParty.objects.in_force()
+        .filter(wanted)
+        .select_related("person", "measure__owning_ward")
+        .order_by("person_id", "measure__ref")
+    )
+    for party in parties:
+        candidate = candidates.setdefault(
+            party.person_id, _Candidate(party.person, alias_hits.get(party.person_id, set()), [])
+        )
+        candidate.parties.append(party)
     return candidates
 
 
@@ -182,6 +184,7 @@ def _judge(query: Query, name_key: str, kana_keys: frozenset[str], c: _Candidate
             owning_ward_code=party.measure.owning_ward.code,
             owning_ward_name=party.measure.owning_ward.name,
             reasons=tuple(reasons),
+            owning_ward=party.measure.owning_ward,
         )
         for party in c.parties
     ]
