@@ -17,17 +17,20 @@ $(STAMP): pyproject.toml
 
 # Development server on the embedded SQLite database, with demo data.
 run: $(STAMP)
+	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Mamori: http://$(HOST):$(PORT)/"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 migrate: $(STAMP)
+	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
 # The whole suite against real PostgreSQL and Redis (DATABASE_URL / REDIS_URL, or the defaults).
 test: $(STAMP) check-services
-	-$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1
+	@if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv >/dev/null; \
+	else echo "msgfmt not found: using the committed .mo files"; fi
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 check-services: $(STAMP)

@@ -118,7 +118,6 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        permissions = [("view_auditlog", _("Read the audit log"))]
         indexes = [
             models.Index(fields=["actor", "sequence"]),
             models.Index(fields=["kind", "sequence"]),

@@ -112,19 +112,33 @@ def _require_supervisor(user: Staff, measure: SupportMeasure, today: datetime.da
     _require_trained(user, today)
 
 
-def _person_for(data: PersonData, now: datetime.datetime) -> Person:
-    """Reuse the registry's person with this resident number, or add a new one."""
+def _person_for(data: PersonData, ward: Ward, now: datetime.datetime) -> Person:
+    """The registry's person with this resident number, or a new one.
+
+    A person already named in another ward's measure is not attached from here: that would
+    give this ward their address (need to know) and let it rewrite their record. The
+    registering ward asks the owning ward instead. Known fields are only filled, never
+    overwritten: changing a person's record is not part of an application.
+    """
     person = None
     if data.resident_number:
         person = Person.objects.filter(resident_number=data.resident_number).first()
-    if person is None:
-        person = Person(created_at=now, resident_number=data.resident_number)
-    person.name = data.name
-    person.kana = data.kana
-    person.birth_date = data.birth_date or person.birth_date
-    person.sex = data.sex or person.sex
-    person.address = data.address or person.address
-    person.phone = data.phone or person.phone
+    if person is not None:
+        if person.parties.exclude(measure__owning_ward=ward).exists():
+            raise NotPermitted(
+                _(
+                    "Resident number %(number)s is already in another ward's support measure. "
+                    "Consult that ward; this application cannot name the person."
+                )
+                % {"number": data.resident_number}
+            )
+    else:
+        person = Person(
+            created_at=now, resident_number=data.resident_number, name=data.name, kana=data.kana
+        )
+    for field_name in ("birth_date", "sex", "address", "phone"):
+        if not getattr(person, field_name) and getattr(data, field_name):
+            setattr(person, field_name, getattr(data, field_name))
     person.save()
     for kind, alias in data.aliases:
         if alias.strip():
@@ -135,11 +149,13 @@ def _person_for(data: PersonData, now: datetime.datetime) -> Person:
 
 
 def _next_ref(ward: Ward, applied_on: datetime.date) -> str:
-    # The ward row is locked by the caller, so two registrations cannot take the same number.
-    count = SupportMeasure.objects.filter(owning_ward=ward).count()
+    """141011-2026-0001: numbered per ward and year. The caller holds the ward's row lock,
+    so two registrations cannot take the same number."""
+    prefix = f"{ward.code}-{applied_on.year}-"
+    count = SupportMeasure.objects.filter(ref__startswith=prefix).count()
     while True:
         count += 1
-        ref = f"{ward.code}-{applied_on.year}-{count:04d}"
+        ref = f"{prefix}{count:04d}"
         if not SupportMeasure.objects.filter(ref=ref).exists():
             return ref
 
@@ -186,14 +202,14 @@ def register_application(
             registered_by=acting_user,
             registered_at=registered_at,
         )
-        protected_person = _person_for(protected, registered_at)
+        protected_person = _person_for(protected, ward, registered_at)
         MeasureParty.objects.create(
             measure=measure, person=protected_person, role=PartyRole.PROTECTED
         )
         seen = {protected_person.pk}
         for role, parties in ((PartyRole.JOINT, joint), (PartyRole.COUNTERPARTY, counterparties)):
             for party in parties:
-                person = _person_for(party.person, registered_at)
+                person = _person_for(party.person, ward, registered_at)
                 if person.pk in seen:
                     raise ActionRefused(
                         _("%(name)s is named twice in this application.") % {"name": person.name}
@@ -373,6 +389,13 @@ def extend_measure(
                 % {"date": wareki.format_both(opens_on)}
             )
         new_start = measure.ends_on + datetime.timedelta(days=1)
+        if wareki.measure_end_for(new_start) < today:
+            raise InvalidTransition(
+                _(
+                    "A one-year extension from the day after the old end would already be over. "
+                    "Correct the end date with a reason, or register a new application."
+                )
+            )
         measure.starts_on = new_start
         measure.ends_on = wareki.measure_end_for(new_start)
         measure.status = MeasureStatus.ACTIVE
@@ -417,6 +440,14 @@ def end_measure(
         _require_supervisor(acting_user, measure, today)
         if measure.status == MeasureStatus.ENDED:
             raise InvalidTransition(_("This measure has already ended."))
+        if (
+            measure.status == MeasureStatus.PROVISIONAL
+            and measure.registered_by_id == acting_user.pk
+        ):
+            # Ending an undecided application is deciding it: not by the one who registered it.
+            raise SameStaffMember(
+                _("The staff member who registered the application cannot end it.")
+            )
         if not reason.strip():
             raise ActionRefused(_("Give the reason the measure ends."))
         measure.status = MeasureStatus.ENDED
@@ -570,6 +601,8 @@ def revoke_details_access(
     with transaction.atomic(durable=True):
         measure = _locked(measure)
         _require_supervisor(acting_user, measure, today)
+        if measure.pk not in permissions.granted_measure_ids(grantee):
+            raise InvalidTransition(_("This staff member has no access to revoke."))
         remove_perm("supportmeasures.view_protected_details", grantee, measure)
         MeasureDecision.objects.create(
             measure=measure,
@@ -714,7 +747,13 @@ def register_staff(
     if role not in Role.values:
         raise ActionRefused(_("Unknown role."))
     with transaction.atomic(durable=True):
-        staff = Staff(username=username, full_name=full_name, ward=ward, email=email)
+        staff = Staff(
+            username=username,
+            full_name=full_name,
+            ward=ward,
+            email=email,
+            is_staff=role == Role.ADMINISTRATOR,
+        )
         if password:
             staff.set_password(password)
         else:

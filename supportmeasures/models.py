@@ -65,8 +65,10 @@ class Staff(AbstractUser):
     def role(self) -> str:
         """The staff member's role: the first of their groups that names one."""
         if not hasattr(self, "_role_cache"):
-            role_names = set(Role.values)
-            self._role_cache = next((g.name for g in self.groups.all() if g.name in role_names), "")
+            # One role group per person (register_staff sets exactly one); should two ever
+            # be set, the first in Role's order wins, never the database's row order.
+            group_names = {g.name for g in self.groups.all()}
+            self._role_cache = next((r for r in Role.values if r in group_names), "")
         return self._role_cache
 
     def has_role(self, *roles: str) -> bool:
@@ -318,11 +320,9 @@ class SupportMeasure(models.Model):
     class Meta:
         verbose_name = _("support measure")
         verbose_name_plural = _("support measures")
+        # Granted per measure (guardian); role rules live in permissions.py.
         permissions = [
             ("view_protected_details", _("View protected residents' address and contacts")),
-            ("register_application", _("Register support-measure applications")),
-            ("decide_measure", _("Decide, extend and end support measures")),
-            ("view_all_measures", _("Read every ward's measures (audit)")),
         ]
         constraints = [
             models.CheckConstraint(

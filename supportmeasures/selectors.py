@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from supportmeasures import names, permissions
+from supportmeasures import names, permissions, wareki
 from supportmeasures.models import (
     MeasureDecision,
     MeasureParty,
@@ -64,6 +64,10 @@ class PersonSummary:
     parties: list[MeasureParty]
     related_parties: list[MeasureParty]
     details_in_scope: bool
+
+    @property
+    def counterparties(self) -> list[MeasureParty]:
+        return [p for p in self.related_parties if p.role == PartyRole.COUNTERPARTY]
 
     @property
     def in_force_parties(self) -> list[MeasureParty]:
@@ -202,7 +206,7 @@ def work_queue(*, user: Staff, today: datetime.date) -> WorkQueue:
     mine = SupportMeasure.objects.filter(owning_ward__in=permissions.ward_ids(user)).select_related(
         "owning_ward"
     )
-    soon = today + datetime.timedelta(days=31)
+    soon = wareki.add_months(today, 1)  # the day extension opens for a measure ending then
     return WorkQueue(
         awaiting_decision=list(
             mine.filter(status=MeasureStatus.PROVISIONAL).order_by("applied_on", "ref")
@@ -255,3 +259,15 @@ def people_in_screening(*, screening: Screening, today: datetime.date) -> list[S
             )
         )
     return found
+
+
+def grantees_of(*, measure: SupportMeasure) -> list[Staff]:
+    """Staff outside the owning ward who were granted this measure's details."""
+    return list(
+        Staff.objects.filter(
+            supportmeasureuserobjectpermission__content_object=measure,
+            supportmeasureuserobjectpermission__permission__codename="view_protected_details",
+        )
+        .select_related("ward")
+        .order_by("ward__code", "username")
+    )

@@ -26,4 +26,9 @@ urlpatterns = [
         name="correct_period",
     ),
     path("measures/<str:ref>/grant/", views.GrantView.as_view(), name="grant"),
+    path(
+        "measures/<str:ref>/grants/<int:staff_id>/revoke/",
+        views.RevokeView.as_view(),
+        name="revoke",
+    ),
 ]

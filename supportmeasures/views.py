@@ -218,6 +218,7 @@ class MeasureDetailView(View):
                 "extension_opens_on": opens_on,
                 "can_extend_now": bool(opens_on and today >= opens_on),
                 "screenings": audit_selectors.screenings_of_measure(measure_ref=measure.ref),
+                "grantees": selectors.grantees_of(measure=measure),
             },
         )
 
@@ -521,3 +522,24 @@ class BatchScreeningView(FormView):
         response["Content-Disposition"] = f'attachment; filename="{name}-screened.csv"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RevokeView(View):
+    """POST only: a supervisor of the owning ward takes a grant back."""
+
+    def post(self, request: HttpRequest, ref: str, staff_id: int) -> HttpResponse:
+        user = _staff(request)
+        measure = selectors.measure_for_user(user=user, ref=ref)
+        grantee = next(
+            (g for g in selectors.grantees_of(measure=measure) if g.pk == staff_id), None
+        )
+        if grantee is None:
+            raise Http404
+        try:
+            actions.revoke_details_access(
+                measure=measure, acting_user=user, grantee=grantee, revoked_at=timezone.now()
+            )
+        except actions.ActionRefused as exc:
+            return refused(request, str(exc))
+        messages.success(request, _("Access was revoked."))
+        return redirect(measure)

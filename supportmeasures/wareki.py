@@ -149,9 +149,14 @@ def add_months(d: date, months: int) -> date:
 
 
 def measure_end_for(starts_on: date) -> date:
-    """Last day of a one-year measure: start + 1 year − 1 day (2025-04-01 → 2026-03-31).
+    """Last day of a one-year measure that counts its first day (2025-04-01 → 2026-03-31).
 
-    The year is added first and the day subtracted afterwards, so a measure starting on
-    2024-02-29 ends on 2025-02-27 (2025-02-28 − 1 day), one day short of a full year.
+    As 民法143条 counts periods: the period ends the day before the day that corresponds to
+    the start a year later, and when that month has no such day (29 February), at the end of
+    that month. So 2024-02-29 → 2025-02-28: protection is never a day short.
     """
-    return add_years(starts_on, 1) - timedelta(days=1)
+    try:
+        corresponding = starts_on.replace(year=starts_on.year + 1)
+    except ValueError:  # 29 February into a common year: the month's last day
+        return date(starts_on.year + 1, starts_on.month, 28)
+    return corresponding - timedelta(days=1)

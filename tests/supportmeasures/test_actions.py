@@ -313,6 +313,19 @@ class TestExtendMeasure:
         assert measure.ends_on == ends_on
 
 
+class TestExtendALongLapsedMeasure:
+    def test_is_refused_when_the_extension_would_already_be_over(
+        self, register, decide, clerk_a, supervisor_a, now
+    ):
+        measure = decide(register(clerk_a), supervisor_a, starts_on=datetime.date(2023, 1, 1))
+
+        with pytest.raises(actions.InvalidTransition):
+            actions.extend_measure(measure=measure, acting_user=supervisor_a, decided_at=now)
+
+        measure.refresh_from_db()
+        assert measure.ends_on == datetime.date(2023, 12, 31)
+
+
 class TestLapse:
     def test_a_measure_past_its_end_still_flags_the_person_before_any_job_runs(
         self, register, decide, clerk_a, supervisor_a
@@ -369,6 +382,21 @@ class TestLapse:
 
 
 class TestEndMeasure:
+    def test_the_registrar_cannot_end_an_undecided_application(self, register, supervisor_a, now):
+        measure = register(supervisor_a)
+
+        with pytest.raises(actions.SameStaffMember):
+            actions.end_measure(
+                measure=measure,
+                acting_user=supervisor_a,
+                end_reason=EndReason.REQUESTED,
+                reason="取下げ",
+                decided_at=now,
+            )
+
+        measure.refresh_from_db()
+        assert measure.status == MeasureStatus.PROVISIONAL
+
     def test_records_who_and_why(self, x_measure, supervisor_a, now):
         measure = actions.end_measure(
             measure=x_measure,
@@ -428,21 +456,39 @@ class TestOverlappingMeasures:
         assert Person.objects.count() == 2
 
     def test_protected_in_one_measure_and_counterparty_in_another_is_both(
-        self, x_measure, register, make_staff, ward_b, today
+        self, register, clerk_a, today
     ):
-        clerk = make_staff(ward_b, Role.CLERK)
-        y = Person.objects.get(name="山﨑 健一")
-        y.resident_number = "Y-1"
-        y.save()
-        register(
-            clerk,
-            protected=PersonData(name="山﨑 健一", resident_number="Y-1"),
-            counterparties=[PartyData(person=PersonData(name="某 氏"))],
-        )
+        y = dataclasses.replace(Y, resident_number="Y-1")
+        register(clerk_a, counterparties=[PartyData(person=y)])
+        register(clerk_a, protected=y, counterparties=[PartyData(person=PersonData(name="某 氏"))])
 
-        flags = Person.objects.with_flags(today).get(pk=y.pk)
+        flags = Person.objects.with_flags(today).get(resident_number="Y-1")
 
         assert (flags.is_protected, flags.is_counterparty) == (True, True)
+
+    def test_another_ward_cannot_attach_a_person_of_ours_by_resident_number(
+        self, register, clerk_a, make_staff, ward_b
+    ):
+        x = dataclasses.replace(X, resident_number="X-1")
+        register(clerk_a, protected=x)
+        clerk_b = make_staff(ward_b, Role.CLERK)
+        intruder = PersonData(name="別名", address="偽の住所", resident_number="X-1")
+
+        with pytest.raises(actions.NotPermitted):
+            register(clerk_b, protected=PersonData(name="乙"), joint=[PartyData(person=intruder)])
+
+        person = Person.objects.get(resident_number="X-1")
+        assert (person.name, person.address) == (X.name, X.address)
+        assert SupportMeasure.objects.count() == 1
+
+    def test_the_same_ward_reuses_the_record_and_only_fills_blanks(self, register, clerk_a):
+        x = dataclasses.replace(X, resident_number="X-1", phone="")
+        register(clerk_a, protected=x)
+
+        register(clerk_a, protected=dataclasses.replace(x, address="別の住所", phone="090-1"))
+
+        person = Person.objects.get(resident_number="X-1")
+        assert (person.address, person.phone) == (X.address, "090-1")
 
 
 class TestTraining:

@@ -262,3 +262,11 @@ class TestPropertyAnySpellingFindsTheCounterparty:
 
         assert found.result == Result.POSSIBLE_MATCH  # reading alone, no date: check first
         assert found.matches[0].person_name == "大野 浩二"
+
+
+class TestKeysThatAreEmpty:
+    def test_a_name_without_a_reading_does_not_match_everyone_without_one(self, registry):
+        # 鈴木 花子 and 大野 浩二's measure partner have no reading: an empty key is no key.
+        found = screen(Query(name="全く別の人"))
+
+        assert (found.result, found.matches) == (Result.CLEAR, [])

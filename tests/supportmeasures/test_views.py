@@ -535,3 +535,46 @@ class TestBatchScreeningPage:
         assert response.status_code == 400
         assert "2行目 birth_date" in response.content.decode()
         assert not AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT).exists()
+
+
+class TestGrantsCanBeRevoked:
+    def test_a_revoked_grant_is_a_404_again(self, login, clerk_b, supervisor_a, x, x_measure, now):
+        actions.grant_details_access(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            grantee=clerk_b,
+            reason="照会回答",
+            granted_at=now,
+        )
+        url = reverse("supportmeasures:revoke", args=[x_measure.ref, clerk_b.pk])
+
+        response = login(supervisor_a).post(url)
+
+        assert response.status_code == 302
+        assert login(clerk_b).get(ack_url(x)).status_code == 404
+        assert events(EventKind.ACCESS_REVOKED)[0].data == {"grantee_id": clerk_b.pk}
+        assert login(supervisor_a).post(url).status_code == 404  # nothing left to revoke
+
+    def test_the_grantee_cannot_revoke_or_grant(self, login, clerk_b, supervisor_a, x_measure, now):
+        actions.grant_details_access(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            grantee=clerk_b,
+            reason="照会回答",
+            granted_at=now,
+        )
+
+        response = login(clerk_b).post(
+            reverse("supportmeasures:revoke", args=[x_measure.ref, clerk_b.pk])
+        )
+
+        assert response.status_code == 403
+        assert not events(EventKind.ACCESS_REVOKED)
+
+
+class TestContractors:
+    def test_see_the_flag_but_not_even_the_owning_ward(self, login, contractor_a, y):
+        body = login(contractor_a).get(y.get_absolute_url()).content.decode()
+
+        assert "flag-banner--counterparty" in body
+        assert "鶴見区</td>" not in body

@@ -247,6 +247,6 @@ class TestMeasureEndFor:
     ) -> None:
         assert measure_end_for(starts_on) == expected
 
-    def test_ends_on_27_february_for_a_start_on_29_february(self) -> None:
-        # add_years first (2025-02-28), then one day back: the rule, kept on purpose.
-        assert measure_end_for(date(2024, 2, 29)) == date(2025, 2, 27)
+    def test_a_start_on_29_february_ends_on_the_last_day_of_february(self) -> None:
+        # 民法143条2項: no corresponding day, so the period ends at the end of that month.
+        assert measure_end_for(date(2024, 2, 29)) == date(2025, 2, 28)

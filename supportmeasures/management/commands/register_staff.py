@@ -3,6 +3,8 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -35,6 +37,10 @@ class Command(BaseCommand):
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("The passwords differ.")
+            try:
+                validate_password(password, Staff(username=options["username"]))
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
         staff = actions.register_staff(
             acting_user=None,
             username=options["username"],
