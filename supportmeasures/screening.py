@@ -134,25 +134,28 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 # Hand-written because it is the hot path of every screening (measured in make bench: the
-# ORM's query compilation cost more than the database): one round trip per chunk of keys,
-# portable SQL (PostgreSQL and SQLite), every look-up an exact match on an indexed key.
-# The parties of every person in a measure in force found by name, reading or alias, each
-# with the alias keys that matched.
-_CANDIDATES_SQL = """
+# ORM's query compilation cost more than the database). Portable SQL (PostgreSQL, SQLite);
+# every look-up an exact match on an indexed key. First who is found, by name, reading or
+# alias (with the alias keys that matched); then, only if anyone was, their parties in force.
+_FOUND_SQL = """
+SELECT id, NULL FROM supportmeasures_person WHERE name_key IN ({names})
+UNION ALL SELECT id, NULL FROM supportmeasures_person WHERE kana_key IN ({kanas})
+UNION ALL SELECT person_id, name_key FROM supportmeasures_personalias WHERE name_key IN ({names})
+"""
+_PARTIES_SQL = """
 SELECT p.id, p.public_id, p.name, p.name_key, p.kana_key, p.birth_date,
-       mp.role, m.ref, w.id, w.code, w.name, a.name_key
+       mp.role, m.ref, w.id, w.code, w.name
 FROM supportmeasures_measureparty mp
 JOIN supportmeasures_person p ON p.id = mp.person_id
 JOIN supportmeasures_supportmeasure m ON m.id = mp.measure_id
 JOIN supportmeasures_ward w ON w.id = m.owning_ward_id
-LEFT JOIN supportmeasures_personalias a ON a.person_id = p.id AND a.name_key IN ({names})
-WHERE m.status <> 'ended' AND mp.person_id IN (
-    SELECT id FROM supportmeasures_person WHERE name_key IN ({names})
-    UNION SELECT id FROM supportmeasures_person WHERE kana_key IN ({kanas})
-    UNION SELECT person_id FROM supportmeasures_personalias WHERE name_key IN ({names})
-)
+WHERE mp.person_id IN ({ids}) AND m.status <> 'ended'
 ORDER BY p.id, m.ref
 """
+
+
+def _placeholders(values: Sequence[object]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def _as_date(value: object) -> datetime.date | None:
@@ -163,35 +166,39 @@ def _as_date(value: object) -> datetime.date | None:
 
 def _candidates(name_keys: set[str], kana_keys: set[str]) -> dict[int, _Candidate]:
     """Everyone in a measure in force whose name, alias or reading key is among the keys."""
-    candidates: dict[int, _Candidate] = {}
     # Keys never contain white space, so " " stands for "no key" and matches nothing (an
     # empty string would match everyone recorded without a reading).
     names_sorted = sorted(k for k in name_keys if k) or [" "]
     kanas_sorted = sorted(k for k in kana_keys if k) or [" "]
-    # Chunk the longer list; each query carries the whole (short) other one.
-    for names_chunk in _chunks(names_sorted):
-        for kanas_chunk in _chunks(kanas_sorted):
-            sql = _CANDIDATES_SQL.format(
-                names=", ".join(["%s"] * len(names_chunk)),
-                kanas=", ".join(["%s"] * len(kanas_chunk)),
-            )
-            params = [*names_chunk, *names_chunk, *kanas_chunk, *names_chunk]
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
+    alias_hits: dict[int, set[str]] = defaultdict(set)
+    found: set[int] = set()
+    with connection.cursor() as cursor:
+        for names_chunk in _chunks(names_sorted):
+            for kanas_chunk in _chunks(kanas_sorted):
+                sql = _FOUND_SQL.format(
+                    names=_placeholders(names_chunk), kanas=_placeholders(kanas_chunk)
+                )
+                cursor.execute(sql, [*names_chunk, *kanas_chunk, *names_chunk])
+                for person_id, alias_key in cursor.fetchall():
+                    found.add(person_id)
+                    if alias_key:
+                        alias_hits[person_id].add(alias_key)
+        candidates: dict[int, _Candidate] = {}
+        ids = sorted(found)
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            cursor.execute(_PARTIES_SQL.format(ids=_placeholders(chunk)), chunk)
             for (pk, public_id, name, name_key, kana_key, born, role, ref, ward_id, ward_code,
-                 ward_name, alias_key) in rows:  # fmt: skip
+                 ward_name) in cursor.fetchall():  # fmt: skip
                 candidate = candidates.get(pk)
                 if candidate is None:
                     person = _Person(
                         pk, uuid.UUID(str(public_id)), name, name_key, kana_key, _as_date(born)
                     )
-                    candidate = candidates[pk] = _Candidate(person, set(), [])
-                if alias_key:
-                    candidate.alias_keys.add(alias_key)
-                party = _Party(role, ref, Ward(id=ward_id, code=ward_code, name=ward_name))
-                if party not in candidate.parties:
-                    candidate.parties.append(party)
+                    candidate = candidates[pk] = _Candidate(person, alias_hits[pk], [])
+                candidate.parties.append(
+                    _Party(role, ref, Ward(id=ward_id, code=ward_code, name=ward_name))
+                )
     return candidates
 
 
