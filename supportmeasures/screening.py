@@ -32,7 +32,7 @@ from supportmeasures.models import PartyRole, Ward
 
 # Keys are looked up in chunks so a 10,000-entry batch stays within parameter limits.
 CHUNK = 2000
-_KANA_ONLY = re.compile(r"^[\u30a1-\u30ffー]+$")
+KANA_ONLY = re.compile(r"^[\u30a1-\u30ffー]+$")
 
 
 class Result(TextChoices):
@@ -68,7 +68,7 @@ class Query:
     def kana_keys(self) -> frozenset[str]:
         """The reading, and the name itself when it is written in kana only (ワタナベ)."""
         keys = {names.kana_key(self.kana)}
-        if _KANA_ONLY.match(self.name_key or "-"):
+        if KANA_ONLY.match(self.name_key or "-"):
             keys.add(names.kana_key(self.name))
         return frozenset(k for k in keys if k)
 

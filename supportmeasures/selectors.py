@@ -21,7 +21,7 @@ from supportmeasures.models import (
     SupportMeasure,
     Ward,
 )
-from supportmeasures.screening import Match, Reason, Result, Screening
+from supportmeasures.screening import KANA_ONLY, Match, Reason, Result, Screening
 
 SEARCH_LIMIT = 50
 
@@ -40,9 +40,10 @@ def search_people(
     people = Person.objects.with_flags(today)
     name_key = names.name_key(name)
     if name_key:
-        people = people.filter(
-            Q(name_key__contains=name_key) | Q(aliases__name_key__contains=name_key)
-        )
+        by_name = Q(name_key__contains=name_key) | Q(aliases__name_key__contains=name_key)
+        if KANA_ONLY.match(name_key):  # a name typed in kana is also a reading
+            by_name |= Q(kana_key__contains=names.kana_key(name))
+        people = people.filter(by_name)
     kana_key = names.kana_key(kana)
     if kana_key:
         people = people.filter(kana_key__contains=kana_key)

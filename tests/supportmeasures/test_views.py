@@ -578,3 +578,15 @@ class TestContractors:
 
         assert "flag-banner--counterparty" in body
         assert "鶴見区</td>" not in body
+
+
+class TestPartialSearch:
+    def test_a_partial_name_in_kana_lists_people_by_their_reading(self, login, clerk_b, x):
+        body = (
+            login(clerk_b)
+            .get(reverse("supportmeasures:search"), {"name": "やまさき"})
+            .content.decode()
+        )
+
+        assert x.get_absolute_url() in body
+        assert "badge--protected" in body
