@@ -139,6 +139,8 @@ class TestBatchEndpoint:
             "counterparty",
             "protected",
         ]
+        for secret in (x.address, x.phone, y.address):
+            assert secret not in response.content.decode()
         assert AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT).count() == 2
 
     def test_more_than_ten_thousand_entries_are_refused(self, token):

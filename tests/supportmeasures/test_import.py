@@ -89,12 +89,14 @@ class TestImportRegistry:
         event = AuditEvent.objects.get(kind=EventKind.REGISTRY_IMPORTED)
         assert (event.data["measures_created"], event.data["people_created"]) == (3, 7)
 
-    def test_importing_the_same_file_twice_changes_nothing(self, tmp_path, wards, capsys):
-        path = write(tmp_path)
-        call_command("import_registry", path)
+    @pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+    def test_importing_the_same_file_twice_changes_nothing(self, tmp_path, wards, capsys, encoding):
+        rows = [r.replace("髙", "高") for r in ROWS]
+        path = write(tmp_path, rows, encoding)
+        call_command("import_registry", path, "--encoding", encoding)
         before = state()
 
-        call_command("import_registry", path)
+        call_command("import_registry", path, "--encoding", encoding)
 
         assert state() == before
         assert "measures created 0, unchanged 3" in capsys.readouterr().out
