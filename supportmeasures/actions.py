@@ -253,6 +253,53 @@ def _protected_person(measure: SupportMeasure) -> Person | None:
     return party.person if party else None
 
 
+def _record_decision(
+    measure: SupportMeasure,
+    *,
+    kind: DecisionKind,
+    event: EventKind,
+    acting_user: Staff | None,
+    at: datetime.datetime,
+    decision: str,
+    reason: str = "",
+    history_reason: str | None = None,
+    data: dict[str, object] | None = None,
+    with_period: bool = False,
+) -> None:
+    """One decision, written twice on purpose: as the measure's history (shown on its page)
+    and as the audit event (the tamper-evident record), in the caller's transaction."""
+    MeasureDecision.objects.create(
+        measure=measure,
+        kind=kind,
+        decided_by=acting_user,
+        decided_at=at,
+        starts_on=measure.starts_on if with_period else None,
+        ends_on=measure.ends_on if with_period else None,
+        reason=reason if history_reason is None else history_reason,
+    )
+    record_event(
+        kind=event,
+        actor=acting_user,
+        occurred_at=at,
+        ward=measure.owning_ward,
+        person=_protected_person(measure),
+        measure=measure,
+        decision=decision,
+        reason=reason,
+        data=data,
+    )
+
+
+def _close(
+    measure: SupportMeasure, end_reason: str, acting_user: Staff, at: datetime.datetime
+) -> None:
+    measure.status = MeasureStatus.ENDED
+    measure.end_reason = end_reason
+    measure.ended_at = at
+    measure.ended_by = acting_user
+    measure.save()
+
+
 def decide_measure(
     *,
     measure: SupportMeasure,
@@ -291,30 +338,20 @@ def decide_measure(
         else:
             if not reason.strip():
                 raise ActionRefused(_("Give the reason the application is refused."))
-            measure.status = MeasureStatus.ENDED
-            measure.end_reason = EndReason.REFUSED
-            measure.ended_at = decided_at
-            measure.ended_by = acting_user
             decision, event = DecisionKind.REFUSED, EventKind.MEASURE_REFUSED
-        measure.save()
-        MeasureDecision.objects.create(
-            measure=measure,
+        if approve:
+            measure.save()
+        else:
+            _close(measure, EndReason.REFUSED, acting_user, decided_at)
+        _record_decision(
+            measure,
             kind=decision,
-            decided_by=acting_user,
-            decided_at=decided_at,
-            starts_on=measure.starts_on,
-            ends_on=measure.ends_on,
-            reason=reason,
-        )
-        record_event(
-            kind=event,
-            actor=acting_user,
-            occurred_at=decided_at,
-            ward=measure.owning_ward,
-            person=_protected_person(measure),
-            measure=measure,
+            event=event,
+            acting_user=acting_user,
+            at=decided_at,
             decision="approved" if approve else "refused",
             reason=reason,
+            with_period=True,
             data={"starts_on": str(measure.starts_on), "ends_on": str(measure.ends_on)},
         )
     return measure
@@ -344,24 +381,15 @@ def correct_period(
         if measure.status == MeasureStatus.LAPSED and ends_on >= today:
             measure.status = MeasureStatus.ACTIVE
         measure.save()
-        MeasureDecision.objects.create(
-            measure=measure,
+        _record_decision(
+            measure,
             kind=DecisionKind.PERIOD_CORRECTED,
-            decided_by=acting_user,
-            decided_at=decided_at,
-            starts_on=measure.starts_on,
-            ends_on=ends_on,
-            reason=reason,
-        )
-        record_event(
-            kind=EventKind.MEASURE_PERIOD_CORRECTED,
-            actor=acting_user,
-            occurred_at=decided_at,
-            ward=measure.owning_ward,
-            person=_protected_person(measure),
-            measure=measure,
+            event=EventKind.MEASURE_PERIOD_CORRECTED,
+            acting_user=acting_user,
+            at=decided_at,
             decision="corrected",
             reason=reason,
+            with_period=True,
             data={"previous_ends_on": str(previous), "ends_on": str(ends_on)},
         )
     return measure
@@ -400,24 +428,15 @@ def extend_measure(
         measure.ends_on = wareki.measure_end_for(new_start)
         measure.status = MeasureStatus.ACTIVE
         measure.save()
-        MeasureDecision.objects.create(
-            measure=measure,
+        _record_decision(
+            measure,
             kind=DecisionKind.EXTENDED,
-            decided_by=acting_user,
-            decided_at=decided_at,
-            starts_on=measure.starts_on,
-            ends_on=measure.ends_on,
-            reason=reason,
-        )
-        record_event(
-            kind=EventKind.MEASURE_EXTENDED,
-            actor=acting_user,
-            occurred_at=decided_at,
-            ward=measure.owning_ward,
-            person=_protected_person(measure),
-            measure=measure,
+            event=EventKind.MEASURE_EXTENDED,
+            acting_user=acting_user,
+            at=decided_at,
             decision="extended",
             reason=reason,
+            with_period=True,
             data={"starts_on": str(measure.starts_on), "ends_on": str(measure.ends_on)},
         )
     return measure
@@ -450,25 +469,13 @@ def end_measure(
             )
         if not reason.strip():
             raise ActionRefused(_("Give the reason the measure ends."))
-        measure.status = MeasureStatus.ENDED
-        measure.end_reason = end_reason
-        measure.ended_at = decided_at
-        measure.ended_by = acting_user
-        measure.save()
-        MeasureDecision.objects.create(
-            measure=measure,
+        _close(measure, end_reason, acting_user, decided_at)
+        _record_decision(
+            measure,
             kind=DecisionKind.ENDED,
-            decided_by=acting_user,
-            decided_at=decided_at,
-            reason=reason,
-        )
-        record_event(
-            kind=EventKind.MEASURE_ENDED,
-            actor=acting_user,
-            occurred_at=decided_at,
-            ward=measure.owning_ward,
-            person=_protected_person(measure),
-            measure=measure,
+            event=EventKind.MEASURE_ENDED,
+            acting_user=acting_user,
+            at=decided_at,
             decision=end_reason,
             reason=reason,
         )
@@ -491,25 +498,13 @@ def release_lapsed_measure(
             raise InvalidTransition(_("Only a lapsed measure can be released."))
         if not reason.strip():
             raise ActionRefused(_("Give the reason the lapsed measure is released."))
-        measure.status = MeasureStatus.ENDED
-        measure.end_reason = EndReason.RELEASED
-        measure.ended_at = decided_at
-        measure.ended_by = acting_user
-        measure.save()
-        MeasureDecision.objects.create(
-            measure=measure,
+        _close(measure, EndReason.RELEASED, acting_user, decided_at)
+        _record_decision(
+            measure,
             kind=DecisionKind.RELEASED,
-            decided_by=acting_user,
-            decided_at=decided_at,
-            reason=reason,
-        )
-        record_event(
-            kind=EventKind.MEASURE_RELEASED,
-            actor=acting_user,
-            occurred_at=decided_at,
-            ward=measure.owning_ward,
-            person=_protected_person(measure),
-            measure=measure,
+            event=EventKind.MEASURE_RELEASED,
+            acting_user=acting_user,
+            at=decided_at,
             decision="released",
             reason=reason,
         )
@@ -531,21 +526,14 @@ def lapse_overdue_measures(*, now: datetime.datetime) -> list[str]:
                 continue
             measure.status = MeasureStatus.LAPSED
             measure.save(update_fields=["status"])
-            MeasureDecision.objects.create(
-                measure=measure,
+            _record_decision(
+                measure,
                 kind=DecisionKind.LAPSED,
-                decided_at=now,
-                starts_on=measure.starts_on,
-                ends_on=measure.ends_on,
-            )
-            record_event(
-                kind=EventKind.MEASURE_LAPSED,
-                actor=None,
-                occurred_at=now,
-                ward=measure.owning_ward,
-                person=_protected_person(measure),
-                measure=measure,
+                event=EventKind.MEASURE_LAPSED,
+                acting_user=None,
+                at=now,
                 decision="lapsed",
+                with_period=True,
                 data={"ends_on": str(measure.ends_on)},
             )
             lapsed.append(measure.ref)
@@ -570,22 +558,15 @@ def grant_details_access(
         if not reason.strip():
             raise ActionRefused(_("Give the reason access is granted."))
         assign_perm("supportmeasures.view_protected_details", grantee, measure)
-        MeasureDecision.objects.create(
-            measure=measure,
+        _record_decision(
+            measure,
             kind=DecisionKind.ACCESS_GRANTED,
-            decided_by=acting_user,
-            decided_at=granted_at,
-            reason=f"{grantee.get_username()}: {reason}",
-        )
-        record_event(
-            kind=EventKind.ACCESS_GRANTED,
-            actor=acting_user,
-            occurred_at=granted_at,
-            ward=measure.owning_ward,
-            measure=measure,
-            person=_protected_person(measure),
+            event=EventKind.ACCESS_GRANTED,
+            acting_user=acting_user,
+            at=granted_at,
             decision="granted",
             reason=reason,
+            history_reason=f"{grantee.get_username()}: {reason}",
             data={"grantee_id": grantee.pk},
         )
 
@@ -604,21 +585,14 @@ def revoke_details_access(
         if measure.pk not in permissions.granted_measure_ids(grantee):
             raise InvalidTransition(_("This staff member has no access to revoke."))
         remove_perm("supportmeasures.view_protected_details", grantee, measure)
-        MeasureDecision.objects.create(
-            measure=measure,
+        _record_decision(
+            measure,
             kind=DecisionKind.ACCESS_REVOKED,
-            decided_by=acting_user,
-            decided_at=revoked_at,
-            reason=grantee.get_username(),
-        )
-        record_event(
-            kind=EventKind.ACCESS_REVOKED,
-            actor=acting_user,
-            occurred_at=revoked_at,
-            ward=measure.owning_ward,
-            measure=measure,
-            person=_protected_person(measure),
+            event=EventKind.ACCESS_REVOKED,
+            acting_user=acting_user,
+            at=revoked_at,
             decision="revoked",
+            history_reason=grantee.get_username(),
             data={"grantee_id": grantee.pk},
         )
 
