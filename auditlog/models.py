@@ -34,6 +34,20 @@ class EventKind(models.TextChoices):
     REGISTRY_IMPORTED = "registry.imported", _("Registry imported")
     API_CLIENT_CREATED = "api_client.created", _("API client created")
     API_CLIENT_REVOKED = "api_client.revoked", _("API client revoked")
+    INQUIRY_CREATED = "inquiry.created", _("Inquiry drafted")
+    INQUIRY_SIGNED_OFF = "inquiry.signed_off", _("Inquiry signed off and sent")
+    INQUIRY_REFUSED = "inquiry.refused", _("Inquiry refused at sign-off")
+    INQUIRY_STATUS_RAISED = "inquiry.status_raised", _("Inquiry's protected status raised")
+    INQUIRY_ACKNOWLEDGED = "inquiry.acknowledged", _("Inquiry's protected status acknowledged")
+    INQUIRY_ANSWERED = "inquiry.answered", _("Answer drafted")
+    ANSWER_SIGNED_OFF = "inquiry.answer_signed_off", _("Answer signed off and released")
+    PLAN_CREATED = "plan.created", _("Contact plan recorded")
+    PLAN_UPDATED = "plan.updated", _("Contact plan changed (approvals withdrawn)")
+    PLAN_APPROVED = "plan.approved", _("Contact plan approved")
+    PLAN_REFUSED = "plan.refused", _("Contact plan refused")
+    CONTACT_RECORDED = "plan.contact_recorded", _("Contact recorded")
+    CONTACT_REFUSED = "plan.contact_refused", _("Contact without an approved plan refused")
+    EMERGENCY_REVIEWED = "plan.emergency_reviewed", _("Emergency contact reviewed")
     STAFF_REGISTERED = "staff.registered", _("Staff member registered")
     TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
 
@@ -70,6 +84,9 @@ REASON_LABELS = {
     "acknowledgement_required": _("no valid acknowledgement"),
     "training_expired": _("annual training expired"),
     "registry_search": _("Registry search"),
+    "no_approved_plan": _("no approved plan"),
+    "approval_expired": _("the approval expired"),
+    "registry_changed": _("the registry changed"),
 }
 
 

@@ -12,6 +12,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Notices written while Redis was down are delivered once it is back.
+    "deliver-notifications": {
+        "task": "inquiries.tasks.deliver_notifications",
+        "schedule": 60.0,
+    },
+    # The registry may change without a task being queued (import, outage): re-screen hourly.
+    "reevaluate-open-inquiries": {
+        "task": "inquiries.tasks.reevaluate_open_inquiries",
+        "schedule": crontab(minute=5),
+    },
     # Fail-safe: an active measure past its end becomes lapsed (still warning) every morning.
     "lapse-overdue-measures": {
         "task": "supportmeasures.tasks.lapse_overdue_measures",

@@ -204,6 +204,10 @@ CACHES = {
 MAMORI_ACKNOWLEDGEMENT_MINUTES = int(os.environ.get("MAMORI_ACKNOWLEDGEMENT_MINUTES", "10"))
 # Annual training: how many months a completed training stays valid.
 MAMORI_TRAINING_VALID_MONTHS = 12
+# How long a supervisor's approval of a contact plan stays valid.
+MAMORI_APPROVAL_HOURS = int(os.environ.get("MAMORI_APPROVAL_HOURS", "24"))
+# A plan waiting longer than this escalates to the ward's other supervisors.
+MAMORI_ESCALATION_MINUTES = int(os.environ.get("MAMORI_ESCALATION_MINUTES", "30"))
 
 LOGGING = {
     "version": 1,
