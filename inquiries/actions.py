@@ -695,7 +695,7 @@ def create_plan(
         updated_at=created_at,
         **{k: v for k, v in fields.items() if k in PLAN_FIELDS},
     )
-    if plan.inquiry_id and not (
+    if plan.inquiry is not None and not (
         _in_ward(acting_user, plan.inquiry.to_ward) or _in_ward(acting_user, plan.inquiry.from_ward)
     ):
         raise NotPermitted(_("That inquiry is not your ward's."))
