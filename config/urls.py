@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("supportmeasures.urls")),
     path("audit/", include("auditlog.urls")),
     path("api/v1/", include("supportmeasures.api_urls")),
+    path("inquiries/", include("inquiries.urls")),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

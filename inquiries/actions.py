@@ -314,7 +314,7 @@ def sign_off_inquiry(
         )
         _tell_owning_wards(
             inquiry.owning_ward_codes,
-            [],
+            [inquiry.from_ward],
             now=signed_at,
             url=url,
             critical=True,
@@ -980,3 +980,7 @@ def review_emergency(
             data={"plan": str(plan.public_id)},
         )
     return plan
+
+
+def mark_read(*, user: Staff, read_at: datetime.datetime) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=read_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 import uuid
 from collections.abc import Callable
@@ -230,6 +231,7 @@ def register_application(
             decided_at=registered_at,
             starts_on=applied_on,
         )
+        _registry_changed()
         record_event(
             kind=EventKind.APPLICATION_REGISTERED,
             actor=acting_user,
@@ -240,6 +242,22 @@ def register_application(
             data={"parties": sorted(seen), "kind": kind},
         )
     return measure
+
+
+def _registry_changed() -> None:
+    """After commit: open inquiries are re-screened (an inquiry sent before the person was
+    registered must show the new status at once). Should Redis be down, the hourly sweep
+    does it; the registration itself never fails for it."""
+
+    def enqueue() -> None:
+        from inquiries.tasks import reevaluate_open_inquiries
+
+        try:
+            reevaluate_open_inquiries.delay()
+        except Exception:  # broker down: the beat sweep re-evaluates within the hour
+            logging.getLogger(__name__).warning("re-evaluation not queued", exc_info=True)
+
+    transaction.on_commit(enqueue)
 
 
 def _locked(measure: SupportMeasure) -> SupportMeasure:
@@ -979,6 +997,8 @@ def import_registry(
         )
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            _registry_changed()
     return summary
 
 

@@ -5,5 +5,11 @@ from django.utils import timezone
 
 
 def staff(request: HttpRequest) -> dict[str, Any]:
-    """The current date for templates: one value per request, computed at the edge."""
-    return {"today": timezone.localdate()}
+    """Per request: today's date (computed once at the edge) and the unread notices count."""
+    context: dict[str, Any] = {"today": timezone.localdate()}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from inquiries.selectors import unread_count
+
+        context["unread_notifications"] = unread_count(user)
+    return context

@@ -1,0 +1,156 @@
+"""Reads of inquiries and plans, with scope applied: what may not be seen is a 404."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from inquiries.models import ContactPlan, Inquiry, InquiryState, Notification, PlanState
+from supportmeasures import permissions
+from supportmeasures.models import Role, Staff, Ward
+
+HIDDEN_FROM_RECEIVER = (InquiryState.AWAITING_SIGNOFF, InquiryState.REFUSED)
+
+
+def _wards(user: Staff) -> frozenset[int]:
+    if not user.has_role(*permissions.CASE_ROLES):
+        return frozenset()
+    return permissions.ward_ids(user)
+
+
+def _inquiries() -> QuerySet[Inquiry]:
+    return Inquiry.objects.select_related(
+        "from_ward", "to_ward", "author", "signed_off_by", "answered_by", "answer_signed_off_by"
+    )
+
+
+def inbox(*, user: Staff) -> list[Inquiry]:
+    """Inquiries to the user's wards that have been signed off. One query, any length."""
+    return list(
+        _inquiries()
+        .filter(to_ward__in=_wards(user))
+        .exclude(state__in=HIDDEN_FROM_RECEIVER)
+        .order_by("-created_at", "-pk")[:500]
+    )
+
+
+def outbox(*, user: Staff) -> list[Inquiry]:
+    return list(
+        _inquiries().filter(from_ward__in=_wards(user)).order_by("-created_at", "-pk")[:500]
+    )
+
+
+def inquiry_for_user(*, user: Staff, public_id: uuid.UUID) -> Inquiry:
+    wards = _wards(user)
+    try:
+        inquiry = _inquiries().get(public_id=public_id)
+    except Inquiry.DoesNotExist as exc:
+        raise Http404 from exc
+    if inquiry.from_ward_id in wards:
+        return inquiry
+    if inquiry.to_ward_id in wards and inquiry.state not in HIDDEN_FROM_RECEIVER:
+        return inquiry
+    raise Http404
+
+
+def plan_for_user(*, user: Staff, public_id: uuid.UUID) -> ContactPlan:
+    """The acting ward's staff; supervisors of any ward for an emergency (they may approve);
+    the owning ward of the people concerned (it reviews emergencies)."""
+    try:
+        plan = ContactPlan.objects.select_related(
+            "acting_ward", "author", "inquiry", "emergency_reviewed_by"
+        ).get(public_id=public_id)
+    except ContactPlan.DoesNotExist as exc:
+        raise Http404 from exc
+    wards = _wards(user)
+    owning = {w.pk for w in _owning(plan)}
+    if plan.acting_ward_id in wards or wards & owning:
+        return plan
+    if plan.is_emergency and user.has_role(Role.SUPERVISOR):
+        return plan
+    raise Http404
+
+
+def _owning(plan: ContactPlan) -> list[Ward]:
+    return list(Ward.objects.filter(code__in=plan.owning_ward_codes))
+
+
+def plans_of_ward(*, user: Staff) -> list[ContactPlan]:
+    return list(
+        ContactPlan.objects.filter(acting_ward__in=_wards(user))
+        .select_related("acting_ward", "author")
+        .order_by("-created_at", "-pk")[:500]
+    )
+
+
+@dataclass(frozen=True)
+class ApproverQueue:
+    inquiries: list[Inquiry]
+    answers: list[Inquiry]
+    plans: list[ContactPlan]
+    unreviewed_emergencies: list[ContactPlan]
+
+    def __len__(self) -> int:
+        return len(self.inquiries) + len(self.answers) + len(self.plans)
+
+
+def approver_queue(*, user: Staff) -> ApproverQueue:
+    """What awaits this supervisor: oldest first, emergencies on top. Four queries."""
+    if not user.has_role(Role.SUPERVISOR):
+        return ApproverQueue([], [], [], [])
+    wards = permissions.ward_ids(user)
+    codes = set(Ward.objects.filter(pk__in=wards).values_list("code", flat=True))
+    return ApproverQueue(
+        inquiries=list(
+            _inquiries()
+            .filter(from_ward__in=wards, state=InquiryState.AWAITING_SIGNOFF)
+            .exclude(author=user)
+            .order_by("created_at", "pk")
+        ),
+        answers=list(
+            _inquiries()
+            .filter(to_ward__in=wards, state=InquiryState.ANSWER_AWAITING_SIGNOFF)
+            .exclude(answered_by=user)
+            .order_by("answered_at", "pk")
+        ),
+        plans=list(
+            ContactPlan.objects.filter(state=PlanState.AWAITING_APPROVAL)
+            .filter(Q(acting_ward__in=wards) | Q(is_emergency=True))
+            .exclude(author=user)
+            .select_related("acting_ward", "author")
+            .order_by("-is_emergency", "created_at", "pk")
+        ),
+        # Few at any time: filtered here, portable across databases (JSON list of codes).
+        unreviewed_emergencies=[
+            plan
+            for plan in ContactPlan.objects.filter(
+                is_emergency=True, emergency_reviewed_at__isnull=True
+            )
+            .exclude(state__in=[PlanState.AWAITING_APPROVAL, PlanState.REFUSED])
+            .select_related("acting_ward", "author")
+            .order_by("created_at", "pk")
+            if codes & set(plan.owning_ward_codes)
+            or (not plan.owning_ward_codes and plan.acting_ward_id in wards)
+        ],
+    )
+
+
+def notifications(*, user: Staff, limit: int = 50) -> list[Notification]:
+    return list(Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")[:limit])
+
+
+def unread_count(user: Staff) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def overdue_plans(*, now: datetime.datetime, minutes: int) -> list[ContactPlan]:
+    return list(
+        ContactPlan.objects.filter(
+            state=PlanState.AWAITING_APPROVAL,
+            updated_at__lt=now - datetime.timedelta(minutes=minutes),
+        ).select_related("acting_ward")
+    )

@@ -1,0 +1,462 @@
+"""Views: load with one selector, act with one action, map refusals to messages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from inquiries import actions, guard, selectors
+from inquiries.forms import (
+    AcknowledgeInquiryForm,
+    AnswerForm,
+    ContactRecordForm,
+    InquiryForm,
+    PlanForm,
+    RaiseStatusForm,
+    ReasonForm,
+    SignOffForm,
+)
+from inquiries.models import ContactPlan, Inquiry, InquiryState
+from supportmeasures import permissions
+from supportmeasures.actions import ActionRefused
+from supportmeasures.models import Staff
+
+
+def _staff(request: HttpRequest) -> Staff:
+    user = request.user
+    assert isinstance(user, Staff)
+    return user
+
+
+def _case_staff(request: HttpRequest) -> Staff:
+    user = _staff(request)
+    if not user.has_role(*permissions.CASE_ROLES):
+        raise Http404
+    return user
+
+
+def _refused(request: HttpRequest, exc: ActionRefused, to: Any) -> HttpResponse:
+    messages.error(request, str(exc))
+    return redirect(to)
+
+
+class ListView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _case_staff(request)
+        return render(
+            request,
+            "inquiries/list.html",
+            {
+                "inbox": selectors.inbox(user=user),
+                "outbox": selectors.outbox(user=user),
+                "plans": selectors.plans_of_ward(user=user),
+            },
+        )
+
+
+class NewInquiryView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _case_staff(request)
+        return render(
+            request, "inquiries/inquiry_form.html", {"form": InquiryForm(from_ward=user.ward)}
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = _case_staff(request)
+        form = InquiryForm(request.POST, from_ward=user.ward)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                inquiry = actions.create_inquiry(
+                    acting_user=user,
+                    to_ward=data["to_ward"],
+                    to_department=data["to_department"],
+                    subject_name=data["subject_name"],
+                    subject_kana=data["subject_kana"],
+                    subject_birth_date=data["subject_birth_date"],
+                    question=data["question"],
+                    reason=data["reason"],
+                    urgency=data["urgency"],
+                    raised_status=data["raised_status"] or "none",
+                    raised_reason=data["raised_reason"],
+                    created_at=timezone.now(),
+                )
+            except ActionRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, _("Inquiry drafted. A supervisor must sign it off before it is sent.")
+                )
+                return redirect(inquiry)
+        return render(request, "inquiries/inquiry_form.html", {"form": form}, status=400)
+
+
+class InquiryView(View):
+    """Loads the inquiry in scope (404 otherwise) for every method."""
+
+    inquiry: Inquiry
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        self.user = _case_staff(request)
+        self.inquiry = selectors.inquiry_for_user(user=self.user, public_id=kwargs["public_id"])
+        self.receiving = self.inquiry.to_ward_id in permissions.ward_ids(self.user)
+        self.sending = self.inquiry.from_ward_id in permissions.ward_ids(self.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def must_acknowledge(self) -> bool:
+        return (
+            self.receiving
+            and not self.sending
+            and self.inquiry.is_flagged
+            and not actions.has_acknowledged(self.inquiry, self.user)
+        )
+
+
+class InquiryDetailView(InquiryView):
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        if self.must_acknowledge():
+            return redirect("inquiries:acknowledge", public_id=public_id)
+        answer_visible = self.receiving or self.inquiry.state == InquiryState.ANSWERED
+        return render(
+            request,
+            "inquiries/inquiry_detail.html",
+            {
+                "inquiry": self.inquiry,
+                "receiving": self.receiving,
+                "sending": self.sending,
+                "answer_visible": answer_visible,
+                "raise_form": RaiseStatusForm(),
+                "plans": list(self.inquiry.plans.order_by("-created_at")),
+            },
+        )
+
+
+class AcknowledgeView(InquiryView):
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        if not self.receiving:
+            raise Http404
+        return render(
+            request,
+            "inquiries/acknowledge.html",
+            {"inquiry": self.inquiry, "form": AcknowledgeInquiryForm()},
+        )
+
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        if not self.receiving:
+            raise Http404
+        form = AcknowledgeInquiryForm(request.POST)
+        if not form.is_valid():
+            return render(
+                request,
+                "inquiries/acknowledge.html",
+                {"inquiry": self.inquiry, "form": form},
+                status=400,
+            )
+        actions.acknowledge_inquiry(
+            inquiry=self.inquiry, acting_user=self.user, acknowledged_at=timezone.now()
+        )
+        return redirect(self.inquiry)
+
+
+class SignOffView(InquiryView):
+    """The sign-off page puts the protected status first."""
+
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        return render(
+            request,
+            "inquiries/sign_off.html",
+            {"inquiry": self.inquiry, "form": SignOffForm(), "refuse_form": ReasonForm()},
+        )
+
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        try:
+            if "refuse" in request.POST:
+                refuse_form = ReasonForm(request.POST)
+                if not refuse_form.is_valid():
+                    raise ActionRefused(_("Say why the inquiry is refused."))
+                actions.refuse_inquiry(
+                    inquiry=self.inquiry,
+                    acting_user=self.user,
+                    reason=refuse_form.cleaned_data["reason"],
+                    refused_at=timezone.now(),
+                )
+                messages.success(request, _("The inquiry was refused."))
+            else:
+                form = SignOffForm(request.POST)
+                actions.sign_off_inquiry(
+                    inquiry=self.inquiry,
+                    acting_user=self.user,
+                    confirmed_minimal=form.is_valid(),
+                    signed_at=timezone.now(),
+                )
+                messages.success(request, _("Signed off: the inquiry was sent."))
+        except ActionRefused as exc:
+            return render(
+                request,
+                "inquiries/sign_off.html",
+                {
+                    "inquiry": self.inquiry,
+                    "form": SignOffForm(request.POST),
+                    "refuse_form": ReasonForm(),
+                    "error": str(exc),
+                },
+                status=403,
+            )
+        return redirect(self.inquiry)
+
+
+class RaiseStatusView(InquiryView):
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        form = RaiseStatusForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ActionRefused(_("Choose a status and say why."))
+            actions.raise_inquiry_status(
+                inquiry=self.inquiry,
+                acting_user=self.user,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                raised_at=timezone.now(),
+            )
+        except ActionRefused as exc:
+            return _refused(request, exc, self.inquiry)
+        messages.success(request, _("The status was raised; both wards were alerted."))
+        return redirect(self.inquiry)
+
+
+class AnswerView(InquiryView):
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        if self.must_acknowledge():
+            return redirect("inquiries:acknowledge", public_id=public_id)
+        if not self.receiving:
+            raise Http404
+        return render(
+            request,
+            "inquiries/answer.html",
+            {"inquiry": self.inquiry, "form": AnswerForm(initial={"answer": self.inquiry.answer})},
+        )
+
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        if not self.receiving:
+            raise Http404
+        form = AnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.answer_inquiry(
+                    inquiry=self.inquiry,
+                    acting_user=self.user,
+                    answer=form.cleaned_data["answer"],
+                    answered_at=timezone.now(),
+                )
+            except ActionRefused as exc:
+                return _refused(request, exc, self.inquiry)
+            messages.success(request, _("Answer drafted. A supervisor must sign it off."))
+            return redirect(self.inquiry)
+        return render(
+            request, "inquiries/answer.html", {"inquiry": self.inquiry, "form": form}, status=400
+        )
+
+
+class SignOffAnswerView(InquiryView):
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        try:
+            actions.sign_off_answer(
+                inquiry=self.inquiry, acting_user=self.user, signed_at=timezone.now()
+            )
+        except ActionRefused as exc:
+            return _refused(request, exc, self.inquiry)
+        messages.success(request, _("The answer was signed off and released."))
+        return redirect(self.inquiry)
+
+
+def _plan_fields(form: PlanForm, inquiry: Inquiry | None) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data["inquiry"] = inquiry
+    return data
+
+
+class PlanFormView(View):
+    """New plan (optionally for an inquiry) or change of one; "check" shows the guard's
+    findings without saving."""
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.plan: ContactPlan | None = None
+        self.inquiry: Inquiry | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        self.user = _case_staff(request)
+        if "public_id" in kwargs:
+            self.plan = selectors.plan_for_user(user=self.user, public_id=kwargs["public_id"])
+            if self.plan.author_id != self.user.pk:
+                raise Http404
+            self.inquiry = self.plan.inquiry
+        elif request.GET.get("inquiry"):
+            try:
+                self.inquiry = selectors.inquiry_for_user(
+                    user=self.user, public_id=uuid.UUID(request.GET["inquiry"])
+                )
+            except ValueError as exc:
+                raise Http404 from exc
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self) -> dict[str, Any]:
+        if self.plan is not None:
+            return {f: getattr(self.plan, f) for f in PlanForm.base_fields}
+        if self.inquiry is not None:
+            return {
+                "matter_name": self.inquiry.subject_name,
+                "matter_kana": self.inquiry.subject_kana,
+                "matter_birth_date": self.inquiry.subject_birth_date,
+            }
+        return {}
+
+    def render_form(
+        self, form: PlanForm, preview: ContactPlan | None = None, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request=self.request,
+            template_name="inquiries/plan_form.html",
+            context={
+                "form": form,
+                "plan": self.plan,
+                "inquiry": self.inquiry,
+                "preview": preview,
+                "pieces": guard.highlight(preview.wording, preview.findings) if preview else [],
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return self.render_form(PlanForm(initial=self.initial()))
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        form = PlanForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        fields = _plan_fields(form, self.inquiry)
+        if "check" in request.POST:
+            preview = ContactPlan(acting_ward=self.user.ward, author=self.user, **fields)
+            actions.assess(preview)
+            return self.render_form(form, preview)
+        try:
+            if self.plan is None:
+                plan = actions.create_plan(
+                    acting_user=self.user, created_at=timezone.now(), **fields
+                )
+            else:
+                plan = actions.update_plan(
+                    plan=self.plan, acting_user=self.user, updated_at=timezone.now(), **fields
+                )
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+            return self.render_form(form, status=400)
+        messages.success(
+            request, _("Plan recorded: risk %(risk)s.") % {"risk": plan.get_risk_display()}
+        )
+        return redirect(plan)
+
+
+class PlanView(View):
+    plan: ContactPlan
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        self.user = _case_staff(request)
+        self.plan = selectors.plan_for_user(user=self.user, public_id=kwargs["public_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PlanDetailView(PlanView):
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        now = timezone.now()
+        return render(
+            request,
+            "inquiries/plan_detail.html",
+            {
+                "plan": self.plan,
+                "pieces": guard.highlight(self.plan.wording, self.plan.findings),
+                "findings": [guard.Finding(**f) for f in self.plan.findings],
+                "approvals": list(self.plan.approvals.select_related("approver").order_by("pk")),
+                "valid": actions.valid_approvals(self.plan, now),
+                "record": getattr(self.plan, "record", None),
+                "refuse_form": ReasonForm(),
+                "record_form": ContactRecordForm(),
+                "review_form": ReasonForm(),
+                "is_author": self.plan.author_id == self.user.pk,
+            },
+        )
+
+
+class PlanActionView(PlanView):
+    def post(self, request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpResponse:
+        now = timezone.now()
+        try:
+            if action == "approve":
+                actions.approve_plan(plan=self.plan, acting_user=self.user, approved_at=now)
+                messages.success(request, _("Your approval was recorded."))
+            elif action == "refuse":
+                form = ReasonForm(request.POST)
+                if not form.is_valid():
+                    raise ActionRefused(_("Say why the plan is refused."))
+                actions.refuse_plan(
+                    plan=self.plan,
+                    acting_user=self.user,
+                    reason=form.cleaned_data["reason"],
+                    refused_at=now,
+                )
+                messages.success(request, _("The plan was refused."))
+            elif action == "record":
+                record_form = ContactRecordForm(request.POST)
+                if not record_form.is_valid():
+                    raise ActionRefused(
+                        _("Record what was said, the outcome and what was disclosed.")
+                    )
+                actions.record_contact(
+                    plan=self.plan,
+                    acting_user=self.user,
+                    said=record_form.cleaned_data["said"],
+                    outcome=record_form.cleaned_data["outcome"],
+                    categories=record_form.cleaned_data["categories"],
+                    contacted_at=now,
+                )
+                messages.success(request, _("The contact was recorded."))
+            elif action == "review":
+                form = ReasonForm(request.POST)
+                if not form.is_valid():
+                    raise ActionRefused(_("Write the review."))
+                actions.review_emergency(
+                    plan=self.plan,
+                    acting_user=self.user,
+                    note=form.cleaned_data["reason"],
+                    reviewed_at=now,
+                )
+                messages.success(request, _("The emergency was reviewed."))
+            else:
+                raise Http404
+        except ActionRefused as exc:
+            return _refused(request, exc, self.plan)
+        return redirect(self.plan)
+
+
+class QueueView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _case_staff(request)
+        return render(
+            request, "inquiries/queue.html", {"queue": selectors.approver_queue(user=user)}
+        )
+
+
+class NotificationsView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _staff(request)
+        notices = selectors.notifications(user=user)
+        response = render(request, "inquiries/notifications.html", {"notices": notices})
+        actions.mark_read(user=user, read_at=timezone.now())
+        return response
