@@ -7,7 +7,7 @@ from inquiries.models import Channel, DisclosureCategory
 
 
 @pytest.fixture
-def inquiry_about_x(clerk_a, ward_b, x, now):  # type: ignore[no-untyped-def]
+def inquiry_about_x(clerk_a, ward_b, x, now):
     """A drafts an inquiry to B about X (the incident), not yet signed off."""
     return actions.create_inquiry(
         acting_user=clerk_a,
@@ -24,7 +24,7 @@ def inquiry_about_x(clerk_a, ward_b, x, now):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def sent_inquiry(inquiry_about_x, supervisor_a, now):  # type: ignore[no-untyped-def]
+def sent_inquiry(inquiry_about_x, supervisor_a, now):
     return actions.sign_off_inquiry(
         inquiry=inquiry_about_x, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
     )
@@ -34,8 +34,8 @@ INCIDENT_WORDS = "Xさんが先ほどA区役所に来庁されました"
 
 
 @pytest.fixture
-def plan_fields(sent_inquiry):  # type: ignore[no-untyped-def]
-    def fields(**overrides):  # type: ignore[no-untyped-def]
+def plan_fields(sent_inquiry):
+    def fields(**overrides):
         base = {
             "inquiry": sent_inquiry,
             "matter_name": "山﨑 美咲",

@@ -256,7 +256,7 @@ class TestContactPlanRisk:
 
 class TestApprovals:
     @pytest.fixture
-    def critical(self, plan_fields, clerk_b, now):  # type: ignore[no-untyped-def]
+    def critical(self, plan_fields, clerk_b, now):
         return actions.create_plan(
             acting_user=clerk_b,
             created_at=now,
@@ -411,7 +411,7 @@ class TestTwoSupervisorsAtTheSameInstant:
         barrier = threading.Barrier(2)
         outcomes: list[str] = []
 
-        def approve(user) -> None:  # type: ignore[no-untyped-def]
+        def approve(user) -> None:
             barrier.wait()
             try:
                 actions.approve_plan(plan=plan, acting_user=user, approved_at=timezone.now())
