@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
         "task": "inquiries.tasks.deliver_notifications",
         "schedule": 60.0,
     },
+    "escalate-waiting-plans": {
+        "task": "inquiries.tasks.escalate_waiting_plans",
+        "schedule": 300.0,
+    },
     # The registry may change without a task being queued (import, outage): re-screen hourly.
     "reevaluate-open-inquiries": {
         "task": "inquiries.tasks.reevaluate_open_inquiries",

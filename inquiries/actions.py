@@ -984,3 +984,33 @@ def review_emergency(
 
 def mark_read(*, user: Staff, read_at: datetime.datetime) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=read_at)
+
+
+def escalate_waiting_plans(*, now: datetime.datetime) -> list[str]:
+    """A plan waiting longer than MAMORI_ESCALATION_MINUTES goes to every supervisor of the
+    acting ward, once (idempotent: escalated_at is set in the same transaction)."""
+    cutoff = now - datetime.timedelta(minutes=settings.MAMORI_ESCALATION_MINUTES)
+    escalated = []
+    for pk in ContactPlan.objects.filter(
+        state=PlanState.AWAITING_APPROVAL, updated_at__lt=cutoff, escalated_at__isnull=True
+    ).values_list("pk", flat=True):
+        with transaction.atomic(durable=True):
+            plan = ContactPlan.objects.select_for_update().select_related("acting_ward").get(pk=pk)
+            if plan.escalated_at is not None or plan.state != PlanState.AWAITING_APPROVAL:
+                continue
+            plan.escalated_at = now
+            plan.save(update_fields=["escalated_at"])
+            notify(
+                [
+                    s
+                    for s in _staff_of([plan.acting_ward], Role.SUPERVISOR)
+                    if s.pk != plan.author_id
+                ],
+                subject=_("A contact plan has waited too long for approval"),
+                body=plan.purpose,
+                url=plan.get_absolute_url(),
+                critical=True,
+                now=now,
+            )
+            escalated.append(str(plan.public_id))
+    return escalated

@@ -252,6 +252,7 @@ class ContactPlan(models.Model):
     emergency_review_note = models.TextField(blank=True)
     state = models.CharField(_("state"), max_length=20, choices=PlanState.choices)
     refusal_reason = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("contact plan")

@@ -15,3 +15,8 @@ def deliver_notifications() -> int:
 def reevaluate_open_inquiries() -> list[str]:
     """After a registry change: raise open inquiries whose person is now in the registry."""
     return actions.reevaluate_open_inquiries(now=timezone.now())
+
+
+@shared_task(autoretry_for=(Exception,), max_retries=5, retry_backoff=True)
+def escalate_waiting_plans() -> list[str]:
+    return actions.escalate_waiting_plans(now=timezone.now())

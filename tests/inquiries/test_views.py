@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from auditlog.models import AuditEvent, EventKind
+from inquiries import actions
+from inquiries.models import Inquiry, InquiryState, PlanState
+from supportmeasures.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, obj: Any) -> str:
+    return reverse(f"inquiries:{name}", kwargs={"public_id": obj.public_id})
+
+
+class TestScope:
+    def test_an_unsigned_inquiry_is_a_404_for_the_receiving_ward(
+        self, login, clerk_b, inquiry_about_x
+    ):
+        client = login(clerk_b)
+
+        for name in ("detail", "acknowledge", "answer", "sign_off"):
+            assert client.get(url(name, inquiry_about_x)).status_code == 404
+        assert (
+            client.post(url("acknowledge", inquiry_about_x), {"confirm": "on"}).status_code == 404
+        )
+
+    def test_a_third_ward_and_a_contractor_get_404(
+        self, login, make_staff, contractor_a, sent_inquiry
+    ):
+        from supportmeasures.models import Ward
+
+        clerk_c = make_staff(Ward.objects.create(code="141038", name="西区"), Role.CLERK)
+
+        for user in (clerk_c, contractor_a):
+            assert login(user).get(url("detail", sent_inquiry)).status_code == 404
+        assert login(contractor_a).get(reverse("inquiries:list")).status_code == 404
+
+    def test_the_inbox_holds_only_signed_off_inquiries(
+        self, login, clerk_b, inquiry_about_x, supervisor_a, now
+    ):
+        client = login(clerk_b)
+        assert (
+            inquiry_about_x.subject_name
+            not in client.get(reverse("inquiries:list")).content.decode()
+        )
+
+        actions.sign_off_inquiry(
+            inquiry=inquiry_about_x, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
+        )
+
+        assert (
+            inquiry_about_x.subject_name in client.get(reverse("inquiries:list")).content.decode()
+        )
+
+
+class TestAcknowledgementGate:
+    def test_the_receiving_ward_meets_the_status_before_the_content(
+        self, login, clerk_b, sent_inquiry
+    ):
+        client = login(clerk_b)
+
+        first = client.get(url("detail", sent_inquiry))
+        unconfirmed = client.post(url("acknowledge", sent_inquiry), {})
+        confirmed = client.post(url("acknowledge", sent_inquiry), {"confirm": "on"})
+        detail = client.get(url("detail", sent_inquiry))
+
+        assert first.status_code == 302 and first["Location"] == url("acknowledge", sent_inquiry)
+        assert unconfirmed.status_code == 400
+        assert confirmed.status_code == 302
+        assert "国民健康保険の加入状況" in detail.content.decode()
+        assert "flag-banner--protected" in detail.content.decode()
+        assert AuditEvent.objects.filter(kind=EventKind.INQUIRY_ACKNOWLEDGED).count() == 1
+
+
+class TestSignOffPage:
+    def test_puts_the_status_first_and_refuses_the_author(
+        self, login, supervisor_a, ward_b, x, now
+    ):
+        inquiry = actions.create_inquiry(
+            acting_user=supervisor_a,
+            to_ward=ward_b,
+            to_department="",
+            subject_name="山﨑 美咲",
+            subject_kana="",
+            subject_birth_date=None,
+            question="q",
+            reason="r",
+            urgency="normal",
+            created_at=now,
+        )
+        client = login(supervisor_a)
+
+        page = client.get(url("sign_off", inquiry)).content.decode()
+        response = client.post(url("sign_off", inquiry), {"confirm": "on"})
+
+        assert page.index("flag-banner--protected") < page.index('id="id_confirm"')
+        assert response.status_code == 403
+        inquiry.refresh_from_db()
+        assert inquiry.state == InquiryState.AWAITING_SIGNOFF
+
+    def test_without_the_confirmation_nothing_is_sent(self, login, supervisor_a, inquiry_about_x):
+        response = login(supervisor_a).post(url("sign_off", inquiry_about_x), {})
+
+        assert response.status_code == 403
+        inquiry_about_x.refresh_from_db()
+        assert inquiry_about_x.state == InquiryState.AWAITING_SIGNOFF
+
+
+class TestPlanPages:
+    FORM = {
+        "matter_name": "山﨑 美咲",
+        "target_name": "山崎 健一",
+        "target_kana": "やまさき けんいち",
+        "target_contact": "090-0000-0000",
+        "target_relation": "親族",
+        "channel": "phone",
+        "purpose": "保険の確認",
+        "categories": ["identity"],
+        "wording": "Xさんが先ほどA区役所に来庁されました",
+    }
+
+    def test_check_shows_the_findings_highlighted_and_saves_nothing(self, login, clerk_b, y):
+        response = login(clerk_b).post(reverse("inquiries:new_plan"), {**self.FORM, "check": "1"})
+
+        body = response.content.decode()
+        assert '<mark class="finding finding--office">A区役所</mark>' in body
+        assert '<mark class="finding finding--visit">来庁</mark>' in body
+        assert not actions.ContactPlan.objects.exists()
+
+    def test_the_author_cannot_approve_by_posting(self, login, clerk_b, y):
+        client = login(clerk_b)
+        client.post(reverse("inquiries:new_plan"), {**self.FORM, "save": "1"})
+        plan = actions.ContactPlan.objects.get()
+
+        client.post(
+            reverse(
+                "inquiries:plan_action", kwargs={"public_id": plan.public_id, "action": "approve"}
+            )
+        )
+
+        plan.refresh_from_db()
+        assert (plan.risk, plan.state) == ("critical", PlanState.AWAITING_APPROVAL)
+        assert not plan.approvals.exists()
+
+    def test_a_third_ward_cannot_see_it_and_the_owning_ward_cannot_approve_it(
+        self, login, clerk_b, supervisor_a, make_staff, y
+    ):
+        from supportmeasures.models import Ward
+
+        login(clerk_b).post(reverse("inquiries:new_plan"), {**self.FORM, "save": "1"})
+        plan = actions.ContactPlan.objects.get()
+        approve = reverse(
+            "inquiries:plan_action", kwargs={"public_id": plan.public_id, "action": "approve"}
+        )
+        third = make_staff(Ward.objects.create(code="141038", name="西区"), Role.SUPERVISOR)
+
+        assert login(third).get(plan.get_absolute_url()).status_code == 404
+        assert login(third).post(approve).status_code == 404
+        # The owning ward (A, X's) sees the plan about its resident, but decides nothing.
+        assert login(supervisor_a).get(plan.get_absolute_url()).status_code == 200
+        login(supervisor_a).post(approve)
+        assert not plan.approvals.exists()
+
+
+class TestConstantQueries:
+    def test_the_inbox_and_the_queue_cost_the_same_for_one_or_many(
+        self,
+        login,
+        clerk_a,
+        supervisor_a,
+        supervisor_b,
+        ward_b,
+        x,
+        now,
+        django_assert_max_num_queries,
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def make(n: int) -> None:
+            for _ in range(n):
+                inquiry = actions.create_inquiry(
+                    acting_user=clerk_a,
+                    to_ward=ward_b,
+                    to_department="",
+                    subject_name="山崎 美咲",
+                    subject_kana="",
+                    subject_birth_date=None,
+                    question="q",
+                    reason="r",
+                    urgency="normal",
+                    created_at=now,
+                )
+                actions.sign_off_inquiry(
+                    inquiry=inquiry, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
+                )
+                actions.acknowledge_inquiry(
+                    inquiry=inquiry, acting_user=supervisor_b, acknowledged_at=now
+                )
+
+        def cost(name: str) -> int:
+            client = login(supervisor_b)
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(reverse(name)).status_code == 200
+            return len(ctx.captured_queries)
+
+        make(1)
+        one = {n: cost(n) for n in ("inquiries:list", "inquiries:queue")}
+        make(20)
+        many = {n: cost(n) for n in ("inquiries:list", "inquiries:queue")}
+
+        assert Inquiry.objects.count() == 21
+        assert many == one
