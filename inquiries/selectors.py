@@ -28,20 +28,43 @@ def _inquiries() -> QuerySet[Inquiry]:
     )
 
 
-def inbox(*, user: Staff) -> list[Inquiry]:
+PAGE = 25
+
+
+def _listed() -> QuerySet[Inquiry]:
+    """What a list row shows: the two wards; nothing else is joined."""
+    return Inquiry.objects.select_related("from_ward", "to_ward").only(
+        "public_id",
+        "from_ward__name",
+        "to_ward__name",
+        "subject_name",
+        "state",
+        "urgency",
+        "created_at",
+        "protected_status",
+        "author_id",
+        "answered_by_id",
+        "answered_at",
+    )
+
+
+def _page(inquiries: QuerySet[Inquiry], before: int | None) -> list[Inquiry]:
+    """Newest first, paged by key (pk), never by OFFSET: the same cost on every page."""
+    if before:
+        inquiries = inquiries.filter(pk__lt=before)
+    return list(inquiries.order_by("-pk")[:PAGE])
+
+
+def inbox(*, user: Staff, before: int | None = None) -> list[Inquiry]:
     """Inquiries to the user's wards that have been signed off. One query, any length."""
-    return list(
-        _inquiries()
-        .filter(to_ward__in=_wards(user))
-        .exclude(state__in=HIDDEN_FROM_RECEIVER)
-        .order_by("-created_at", "-pk")[:500]
+    return _page(
+        _listed().filter(to_ward__in=_wards(user)).exclude(state__in=HIDDEN_FROM_RECEIVER),
+        before,
     )
 
 
-def outbox(*, user: Staff) -> list[Inquiry]:
-    return list(
-        _inquiries().filter(from_ward__in=_wards(user)).order_by("-created_at", "-pk")[:500]
-    )
+def outbox(*, user: Staff, before: int | None = None) -> list[Inquiry]:
+    return _page(_listed().filter(from_ward__in=_wards(user)), before)
 
 
 def inquiry_for_user(*, user: Staff, public_id: uuid.UUID) -> Inquiry:
@@ -83,7 +106,7 @@ def plans_of_ward(*, user: Staff) -> list[ContactPlan]:
     return list(
         ContactPlan.objects.filter(acting_ward__in=_wards(user))
         .select_related("acting_ward", "author")
-        .order_by("-created_at", "-pk")[:500]
+        .order_by("-pk")[:PAGE]
     )
 
 
@@ -106,23 +129,23 @@ def approver_queue(*, user: Staff) -> ApproverQueue:
     codes = set(Ward.objects.filter(pk__in=wards).values_list("code", flat=True))
     return ApproverQueue(
         inquiries=list(
-            _inquiries()
+            _listed()
             .filter(from_ward__in=wards, state=InquiryState.AWAITING_SIGNOFF)
             .exclude(author=user)
-            .order_by("created_at", "pk")
+            .order_by("created_at", "pk")[:PAGE]
         ),
         answers=list(
-            _inquiries()
+            _listed()
             .filter(to_ward__in=wards, state=InquiryState.ANSWER_AWAITING_SIGNOFF)
             .exclude(answered_by=user)
-            .order_by("answered_at", "pk")
+            .order_by("answered_at", "pk")[:PAGE]
         ),
         plans=list(
             ContactPlan.objects.filter(state=PlanState.AWAITING_APPROVAL)
             .filter(Q(acting_ward__in=wards) | Q(is_emergency=True))
             .exclude(author=user)
             .select_related("acting_ward", "author")
-            .order_by("-is_emergency", "created_at", "pk")
+            .order_by("-is_emergency", "created_at", "pk")[:PAGE]
         ),
         # Few at any time: filtered here, portable across databases (JSON list of codes).
         unreviewed_emergencies=[

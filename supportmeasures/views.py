@@ -58,8 +58,11 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = _staff(self.request)
         today = timezone.localdate()
+        from inquiries.selectors import approver_queue
+
         return super().get_context_data(
             queue=selectors.work_queue(user=user, today=today),
+            signoffs=approver_queue(user=user),
             search_form=SearchForm(),
             trained=permissions.is_trained(user, today),
             **kwargs,

@@ -18,8 +18,17 @@ INCIDENT_WORDS = "Xさんが先ほどA区役所に来庁されました"
 
 
 def test_the_incident_cannot_happen_again(
-    page: Page, live_server, screenshot, x, y, clerk_a, supervisor_a, clerk_b, supervisor_b,
-    make_staff, ward_b,
+    page: Page,
+    live_server,
+    screenshot,
+    x,
+    y,
+    clerk_a,
+    supervisor_a,
+    clerk_b,
+    supervisor_b,
+    make_staff,
+    ward_b,
 ) -> None:
     base = live_server.url
     second_b = make_staff(ward_b, Role.SUPERVISOR, username="b_supervisor2")
@@ -76,9 +85,15 @@ def test_the_incident_cannot_happen_again(
     assert plan.risk == "critical"
     # The clerk is offered no approval, and a hand-made POST changes nothing.
     expect(page.get_by_role("button", name=re.compile("承認"))).to_have_count(0)
-    page.request.post(f"{base}/inquiries/plans/{plan.public_id}/approve/", headers={
-        "X-CSRFToken": next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"),
-        "Referer": base})
+    page.request.post(
+        f"{base}/inquiries/plans/{plan.public_id}/approve/",
+        headers={
+            "X-CSRFToken": next(
+                c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"
+            ),
+            "Referer": base,
+        },
+    )
     assert not plan.approvals.exists()
     plan_url = page.url
     log_out(page)
@@ -120,10 +135,18 @@ def test_the_incident_cannot_happen_again(
     assert plan.state == PlanState.CONTACTED
     # A's support-measure desk heard of the inquiry's plan about its resident.
     assert Notification.objects.filter(recipient=clerk_a, url=plan.get_absolute_url()).exists()
-    steps = [k for k in AuditEvent.objects.order_by("sequence").values_list("kind", flat=True)
-             if k.startswith(("inquiry.", "plan."))]
+    steps = [
+        k
+        for k in AuditEvent.objects.order_by("sequence").values_list("kind", flat=True)
+        if k.startswith(("inquiry.", "plan."))
+    ]
     assert steps == [
-        EventKind.INQUIRY_CREATED, EventKind.INQUIRY_SIGNED_OFF, EventKind.INQUIRY_ACKNOWLEDGED,
-        EventKind.PLAN_CREATED, EventKind.PLAN_UPDATED, EventKind.PLAN_APPROVED,
-        EventKind.PLAN_APPROVED, EventKind.CONTACT_RECORDED,
+        EventKind.INQUIRY_CREATED,
+        EventKind.INQUIRY_SIGNED_OFF,
+        EventKind.INQUIRY_ACKNOWLEDGED,
+        EventKind.PLAN_CREATED,
+        EventKind.PLAN_UPDATED,
+        EventKind.PLAN_APPROVED,
+        EventKind.PLAN_APPROVED,
+        EventKind.CONTACT_RECORDED,
     ]

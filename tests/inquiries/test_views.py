@@ -216,3 +216,32 @@ class TestConstantQueries:
 
         assert Inquiry.objects.count() == 21
         assert many == one
+
+
+class TestDashboard:
+    def test_an_unreviewed_emergency_stays_on_the_owning_wards_home_until_reviewed(
+        self, login, plan_fields, clerk_b, supervisor_a, supervisor_b, make_staff, ward_a, now
+    ):
+        plan = actions.create_plan(
+            acting_user=clerk_b,
+            created_at=now,
+            **plan_fields(
+                target_name="鈴木 一郎",
+                target_kana="スズキ イチロウ",
+                wording="安否確認の電話をします",
+                is_emergency=True,
+                emergency_reason="安否不明",
+            ),
+        )
+        actions.approve_plan(plan=plan, acting_user=supervisor_b, approved_at=now)
+        actions.approve_plan(
+            plan=plan, acting_user=make_staff(ward_a, Role.SUPERVISOR), approved_at=now
+        )
+        home = reverse("supportmeasures:home")
+
+        before = login(supervisor_a).get(home).content.decode()
+        actions.review_emergency(plan=plan, acting_user=supervisor_a, note="妥当", reviewed_at=now)
+        after = login(supervisor_a).get(home).content.decode()
+
+        assert plan.get_absolute_url() in before
+        assert plan.get_absolute_url() not in after
