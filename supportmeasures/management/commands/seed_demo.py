@@ -34,6 +34,7 @@ STAFF = [
     ("a_contractor", "委託 太郎", WARD_A, Role.CONTRACTOR, True),
     ("b_clerk", "神奈川 次郎", WARD_B, Role.CLERK, True),
     ("b_supervisor", "神奈川 節子", WARD_B, Role.SUPERVISOR, True),
+    ("b_supervisor2", "神奈川 二郎", WARD_B, Role.SUPERVISOR, True),
     ("b_supervisor_untrained", "神奈川 未研修", WARD_B, Role.SUPERVISOR, False),
     ("b_auditor", "神奈川 査子", WARD_B, Role.AUDITOR, True),
     ("admin", "管理者", WARD_A, Role.ADMINISTRATOR, True),
