@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
         "task": "inquiries.tasks.deliver_notifications",
         "schedule": 60.0,
     },
+    "hourly-digests": {
+        "task": "inquiries.tasks.send_digests",
+        "schedule": crontab(minute=0),
+    },
     "escalate-waiting-plans": {
         "task": "inquiries.tasks.escalate_waiting_plans",
         "schedule": 300.0,

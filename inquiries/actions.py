@@ -44,7 +44,7 @@ from supportmeasures.actions import (
     SameStaffMember,
     TrainingLapsed,
 )
-from supportmeasures.models import Role, Staff, Ward
+from supportmeasures.models import NoticeMode, Role, Staff, Ward
 from supportmeasures.screening import Query, Result, Screening, screen
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,8 @@ def notify(
             subject=subject[:200],
             body=body,
             url=url,
+            # Critical notices are always immediate, whatever the ward chose.
+            digest=not critical and r.ward is not None and r.ward.notice_mode == NoticeMode.HOURLY,
         )
         for r in {r.pk: r for r in recipients if r.is_active}.values()
     ]
@@ -131,7 +133,7 @@ def deliver_pending_notifications(*, now: datetime.datetime, limit: int = 500) -
     with transaction.atomic():
         pending = (
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(emailed_at__isnull=True)
+            .filter(emailed_at__isnull=True, digest=False)
             .select_related("recipient")
             .order_by("pk")[:limit]
         )
@@ -150,6 +152,36 @@ def deliver_pending_notifications(*, now: datetime.datetime, limit: int = 500) -
     return sent
 
 
+def send_digests(*, now: datetime.datetime) -> int:
+    """Hourly: one email per recipient listing their digest notices; each notice once."""
+    from django.core.mail import send_mail
+
+    sent = 0
+    with transaction.atomic():
+        pending = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(emailed_at__isnull=True, digest=True)
+            .select_related("recipient")
+            .order_by("recipient_id", "pk")
+        )
+        by_recipient: dict[int, list[Notification]] = {}
+        for notice in pending:
+            by_recipient.setdefault(notice.recipient_id, []).append(notice)
+        for notices in by_recipient.values():
+            recipient = notices[0].recipient
+            if recipient.email:
+                lines = [f"- {n.subject} {n.url}" for n in notices]
+                send_mail(
+                    _("Mamori: %(n)d notices") % {"n": len(notices)},
+                    "\n".join(lines),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [recipient.email],
+                )
+                sent += 1
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+    return sent
+
+
 def _staff_of(wards: Iterable[Ward | int], *roles: str) -> list[Staff]:
     ids = [w.pk if isinstance(w, Ward) else w for w in wards]
     return list(
@@ -158,7 +190,9 @@ def _staff_of(wards: Iterable[Ward | int], *roles: str) -> list[Staff]:
             groups__name__in=roles,
             warduserobjectpermission__content_object__in=ids,
             warduserobjectpermission__permission__codename="work_in_ward",
-        ).distinct()
+        )
+        .select_related("ward")
+        .distinct()
     )
 
 

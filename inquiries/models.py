@@ -330,6 +330,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Sent with the hourly digest, not on its own (the recipient's ward chose so).
+    digest = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

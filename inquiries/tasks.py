@@ -18,5 +18,10 @@ def reevaluate_open_inquiries() -> list[str]:
 
 
 @shared_task(autoretry_for=(Exception,), max_retries=5, retry_backoff=True)
+def send_digests() -> int:
+    return actions.send_digests(now=timezone.now())
+
+
+@shared_task(autoretry_for=(Exception,), max_retries=5, retry_backoff=True)
 def escalate_waiting_plans() -> list[str]:
     return actions.escalate_waiting_plans(now=timezone.now())

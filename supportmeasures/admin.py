@@ -15,7 +15,7 @@ from supportmeasures.models import Staff, TrainingRecord, Ward
 
 @admin.register(Ward)
 class WardAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "name_en")
+    list_display = ("code", "name", "name_en", "notice_mode")
     search_fields = ("code", "name")
 
 

@@ -27,10 +27,21 @@ class Role(models.TextChoices):
     CONTRACTOR = "contractor", _("Contractor")
 
 
+class NoticeMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately")
+    HOURLY = "hourly", _("Hourly digest (critical notices still immediately)")
+
+
 class Ward(models.Model):
     code = models.CharField(_("ward code"), max_length=6, unique=True)
     name = models.CharField(_("name"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    notice_mode = models.CharField(
+        _("email notices"),
+        max_length=10,
+        choices=NoticeMode.choices,
+        default=NoticeMode.IMMEDIATE,
+    )
 
     class Meta:
         verbose_name = _("ward")

@@ -126,3 +126,29 @@ def test_waiting_plans_escalate_once(plan_fields, clerk_b, supervisor_b, make_st
     assert actions.escalate_waiting_plans(now=later) == []
     escalated = Notification.objects.filter(subject__contains="waited too long")
     assert {n.recipient for n in escalated} == {supervisor_b, other}
+
+
+@pytest.mark.django_db
+def test_an_hourly_ward_gets_one_digest_but_critical_notices_at_once(clerk_b, ward_b, now):
+    from supportmeasures.models import NoticeMode
+
+    ward_b.notice_mode = NoticeMode.HOURLY
+    ward_b.save()
+    clerk_b.email = "b@example.jp"
+    clerk_b.save()
+    clerk_b.refresh_from_db()
+    actions.notify([clerk_b], subject="回答されました", body="", url="/a", critical=False, now=now)
+    actions.notify(
+        [clerk_b], subject="計画が承認されました", body="", url="/b", critical=False, now=now
+    )
+    actions.notify(
+        [clerk_b], subject="保護状況が引き上げられました", body="", url="/c", critical=True, now=now
+    )
+
+    immediate = actions.deliver_pending_notifications(now=now)
+    digests = actions.send_digests(now=now)
+    again = (actions.deliver_pending_notifications(now=now), actions.send_digests(now=now))
+
+    assert (immediate, digests, again) == (1, 1, (0, 0))
+    assert mail.outbox[0].subject == "【重要】保護状況が引き上げられました"
+    assert "回答されました" in mail.outbox[1].body and "計画が承認されました" in mail.outbox[1].body
