@@ -97,7 +97,7 @@ REVEALING_CATEGORIES = {DisclosureCategory.PERSON_CONTACT, DisclosureCategory.LO
 def _tokenizer() -> Any:
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").create()
+    return Dictionary(dict="core").tokenizer()
 
 
 def _places(text: str) -> Iterable[tuple[int, int]]:
