@@ -707,7 +707,9 @@ def open_protected_details(
                 occurred_at=opened_at,
                 person=person,
                 decision="refused",
-                reason=type(refusal).__name__,
+                reason="training_expired"
+                if isinstance(refusal, TrainingLapsed)
+                else "acknowledgement_required",
             )
         else:
             record_event(
@@ -804,11 +806,12 @@ def _screening_events(
     owning ward of their measure, so that ward sees who screened its resident."""
     events = []
     for screening_id, found in screenings:
-        seen: set[int] = set()
+        seen: set[tuple[int, str]] = set()
         for match in found.matches:  # strongest first
-            if match.person_id in seen:
+            # One per person and owning ward: each ward holding a case sees the screening.
+            if (match.person_id, match.owning_ward_code) in seen:
                 continue
-            seen.add(match.person_id)
+            seen.add((match.person_id, match.owning_ward_code))
             events.append(
                 Event(
                     kind=EventKind.SCREENING_HIT,
@@ -1031,9 +1034,13 @@ def _import_measure(
         # record when name and date of birth agree exactly.
         person = None
         if row.birth_date:
-            person = Person.objects.filter(
-                name_key=names.name_key(row.name), birth_date=row.birth_date
-            ).first()
+            # Only a person whose measures all belong to this ward: merging into another
+            # ward's person would hand this ward their address (need to know).
+            person = (
+                Person.objects.filter(name_key=names.name_key(row.name), birth_date=row.birth_date)
+                .exclude(parties__measure__in=SupportMeasure.objects.exclude(owning_ward=ward))
+                .first()
+            )
         if person is None:
             person = Person.objects.create(
                 name=row.name,

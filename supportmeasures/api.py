@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -79,8 +80,11 @@ def api_view(method: str) -> Callable[[View], View]:
 
 
 def _json_body(request: HttpRequest) -> Any:
-    if len(request.body) > MAX_BODY:
-        raise BadRequest("The body is too large.")
+    try:
+        if len(request.body) > MAX_BODY:
+            raise BadRequest("The body is too large.")
+    except RequestDataTooBig as exc:
+        raise BadRequest("The body is too large (8 MB at most).") from exc
     try:
         return json.loads(request.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

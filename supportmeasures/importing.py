@@ -62,12 +62,16 @@ class ImportedMeasure:
     starts_on: datetime.date | None
     ends_on: datetime.date | None
     first_line: int
+    # As written in the file: the fingerprint must not change when an active measure's
+    # end passes and it is imported as lapsed.
+    raw_status: str = ""
     people: list[ImportedPerson] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """A digest of everything imported for this measure, independent of row order."""
         content = {
-            "ref": self.ref, "ward": self.ward_code, "kind": self.kind, "status": self.status,
+            "ref": self.ref, "ward": self.ward_code, "kind": self.kind,
+            "status": self.raw_status or self.status,
             "starts_on": str(self.starts_on), "ends_on": str(self.ends_on),
             "people": sorted(
                 json.dumps([p.role, p.name, p.kana, sorted(p.aliases), str(p.birth_date), p.sex,
@@ -253,6 +257,7 @@ def _parse_row(
             starts_on=starts_on,
             ends_on=ends_on,
             first_line=line,
+            raw_status=cells["status"],
         )
     else:
         values = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -32,7 +33,7 @@ from supportmeasures.forms import (
     SearchForm,
 )
 from supportmeasures.importing import ImportFileError
-from supportmeasures.models import MeasureStatus, Person, Staff, SupportMeasure, Ward
+from supportmeasures.models import MeasureStatus, Person, Role, Staff, SupportMeasure, Ward
 from supportmeasures.screening import Query
 
 # Recorded as the purpose of screenings made from the search page.
@@ -519,10 +520,14 @@ class BatchScreeningView(FormView):
             screened_at=timezone.now(),
             acting_user=_staff(self.request),
         )
-        body = mailinglist.render(mailing, [s for _, s in results], encoding)
+        # Contractors see flags, never where a case is held (the owning ward hints at it).
+        show_wards = _staff(self.request).role != Role.CONTRACTOR
+        body = mailinglist.render(mailing, [s for _, s in results], encoding, show_wards)
         response = HttpResponse(body, content_type=f"text/csv; charset={encoding}")
-        name = upload.name.rsplit(".", 1)[0] or "list"
-        response["Content-Disposition"] = f'attachment; filename="{name}-screened.csv"'
+        name = (upload.name or "list").rsplit(".", 1)[0]
+        response["Content-Disposition"] = (
+            f"attachment; filename=\"screened.csv\"; filename*=UTF-8''{quote(name)}-screened.csv"
+        )
         response["Cache-Control"] = "no-store"
         return response
 

@@ -174,3 +174,20 @@ class TestSchemaAndClients:
         assert token not in json.dumps(list(actions.ApiClient.objects.values()), default=str)
         ping = Client().get("/api/v1/ping", HTTP_AUTHORIZATION=f"Bearer {token}")
         assert ping.json() == {"client": "福祉システム"}
+
+
+class TestLargeBodies:
+    def test_ten_thousand_entries_with_addresses_fit(self, token, y):
+        entries = [{"name": "山田 太郎", "kana": "ヤマダ タロウ", "birth_date": "1980-01-01",
+                    "address": "横浜市鶴見区鶴見中央1-2-3 グリーンハイツ305号室"}] * 10_000
+
+        response = post(URL + "/batch", {"purpose": "案内", "entries": entries}, token)
+
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == 10_000
+
+    def test_a_body_over_the_limit_is_a_json_400(self, token):
+        response = post(URL, {"name": "x" * 100, "pad": "y" * (9 * 1024 * 1024)}, token)
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "bad_request"

@@ -203,3 +203,27 @@ class TestImportRegistry:
         call_command("import_registry", write(tmp_path, rows))
 
         assert SupportMeasure.objects.get(ref="M-2").status == MeasureStatus.ACTIVE
+
+
+class TestImportOverTime:
+    def test_the_same_file_after_an_active_measure_has_passed_its_end_is_unchanged(
+        self, tmp_path, wards, capsys
+    ):
+        path = write(tmp_path)
+        call_command("import_registry", path)
+        with time_machine.travel(datetime.datetime(2027, 6, 1, 12, tzinfo=datetime.UTC)):
+            call_command("import_registry", path)
+
+        assert "measures created 0, unchanged 3" in capsys.readouterr().out
+
+    def test_a_person_of_another_wards_measure_is_not_merged_into(self, tmp_path, wards,
+                                                                  register, clerk_b):
+        from supportmeasures.actions import PartyData, PersonData
+
+        register(clerk_b, protected=PersonData(name="髙橋 健一",
+                                               birth_date=datetime.date(1985, 11, 3)),
+                 counterparties=[PartyData(person=PersonData(name="某"))])
+
+        call_command("import_registry", write(tmp_path))
+
+        assert Person.objects.filter(name_key="高橋健一").count() == 2

@@ -514,7 +514,9 @@ class TestBatchScreeningPage:
         )
 
         assert response.status_code == 200
-        assert response["Content-Disposition"] == 'attachment; filename="list-screened.csv"'
+        assert response["Content-Disposition"] == (
+            "attachment; filename=\"screened.csv\"; filename*=UTF-8''list-screened.csv"
+        )
         lines = response.content.decode("utf-8-sig").splitlines()
         assert lines[0] == "id,name,kana,birth_date,screening_result,screening_note"
         assert lines[1].startswith("1,山田 太郎,,,clear,")
@@ -590,3 +592,16 @@ class TestPartialSearch:
 
         assert x.get_absolute_url() in body
         assert "badge--protected" in body
+
+
+class TestMailingListForContractors:
+    def test_a_contractor_gets_the_flags_but_not_the_owning_ward(self, login, contractor_a, y):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        response = login(contractor_a).post(reverse("supportmeasures:batch_screening"), {
+            "file": SimpleUploadedFile("l.csv", "name\n山崎 健一\n".encode(), "text/csv"),
+            "encoding": "utf-8", "purpose": "案内"})
+
+        text = response.content.decode("utf-8-sig")
+        assert "counterparty" in text
+        assert "鶴見区" not in text
