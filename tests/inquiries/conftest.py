@@ -53,3 +53,12 @@ def plan_fields(sent_inquiry):
         return base
 
     return fields
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Notice subjects are translated; these tests read the English ones."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

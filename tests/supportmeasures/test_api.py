@@ -178,8 +178,14 @@ class TestSchemaAndClients:
 
 class TestLargeBodies:
     def test_ten_thousand_entries_with_addresses_fit(self, token, y):
-        entries = [{"name": "山田 太郎", "kana": "ヤマダ タロウ", "birth_date": "1980-01-01",
-                    "address": "横浜市鶴見区鶴見中央1-2-3 グリーンハイツ305号室"}] * 10_000
+        entries = [
+            {
+                "name": "山田 太郎",
+                "kana": "ヤマダ タロウ",
+                "birth_date": "1980-01-01",
+                "address": "横浜市鶴見区鶴見中央1-2-3 グリーンハイツ305号室",
+            }
+        ] * 10_000
 
         response = post(URL + "/batch", {"purpose": "案内", "entries": entries}, token)
 

@@ -216,13 +216,16 @@ class TestImportOverTime:
 
         assert "measures created 0, unchanged 3" in capsys.readouterr().out
 
-    def test_a_person_of_another_wards_measure_is_not_merged_into(self, tmp_path, wards,
-                                                                  register, clerk_b):
+    def test_a_person_of_another_wards_measure_is_not_merged_into(
+        self, tmp_path, wards, register, clerk_b
+    ):
         from supportmeasures.actions import PartyData, PersonData
 
-        register(clerk_b, protected=PersonData(name="髙橋 健一",
-                                               birth_date=datetime.date(1985, 11, 3)),
-                 counterparties=[PartyData(person=PersonData(name="某"))])
+        register(
+            clerk_b,
+            protected=PersonData(name="髙橋 健一", birth_date=datetime.date(1985, 11, 3)),
+            counterparties=[PartyData(person=PersonData(name="某"))],
+        )
 
         call_command("import_registry", write(tmp_path))
 

@@ -598,9 +598,14 @@ class TestMailingListForContractors:
     def test_a_contractor_gets_the_flags_but_not_the_owning_ward(self, login, contractor_a, y):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        response = login(contractor_a).post(reverse("supportmeasures:batch_screening"), {
-            "file": SimpleUploadedFile("l.csv", "name\n山崎 健一\n".encode(), "text/csv"),
-            "encoding": "utf-8", "purpose": "案内"})
+        response = login(contractor_a).post(
+            reverse("supportmeasures:batch_screening"),
+            {
+                "file": SimpleUploadedFile("l.csv", "name\n山崎 健一\n".encode(), "text/csv"),
+                "encoding": "utf-8",
+                "purpose": "案内",
+            },
+        )
 
         text = response.content.decode("utf-8-sig")
         assert "counterparty" in text
