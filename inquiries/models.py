@@ -271,6 +271,13 @@ class ContactPlan(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("inquiries:plan", kwargs={"public_id": self.public_id})
 
+    def category_labels(self) -> list[str]:
+        return [
+            str(DisclosureCategory(c).label)
+            for c in self.categories
+            if c in DisclosureCategory.values
+        ]
+
     @property
     def approvals_needed(self) -> int:
         return 2 if self.risk == Risk.CRITICAL or self.is_emergency else 1
