@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
+
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
+
+from inquiries.models import Inquiry, InquiryState, Urgency
 
 register = template.Library()
 
@@ -30,3 +36,30 @@ def status_badge(status: str) -> SafeString:
     return format_html(
         '<span class="badge {}">{}</span>', _CLASSES.get(status, ""), _LABELS.get(status, status)
     )
+
+
+# Lists render many rows: labels and links come from small lookups instead of
+# Model.get_FOO_display() (which rebuilds its choices dict per call) and reverse() per row.
+_STATES = dict(InquiryState.choices)
+_URGENCIES = dict(Urgency.choices)
+_PLACEHOLDER = uuid.UUID(int=0)
+
+
+@register.filter
+def state_label(value: str) -> str:
+    return str(_STATES.get(value, value))
+
+
+@register.filter
+def urgency_label(value: str) -> str:
+    return str(_URGENCIES.get(value, value))
+
+
+@functools.cache
+def _detail_pattern(script_prefix: str) -> str:
+    return reverse("inquiries:detail", kwargs={"public_id": _PLACEHOLDER})
+
+
+@register.filter
+def inquiry_url(inquiry: Inquiry) -> str:
+    return _detail_pattern(get_script_prefix()).replace(str(_PLACEHOLDER), str(inquiry.public_id))
