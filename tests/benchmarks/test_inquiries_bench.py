@@ -94,7 +94,7 @@ def test_inbox_and_queue_throughput_at_ten_thousand_open_inquiries() -> None:
 Run on {datetime.date.today().isoformat()}, Python {platform.python_version()}: {OPEN:,} open
 inquiries between two wards (a third awaiting sign-off), PostgreSQL, Django test client (full
 middleware, session login, templates). {ROUNDS} interleaved rounds of each page as a supervisor.
-Lists are paged by key, 50 rows a page; each page makes a constant number of queries
+Lists are paged by key, 25 rows a page (two lists on the inbox page); each page makes a constant number of queries
 (tests/inquiries/test_views.py asserts it).
 
 | page | requests/s | ratio to the minimal page (goal ≥ 0.5) |
