@@ -116,6 +116,9 @@ class Inquiry(models.Model):
         indexes = [
             models.Index(fields=["to_ward", "state", "created_at"]),
             models.Index(fields=["from_ward", "state", "created_at"]),
+            # Inbox and outbox pages, newest first by key.
+            models.Index(fields=["to_ward", "-id"], name="inquiry_inbox_page"),
+            models.Index(fields=["from_ward", "-id"], name="inquiry_outbox_page"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -126,7 +126,18 @@ def approver_queue(*, user: Staff) -> ApproverQueue:
     if not user.has_role(Role.SUPERVISOR):
         return ApproverQueue([], [], [], [])
     wards = permissions.ward_ids(user)
-    codes = set(Ward.objects.filter(pk__in=wards).values_list("code", flat=True))
+    emergencies = list(
+        ContactPlan.objects.filter(is_emergency=True, emergency_reviewed_at__isnull=True)
+        .exclude(state__in=[PlanState.AWAITING_APPROVAL, PlanState.REFUSED])
+        .select_related("acting_ward", "author")
+        .order_by("created_at", "pk")
+    )
+    # Few at any time: filtered here, portable across databases (JSON list of codes).
+    codes = (
+        set(Ward.objects.filter(pk__in=wards).values_list("code", flat=True))
+        if emergencies
+        else set()
+    )
     return ApproverQueue(
         inquiries=list(
             _listed()
@@ -147,15 +158,9 @@ def approver_queue(*, user: Staff) -> ApproverQueue:
             .select_related("acting_ward", "author")
             .order_by("-is_emergency", "created_at", "pk")[:PAGE]
         ),
-        # Few at any time: filtered here, portable across databases (JSON list of codes).
         unreviewed_emergencies=[
             plan
-            for plan in ContactPlan.objects.filter(
-                is_emergency=True, emergency_reviewed_at__isnull=True
-            )
-            .exclude(state__in=[PlanState.AWAITING_APPROVAL, PlanState.REFUSED])
-            .select_related("acting_ward", "author")
-            .order_by("created_at", "pk")
+            for plan in emergencies
             if codes & set(plan.owning_ward_codes)
             or (not plan.owning_ward_codes and plan.acting_ward_id in wards)
         ],

@@ -4,25 +4,38 @@ from __future__ import annotations
 
 import datetime
 
-from guardian.shortcuts import get_objects_for_user
-
-from supportmeasures.models import Person, Role, Staff, SupportMeasure, Ward
+from supportmeasures.models import (
+    Person,
+    Role,
+    Staff,
+    SupportMeasure,
+    SupportMeasureUserObjectPermission,
+    Ward,
+    WardUserObjectPermission,
+)
 
 CASE_ROLES = (Role.CLERK, Role.SUPERVISOR)
 
 
 def ward_ids(user: Staff) -> frozenset[int]:
-    """The wards whose cases the user works on: guardian grants, never superuser shortcuts."""
+    """The wards whose cases the user works on: their own guardian grants, read straight from
+    the direct foreign-key permission table (one indexed query, every scoped page asks it).
+
+    Only per-user grants count (register_staff makes them); a group grant or a superuser flag
+    gives nothing here, so protected data never opens by a shortcut.
+    """
     cache = getattr(user, "_mamori_ward_ids", None)
     if cache is None:
-        cache = frozenset(
-            get_objects_for_user(
-                user,
-                "supportmeasures.work_in_ward",
-                klass=Ward,
-                accept_global_perms=False,
-                with_superuser=False,
-            ).values_list("pk", flat=True)
+        cache = (
+            frozenset(
+                WardUserObjectPermission.objects.filter(
+                    user=user,
+                    permission__codename="work_in_ward",
+                    permission__content_type__app_label="supportmeasures",
+                ).values_list("content_object_id", flat=True)
+            )
+            if user.is_active
+            else frozenset()
         )
         user._mamori_ward_ids = cache  # type: ignore[attr-defined]
     return cache
@@ -31,14 +44,16 @@ def ward_ids(user: Staff) -> frozenset[int]:
 def granted_measure_ids(user: Staff) -> frozenset[int]:
     cache = getattr(user, "_mamori_granted_ids", None)
     if cache is None:
-        cache = frozenset(
-            get_objects_for_user(
-                user,
-                "supportmeasures.view_protected_details",
-                klass=SupportMeasure,
-                accept_global_perms=False,
-                with_superuser=False,
-            ).values_list("pk", flat=True)
+        cache = (
+            frozenset(
+                SupportMeasureUserObjectPermission.objects.filter(
+                    user=user,
+                    permission__codename="view_protected_details",
+                    permission__content_type__app_label="supportmeasures",
+                ).values_list("content_object_id", flat=True)
+            )
+            if user.is_active
+            else frozenset()
         )
         user._mamori_granted_ids = cache  # type: ignore[attr-defined]
     return cache
