@@ -33,19 +33,7 @@ PAGE = 25
 
 def _listed() -> QuerySet[Inquiry]:
     """What a list row shows: the two wards; nothing else is joined."""
-    return Inquiry.objects.select_related("from_ward", "to_ward").only(
-        "public_id",
-        "from_ward__name",
-        "to_ward__name",
-        "subject_name",
-        "state",
-        "urgency",
-        "created_at",
-        "protected_status",
-        "author_id",
-        "answered_by_id",
-        "answered_at",
-    )
+    return Inquiry.objects.select_related("from_ward", "to_ward")
 
 
 def _page(inquiries: QuerySet[Inquiry], before: int | None) -> list[Inquiry]:
