@@ -64,7 +64,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "address",
         re.compile(
-            rf"(?:{PREFECTURES})|[一-龥ぁ-んァ-ヶ]{{1,6}}[市区町村郡](?=[一-龥ぁ-んァ-ヶ\d])"
+            rf"(?:{PREFECTURES})|[一-龥ァ-ヶ]{{1,6}}[市区町村郡](?=[一-龥ぁ-んァ-ヶ\d])"
             r"|\d+\s?丁目|\d+\s?番地?|\d+\s?号|[一-龥]+[町]\d|\d+-\d+(?:-\d+)?"
         ),
     ),

@@ -473,3 +473,35 @@ def test_every_step_is_in_the_audit_log_in_order(clerk_b, sent_inquiry, now):
 
     assert inquiry_kinds == [EventKind.INQUIRY_CREATED, EventKind.INQUIRY_SIGNED_OFF]
     assert Inquiry.objects.count() == 1
+
+
+class TestDisclosureGuard:
+    @pytest.mark.parametrize(
+        "words, kind, text",
+        [
+            ("Xさんが先ほど鶴見区役所に来庁されました", "office", "鶴見区役所"),
+            ("横浜市鶴見区豊岡町20-1にお住まいです", "place", "横浜市鶴見区豊岡町"),
+            ("折り返しは045-000-1234へ", "phone", "045-000-1234"),
+            ("〒230-0062 宛に送ります", "postcode", "〒230-0062"),
+            ("豊岡小学校に通っています", "school_work", "豊岡小学校"),
+            ("昨日、窓口に相談に来られました", "visit", "窓口に"),
+        ],
+    )
+    def test_finds_what_reveals_a_location(self, ward_a, words, kind, text):
+        from inquiries import guard
+
+        found = guard.check(words, [], ["鶴見区", "鶴見区役所"])
+
+        assert (kind, text) in {(f.kind, f.text) for f in found}
+
+    def test_plain_procedural_wording_passes(self):
+        from inquiries import guard
+
+        assert guard.check("保険料のお手続きについて書面をお送りします。", ["identity"], []) == []
+
+    def test_revealing_categories_are_findings(self):
+        from inquiries import guard
+
+        found = guard.check("書類を送ります", ["location"], [])
+
+        assert [f.kind for f in found] == ["category"]
