@@ -103,29 +103,16 @@ class ApproverQueue:
     inquiries: list[Inquiry]
     answers: list[Inquiry]
     plans: list[ContactPlan]
-    unreviewed_emergencies: list[ContactPlan]
 
     def __len__(self) -> int:
         return len(self.inquiries) + len(self.answers) + len(self.plans)
 
 
 def approver_queue(*, user: Staff) -> ApproverQueue:
-    """What awaits this supervisor: oldest first, emergencies on top. Four queries."""
+    """What awaits this supervisor: oldest first, emergencies on top. Three queries."""
     if not user.has_role(Role.SUPERVISOR):
-        return ApproverQueue([], [], [], [])
+        return ApproverQueue([], [], [])
     wards = permissions.ward_ids(user)
-    emergencies = list(
-        ContactPlan.objects.filter(is_emergency=True, emergency_reviewed_at__isnull=True)
-        .exclude(state__in=[PlanState.AWAITING_APPROVAL, PlanState.REFUSED])
-        .select_related("acting_ward", "author")
-        .order_by("created_at", "pk")
-    )
-    # Few at any time: filtered here, portable across databases (JSON list of codes).
-    codes = (
-        set(Ward.objects.filter(pk__in=wards).values_list("code", flat=True))
-        if emergencies
-        else set()
-    )
     return ApproverQueue(
         inquiries=list(
             _listed()
@@ -146,13 +133,30 @@ def approver_queue(*, user: Staff) -> ApproverQueue:
             .select_related("acting_ward", "author")
             .order_by("-is_emergency", "created_at", "pk")[:PAGE]
         ),
-        unreviewed_emergencies=[
-            plan
-            for plan in emergencies
-            if codes & set(plan.owning_ward_codes)
-            or (not plan.owning_ward_codes and plan.acting_ward_id in wards)
-        ],
     )
+
+
+def unreviewed_emergencies(*, user: Staff) -> list[ContactPlan]:
+    """Emergencies the user's ward must still review: on its home page until reviewed."""
+    wards = _wards(user)
+    if not wards:
+        return []
+    emergencies = list(
+        ContactPlan.objects.filter(is_emergency=True, emergency_reviewed_at__isnull=True)
+        .exclude(state__in=[PlanState.AWAITING_APPROVAL, PlanState.REFUSED])
+        .select_related("acting_ward", "author")
+        .order_by("created_at", "pk")
+    )
+    if not emergencies:
+        return []
+    # Few at any time: filtered here, portable across databases (JSON list of codes).
+    codes = set(Ward.objects.filter(pk__in=wards).values_list("code", flat=True))
+    return [
+        plan
+        for plan in emergencies
+        if codes & set(plan.owning_ward_codes)
+        or (not plan.owning_ward_codes and plan.acting_ward_id in wards)
+    ]
 
 
 def notifications(*, user: Staff, limit: int = 50) -> list[Notification]:

@@ -59,11 +59,12 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = _staff(self.request)
         today = timezone.localdate()
-        from inquiries.selectors import approver_queue
+        from inquiries.selectors import approver_queue, unreviewed_emergencies
 
         return super().get_context_data(
             queue=selectors.work_queue(user=user, today=today),
             signoffs=approver_queue(user=user),
+            emergencies=unreviewed_emergencies(user=user),
             search_form=SearchForm(),
             trained=permissions.is_trained(user, today),
             **kwargs,
