@@ -45,7 +45,7 @@ from supportmeasures.actions import (
     TrainingLapsed,
 )
 from supportmeasures.models import NoticeMode, Role, Staff, Ward
-from supportmeasures.screening import Query, Result, Screening, screen
+from supportmeasures.screening import Query, Result, Screening, screen, screen_many
 
 logger = logging.getLogger(__name__)
 
@@ -468,14 +468,16 @@ def reevaluate_open_inquiries(*, now: datetime.datetime) -> list[str]:
     """After a registry change: re-screen every open inquiry; a higher status is applied at
     once and both sides are alerted. Idempotent (an unchanged status does nothing)."""
     raised: list[str] = []
-    open_ids = Inquiry.objects.exclude(
-        state__in=[InquiryState.ANSWERED, InquiryState.REFUSED]
-    ).values_list("pk", flat=True)
-    for pk in open_ids:
-        current = Inquiry.objects.get(pk=pk)
-        found = screen(
-            Query(current.subject_name, current.subject_kana, current.subject_birth_date)
+    open_inquiries = list(
+        Inquiry.objects.exclude(state__in=[InquiryState.ANSWERED, InquiryState.REFUSED]).only(
+            "subject_name", "subject_kana", "subject_birth_date", "registry_status"
         )
+    )
+    # One batch screening for all of them, not one per inquiry.
+    screenings = screen_many(
+        [Query(i.subject_name, i.subject_kana, i.subject_birth_date) for i in open_inquiries]
+    )
+    for current, found in zip(open_inquiries, screenings, strict=True):
         new_registry = _status_of(found)
         if (
             STATUS_RANK[ProtectedStatus(new_registry)]
@@ -575,6 +577,8 @@ def sign_off_answer(
         _require_supervisor_of(acting_user, inquiry.to_ward, today)
         if inquiry.answered_by_id == acting_user.pk:
             raise SameStaffMember(_("The author of an answer cannot sign it off."))
+        if inquiry.is_flagged and not has_acknowledged(inquiry, acting_user):
+            raise ActionRefused(_("Acknowledge the support-measure status first."))
         if inquiry.state != InquiryState.ANSWER_AWAITING_SIGNOFF:
             raise InvalidTransition(_("No answer is awaiting sign-off."))
         inquiry.state = InquiryState.ANSWERED
@@ -637,7 +641,8 @@ def assess(plan: ContactPlan) -> None:
         plan.risk = Risk.HIGH
     else:
         plan.risk = Risk.NORMAL
-    offices = [w.name for w in Ward.objects.all()] + [f"{w.name}役所" for w in Ward.objects.all()]
+    ward_names = list(Ward.objects.values_list("name", flat=True))
+    offices = ward_names + [f"{name}役所" for name in ward_names]
     plan.findings = [f.as_dict() for f in guard.check(plan.wording, plan.categories, offices)]
     codes = set(target.owning_ward_codes()) | set(matter.owning_ward_codes())
     if plan.inquiry is not None:

@@ -27,12 +27,7 @@ from inquiries.models import ContactPlan, Inquiry, InquiryState
 from supportmeasures import permissions
 from supportmeasures.actions import ActionRefused
 from supportmeasures.models import Staff
-
-
-def _staff(request: HttpRequest) -> Staff:
-    user = request.user
-    assert isinstance(user, Staff)
-    return user
+from supportmeasures.views import _staff
 
 
 def _case_staff(request: HttpRequest) -> Staff:
@@ -102,12 +97,19 @@ class InquiryView(View):
     """Loads the inquiry in scope (404 otherwise) for every method."""
 
     inquiry: Inquiry
+    # Which side's page this is: "sending", "receiving", or "" for both. The other side gets
+    # a 404 for every method, as for an inquiry it may not see.
+    side = ""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.user = _case_staff(request)
         self.inquiry = selectors.inquiry_for_user(user=self.user, public_id=kwargs["public_id"])
         self.receiving = self.inquiry.to_ward_id in permissions.ward_ids(self.user)
         self.sending = self.inquiry.from_ward_id in permissions.ward_ids(self.user)
+        if (self.side == "sending" and not self.sending) or (
+            self.side == "receiving" and not self.receiving
+        ):
+            raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def must_acknowledge(self) -> bool:
@@ -139,9 +141,9 @@ class InquiryDetailView(InquiryView):
 
 
 class AcknowledgeView(InquiryView):
+    side = "receiving"
+
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-        if not self.receiving:
-            raise Http404
         return render(
             request,
             "inquiries/acknowledge.html",
@@ -149,8 +151,6 @@ class AcknowledgeView(InquiryView):
         )
 
     def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-        if not self.receiving:
-            raise Http404
         form = AcknowledgeInquiryForm(request.POST)
         if not form.is_valid():
             return render(
@@ -166,7 +166,10 @@ class AcknowledgeView(InquiryView):
 
 
 class SignOffView(InquiryView):
-    """The sign-off page puts the protected status first."""
+    """The sign-off page puts the protected status first. Only the sending ward has one:
+    the receiving ward reads the content only after its acknowledgement, never from here."""
+
+    side = "sending"
 
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return render(
@@ -213,6 +216,8 @@ class SignOffView(InquiryView):
 
 
 class RaiseStatusView(InquiryView):
+    side = "sending"
+
     def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         form = RaiseStatusForm(request.POST)
         try:
@@ -232,11 +237,11 @@ class RaiseStatusView(InquiryView):
 
 
 class AnswerView(InquiryView):
+    side = "receiving"
+
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if self.must_acknowledge():
             return redirect("inquiries:acknowledge", public_id=public_id)
-        if not self.receiving:
-            raise Http404
         return render(
             request,
             "inquiries/answer.html",
@@ -244,8 +249,6 @@ class AnswerView(InquiryView):
         )
 
     def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-        if not self.receiving:
-            raise Http404
         form = AnswerForm(request.POST)
         if form.is_valid():
             try:
@@ -265,6 +268,8 @@ class AnswerView(InquiryView):
 
 
 class SignOffAnswerView(InquiryView):
+    side = "receiving"
+
     def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         try:
             actions.sign_off_answer(
@@ -305,6 +310,16 @@ class PlanFormView(View):
                 )
             except ValueError as exc:
                 raise Http404 from exc
+        inquiry = self.inquiry
+        if inquiry is not None and inquiry.is_flagged:
+            wards = permissions.ward_ids(self.user)
+            # The form shows the inquiry's person: the receiving ward acknowledges first.
+            if (
+                inquiry.to_ward_id in wards
+                and inquiry.from_ward_id not in wards
+                and not actions.has_acknowledged(inquiry, self.user)
+            ):
+                return redirect("inquiries:acknowledge", public_id=inquiry.public_id)
         return super().dispatch(request, *args, **kwargs)
 
     def initial(self) -> dict[str, Any]:

@@ -187,6 +187,10 @@ class TestAnswers:
                 inquiry=sent_inquiry, acting_user=clerk_b, answer="未加入", answered_at=now
             )
         actions.acknowledge_inquiry(inquiry=sent_inquiry, acting_user=clerk_b, acknowledged_at=now)
+        # The supervisor who will sign the answer off has read the status too.
+        actions.acknowledge_inquiry(
+            inquiry=sent_inquiry, acting_user=supervisor_b, acknowledged_at=now
+        )
         answered = actions.answer_inquiry(
             inquiry=sent_inquiry, acting_user=clerk_b, answer="未加入です", answered_at=now
         )

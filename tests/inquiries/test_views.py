@@ -245,3 +245,42 @@ class TestDashboard:
 
         assert plan.get_absolute_url() in before
         assert plan.get_absolute_url() not in after
+
+
+class TestNoWayRoundTheAcknowledgement:
+    def test_the_receiving_ward_cannot_read_it_from_the_sign_off_page(
+        self, login, clerk_b, sent_inquiry
+    ):
+        client = login(clerk_b)
+
+        page = client.get(url("sign_off", sent_inquiry))
+        post = client.post(url("sign_off", sent_inquiry), {"confirm": "on"})
+
+        assert (page.status_code, post.status_code) == (404, 404)
+
+    def test_nor_from_the_plan_form(self, login, clerk_b, sent_inquiry):
+        response = login(clerk_b).get(
+            reverse("inquiries:new_plan") + f"?inquiry={sent_inquiry.public_id}"
+        )
+
+        assert response.status_code == 302
+        assert response["Location"] == url("acknowledge", sent_inquiry)
+
+    def test_the_sending_ward_cannot_answer_or_acknowledge(self, login, clerk_a, sent_inquiry):
+        client = login(clerk_a)
+
+        assert client.get(url("answer", sent_inquiry)).status_code == 404
+        assert client.post(url("acknowledge", sent_inquiry), {"confirm": "on"}).status_code == 404
+
+    def test_an_answer_is_not_signed_off_by_someone_who_never_acknowledged(
+        self, login, clerk_b, supervisor_b, sent_inquiry, now
+    ):
+        actions.acknowledge_inquiry(inquiry=sent_inquiry, acting_user=clerk_b, acknowledged_at=now)
+        actions.answer_inquiry(
+            inquiry=sent_inquiry, acting_user=clerk_b, answer="未加入", answered_at=now
+        )
+
+        login(supervisor_b).post(url("sign_off_answer", sent_inquiry))
+
+        sent_inquiry.refresh_from_db()
+        assert sent_inquiry.state == InquiryState.ANSWER_AWAITING_SIGNOFF
