@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from supportmeasures import actions
 from supportmeasures.actions import PartyData, PersonData
@@ -23,6 +23,13 @@ from supportmeasures.models import (
 )
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def in_english() -> Iterator[None]:
+    """Messages are translated (Japanese by default); tests that read them read English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

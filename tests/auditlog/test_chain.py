@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
-from django.utils import translation
 
 from auditlog.actions import AuditOutsideTransaction, record_event
 from auditlog.models import GENESIS_HASH, AuditEvent, EventKind
@@ -30,11 +29,8 @@ def append(n: int, now, actor=None) -> list[AuditEvent]:
     return events
 
 
-@pytest.fixture(autouse=True)
-def in_english():
-    """Messages are translated; these tests read the English ones."""
-    with translation.override("en"):
-        yield
+# Messages are translated; these tests read the English ones.
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def raw(sql: str, params: list | None = None) -> None:

@@ -56,9 +56,5 @@ def plan_fields(sent_inquiry):
 
 
 @pytest.fixture(autouse=True)
-def in_english():
+def _notices_in_english(in_english: None) -> None:
     """Notice subjects are translated; these tests read the English ones."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield

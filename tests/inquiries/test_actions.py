@@ -509,3 +509,22 @@ class TestDisclosureGuard:
         found = guard.check("書類を送ります", ["location"], [])
 
         assert [f.kind for f in found] == ["category"]
+
+
+class TestTheDatabaseRefusesSelfApproval:
+    def test_an_approval_by_the_author_inserted_with_raw_sql_is_refused(
+        self, plan_fields, clerk_b, now
+    ):
+        from django.db import DatabaseError, connection, transaction
+
+        plan = actions.create_plan(acting_user=clerk_b, created_at=now, **plan_fields())
+
+        with pytest.raises(DatabaseError) as info, transaction.atomic(), connection.cursor() as c:
+            c.execute(
+                "INSERT INTO inquiries_planapproval (plan_id, approver_id, approved_at, "
+                "expires_at, fingerprint) VALUES (%s, %s, now(), now() + interval '1 day', %s)",
+                [plan.pk, clerk_b.pk, plan.fingerprint],
+            )
+
+        assert "approved by its author" in str(info.value)
+        assert not PlanApproval.objects.exists()

@@ -6,7 +6,7 @@ import datetime
 import pytest
 import time_machine
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from auditlog.models import AuditEvent, EventKind
 from auditlog.verification import verify_chain
@@ -22,13 +22,7 @@ from supportmeasures.models import (
 )
 from tests.conftest import X, Y
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def last_event() -> AuditEvent:
