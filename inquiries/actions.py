@@ -684,7 +684,9 @@ def _announce_plan(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> N
         # Any two supervisors of the city may approve an emergency: all of them hear at once.
         approvers = [
             s
-            for s in Staff.objects.filter(is_active=True, groups__name=Role.SUPERVISOR)
+            for s in Staff.objects.filter(
+                is_active=True, groups__name=Role.SUPERVISOR
+            ).select_related("ward")
             if s.pk != actor.pk
         ]
         subject = _("EMERGENCY contact plan needs two approvers now")
@@ -972,8 +974,12 @@ def record_contact(
             data={"plan": str(plan.public_id), "beyond_plan": beyond},
         )
         if beyond:
-            approvers = [a.approver for a in plan.approvals.select_related("approver")]
-            auditors = list(Staff.objects.filter(is_active=True, groups__name=Role.AUDITOR))
+            approvers = [a.approver for a in plan.approvals.select_related("approver__ward")]
+            auditors = list(
+                Staff.objects.filter(is_active=True, groups__name=Role.AUDITOR).select_related(
+                    "ward"
+                )
+            )
             notify(
                 [*approvers, *auditors],
                 subject=_("A contact disclosed more than approved"),
