@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inquiries.models import Channel, DisclosureCategory, ProtectedStatus, Urgency
+from inquiries.models import STATUS_RANK, Channel, DisclosureCategory, ProtectedStatus, Urgency
 from supportmeasures.forms import JapaneseDateField
 from supportmeasures.models import Ward
 
@@ -71,11 +71,19 @@ class ReasonForm(forms.Form):
 
 
 class RaiseStatusForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("New status"),
-        choices=[(v, label) for v, label in ProtectedStatus.choices if v != ProtectedStatus.NONE],
-    )
+    status = forms.ChoiceField(label=_("New status"), choices=[])
     reason = forms.CharField(label=_("Why"), max_length=300)
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only a raise is offered; the action refuses anything else all the same.
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (v, label)
+            for v, label in ProtectedStatus.choices
+            if STATUS_RANK[ProtectedStatus(v)] > STATUS_RANK[ProtectedStatus(current)]
+        ]
 
 
 class AcknowledgeInquiryForm(forms.Form):

@@ -134,7 +134,7 @@ class InquiryDetailView(InquiryView):
                 "receiving": self.receiving,
                 "sending": self.sending,
                 "answer_visible": answer_visible,
-                "raise_form": RaiseStatusForm(),
+                "raise_form": RaiseStatusForm(current=self.inquiry.protected_status),
                 "plans": list(self.inquiry.plans.order_by("-created_at")),
             },
         )
@@ -219,7 +219,7 @@ class RaiseStatusView(InquiryView):
     side = "sending"
 
     def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-        form = RaiseStatusForm(request.POST)
+        form = RaiseStatusForm(request.POST, current=self.inquiry.protected_status)
         try:
             if not form.is_valid():
                 raise ActionRefused(_("Choose a status and say why."))
