@@ -115,7 +115,9 @@ class Inquiry(models.Model):
         verbose_name_plural = _("inquiries")
         indexes = [
             models.Index(fields=["to_ward", "state", "created_at"]),
-            models.Index(fields=["from_ward", "state", "created_at"]),
+            # The approvers' queue: oldest first by (time, key), read in index order.
+            models.Index(fields=["from_ward", "state", "created_at", "id"]),
+            models.Index(fields=["to_ward", "state", "answered_at", "id"]),
             # Inbox and outbox pages, newest first by key.
             models.Index(fields=["to_ward", "-id"], name="inquiry_inbox_page"),
             models.Index(fields=["from_ward", "-id"], name="inquiry_outbox_page"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Mapping
 
 from django import template
 from django.urls import get_script_prefix, reverse
@@ -11,7 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 
-from inquiries.models import Inquiry, InquiryState, Urgency
+from inquiries.models import Channel, InquiryState, PlanState, Risk, Urgency
+from inquiries.selectors import InquiryRow, PlanRow
 
 register = template.Library()
 
@@ -42,6 +44,9 @@ def status_badge(status: str) -> SafeString:
 # Model.get_FOO_display() (which rebuilds its choices dict per call) and reverse() per row.
 _STATES = dict(InquiryState.choices)
 _URGENCIES = dict(Urgency.choices)
+_PLAN_STATES = dict(PlanState.choices)
+_CHANNELS = dict(Channel.choices)
+_RISK_CLASSES = {"critical": "badge--counterparty", "high": "badge--protected"}
 _PLACEHOLDER = uuid.UUID(int=0)
 
 
@@ -56,34 +61,113 @@ def urgency_label(value: str) -> str:
 
 
 @functools.cache
-def _detail_pattern(script_prefix: str) -> str:
-    return reverse("inquiries:detail", kwargs={"public_id": _PLACEHOLDER})
+def _url_pattern(script_prefix: str, name: str) -> str:
+    return reverse(name, kwargs={"public_id": _PLACEHOLDER})
+
+
+def _url(name: str, public_id: uuid.UUID) -> str:
+    return _url_pattern(get_script_prefix(), name).replace(str(_PLACEHOLDER), str(public_id))
 
 
 @register.filter
-def inquiry_url(inquiry: Inquiry) -> str:
-    return _detail_pattern(get_script_prefix()).replace(str(_PLACEHOLDER), str(inquiry.public_id))
+def inquiry_url(inquiry: InquiryRow) -> str:
+    return _url("inquiries:detail", inquiry.public_id)
+
+
+class _Labels:
+    """Each label translated once per list, not once per row."""
+
+    def __init__(self, labels: Mapping[str, object]) -> None:
+        self.labels = labels
+        self.done: dict[str, str] = {}
+
+    def __call__(self, value: str) -> str:
+        if value not in self.done:
+            self.done[value] = str(self.labels.get(value, value))
+        return self.done[value]
+
+
+def risk_badges(risk: str, is_emergency: bool) -> SafeString:
+    badge = format_html(
+        '<span class="badge {}">{}</span>',
+        _RISK_CLASSES.get(risk, "badge--ended"),
+        Risk(risk).label if risk in Risk.values else risk,
+    )
+    if is_emergency:
+        badge = format_html(
+            '{} <span class="badge badge--lapsed">{}</span>', badge, gettext_lazy("Emergency")
+        )
+    return badge
 
 
 @register.filter
-def inquiry_rows(inquiries: list[Inquiry], incoming: bool) -> SafeString:
+def inquiry_rows(inquiries: list[InquiryRow], incoming: bool) -> SafeString:
     """The rows of an inquiry list, built here: lists are the hot pages (make bench)."""
     from supportmeasures.templatetags.mamori import both_calendars
 
+    badges = _Labels({s: status_badge(s) for s in _LABELS})
+    states, urgencies = _Labels(_STATES), _Labels(_URGENCIES)
     return format_html_join(
         "",
         '<tr><td>{}</td><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
         "<td>{}</td></tr>",
         (
             (
-                status_badge(i.protected_status),
-                i.from_ward.name if incoming else i.to_ward.name,
+                SafeString(badges(i.protected_status)),
+                i.from_ward_name if incoming else i.to_ward_name,
                 inquiry_url(i),
                 i.subject_name,
-                state_label(i.state),
-                urgency_label(i.urgency),
+                states(i.state),
+                urgencies(i.urgency),
                 both_calendars(i.created_at),
             )
             for i in inquiries
+        ),
+    )
+
+
+@register.filter
+def plan_rows(plans: list[PlanRow]) -> SafeString:
+    """Rows of the ward's plan list: risk, whom, channel, state, created."""
+    from supportmeasures.templatetags.mamori import both_calendars
+
+    states, channels = _Labels(_PLAN_STATES), _Labels(_CHANNELS)
+    return format_html_join(
+        "",
+        '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        (
+            (
+                risk_badges(p.risk, p.is_emergency),
+                _url("inquiries:plan", p.public_id),
+                p.target_name,
+                channels(p.channel),
+                states(p.state),
+                both_calendars(p.created_at),
+            )
+            for p in plans
+        ),
+    )
+
+
+@register.filter
+def plan_items(plans: list[PlanRow]) -> SafeString:
+    """The approvers' queue of plans: one list item each, emergencies already first."""
+    from supportmeasures.templatetags.mamori import both_calendars
+
+    channels = _Labels(_CHANNELS)
+    return format_html_join(
+        "",
+        '<li>{} <a href="{}">{}: {} — {}</a> ({}, {})</li>',
+        (
+            (
+                risk_badges(p.risk, p.is_emergency),
+                _url("inquiries:plan", p.public_id),
+                p.acting_ward_name,
+                p.target_name,
+                channels(p.channel),
+                p.author_name,
+                both_calendars(p.created_at),
+            )
+            for p in plans
         ),
     )
