@@ -175,3 +175,50 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(canonical_form(self.content())).hexdigest()
+
+
+class JobOutcome(models.TextChoices):
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+    ALARMED = "alarmed", _("alarmed")
+
+
+class JobRun(models.Model):
+    """One attempt of a scheduled job for one period (the date, hour or week it covers).
+
+    A period is done once one of its attempts succeeded; running it again does nothing.
+    """
+
+    job = models.CharField(_("job"), max_length=100)
+    period = models.CharField(_("period"), max_length=40)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=JobOutcome.choices, default=JobOutcome.RUNNING
+    )
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["job", "started_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "period", "attempt"], name="jobrun_one_row_per_attempt"
+            ),
+            models.UniqueConstraint(
+                fields=["job", "period"],
+                condition=models.Q(outcome="succeeded"),
+                name="jobrun_one_success_per_period",
+            ),
+            models.CheckConstraint(
+                name="jobrun_attempt_positive", condition=models.Q(attempt__gte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period} #{self.attempt} {self.outcome}"
