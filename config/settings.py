@@ -211,6 +211,8 @@ MAMORI_TRAINING_VALID_MONTHS = 12
 MAMORI_APPROVAL_HOURS = int(os.environ.get("MAMORI_APPROVAL_HOURS", "24"))
 # A plan waiting longer than this escalates to the ward's other supervisors.
 MAMORI_ESCALATION_MINUTES = int(os.environ.get("MAMORI_ESCALATION_MINUTES", "30"))
+# A scheduled job that fails is retried once after this many seconds, then alarmed.
+MAMORI_JOB_RETRY_SECONDS = int(os.environ.get("MAMORI_JOB_RETRY_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

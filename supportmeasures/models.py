@@ -552,3 +552,33 @@ class ApiClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ReminderKind(models.TextChoices):
+    ENDING_SOON = "ending_soon", _("Measure ends within a month")
+    LAPSED = "lapsed", _("Measure lapsed: a supervisor must decide")
+
+
+class MeasureReminder(models.Model):
+    """That the owning ward was told about a measure's end date: at most once per end date.
+
+    Written by the daily jobs (auditlog/jobs.py) in the same transaction as the notices; the
+    unique constraint is what makes a second run, or a retry, send nothing.
+    """
+
+    measure = models.ForeignKey(SupportMeasure, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
+    ends_on = models.DateField(_("ends on"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("measure reminder")
+        verbose_name_plural = _("measure reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "kind", "ends_on"], name="reminder_once_per_end_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.kind} {self.ends_on}"
