@@ -204,7 +204,6 @@ class JobRun(models.Model):
     class Meta:
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
-        ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["job", "started_at"])]
         constraints = [
             models.UniqueConstraint(

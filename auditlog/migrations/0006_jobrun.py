@@ -46,7 +46,6 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "job run",
                 "verbose_name_plural": "job runs",
-                "ordering": ["-started_at", "-id"],
                 "indexes": [
                     models.Index(fields=["job", "started_at"], name="auditlog_jo_job_190482_idx")
                 ],
