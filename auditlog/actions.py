@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db import connection, transaction
 
-from auditlog.models import GENESIS_HASH, AuditEvent, EventKind
+from auditlog.models import GENESIS_HASH, AuditEvent, AuditEventPerson, EventKind
 
 if TYPE_CHECKING:
+    from auditlog.selectors import EventFilter
     from supportmeasures.models import Person, Staff, SupportMeasure, Ward
 
 # Arbitrary constant naming the chain's advisory lock ("MAMORI" in ASCII hex).
@@ -35,6 +37,20 @@ class Event:
     decision: str = ""
     reason: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    # Further registered people the event concerns (an inquiry's, a plan's): hashed in `data`
+    # and indexed, so a person's history finds every event about them.
+    persons: tuple[str, ...] = ()
+
+    def content_data(self) -> dict[str, Any]:
+        if not self.persons:
+            return self.data
+        return {**self.data, "persons": sorted(set(self.persons))}
+
+    def person_index(self) -> set[str]:
+        people = set(self.persons)
+        if self.person_public_id:
+            people.add(str(self.person_public_id))
+        return people
 
 
 def _lock_chain() -> None:
@@ -74,12 +90,18 @@ def record_events(events: list[Event]) -> list[AuditEvent]:
             measure_ref=spec.measure_ref,
             decision=spec.decision,
             reason=spec.reason,
-            data=spec.data,
+            data=spec.content_data(),
         )
         row.hash = row.compute_hash()
         prev_hash = row.hash
         rows.append(row)
-    return AuditEvent.objects.bulk_create(rows)
+    created = AuditEvent.objects.bulk_create(rows)
+    AuditEventPerson.objects.bulk_create(
+        AuditEventPerson(event=row, person_public_id=person)
+        for row, spec in zip(created, events, strict=True)
+        for person in sorted(spec.person_index())
+    )
+    return created
 
 
 def record_event(
@@ -93,6 +115,7 @@ def record_event(
     decision: str = "",
     reason: str = "",
     data: dict[str, Any] | None = None,
+    persons: Iterable[str] = (),
 ) -> AuditEvent:
     """Append one event to the chain. Call it last in the action's own transaction."""
     (event,) = record_events(
@@ -107,7 +130,31 @@ def record_event(
                 decision=decision,
                 reason=reason,
                 data=data or {},
+                persons=tuple(persons),
             )
         ]
     )
     return event
+
+
+def export_events(
+    *, user: Staff, flt: EventFilter, encoding: str, exported_at: datetime.datetime
+) -> Iterator[bytes]:
+    """Record the export, then stream the events as CSV (UTF-8 with BOM, or CP932).
+
+    The event is committed before the first byte leaves: an export is itself a disclosure.
+    """
+    from auditlog import export, selectors
+
+    rows = selectors.export_rows(user=user, flt=flt)  # checks the auditor role first
+    if encoding not in export.ENCODINGS:
+        raise ValueError(encoding)
+    with transaction.atomic(durable=True):
+        record_event(
+            kind=EventKind.AUDITLOG_EXPORTED,
+            actor=user,
+            occurred_at=exported_at,
+            decision="exported",
+            data={"filter": flt.describe(), "encoding": encoding},
+        )
+    return export.csv_stream(rows, encoding=encoding)

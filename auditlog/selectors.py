@@ -1,36 +1,256 @@
-"""Reads of the audit log, for auditors only."""
+"""Reads of the audit log, for auditors only: anyone else gets a 404."""
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from auditlog.models import AuditEvent, EventKind
-from supportmeasures.models import Role, Staff
+from auditlog.models import AuditEvent, AuditEventPerson, EventKind
+from supportmeasures import screening
+from supportmeasures.models import MeasureParty, Person, Role, Staff
 
 PAGE_SIZE = 50
+# A history page shows this many events at most; the export has them all.
+HISTORY_LIMIT = 2000
+EXPORT_CHUNK = 5000
 
 
 def can_read_auditlog(user: Staff) -> bool:
     return user.has_role(Role.AUDITOR)
 
 
-def events_page(
-    *, user: Staff, before: int | None = None, kind: str = "", person: str = "", measure: str = ""
-) -> list[AuditEvent]:
-    """Newest first, paged by key (sequence), never by OFFSET."""
+def _require_auditor(user: Staff) -> None:
     if not can_read_auditlog(user):
         raise Http404
-    events: QuerySet[AuditEvent] = AuditEvent.objects.select_related("actor", "ward")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the auditor asked for. Empty fields filter nothing."""
+
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+    ward_id: int | None = None
+    actor_id: int | None = None
+    kind: str = ""
+    decision: str = ""
+    # Public ids of the registered people (found by name, or picked from a history link).
+    person_ids: tuple[str, ...] = ()
+    person_query: str = ""
+    measure: str = ""
+
+    def describe(self) -> dict[str, str]:
+        """The filter as plain codes, for the export's audit event."""
+        values = {
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+            "ward": str(self.ward_id or ""),
+            "staff": str(self.actor_id or ""),
+            "kind": self.kind,
+            "decision": self.decision,
+            "persons": ",".join(self.person_ids),
+            "measure": self.measure,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True)
+class PersonFound:
+    public_id: uuid.UUID
+    name: str
+    kana: str
+    birth_date: datetime.date | None
+    roles: tuple[str, ...]
+    measure_refs: tuple[str, ...]
+
+
+def people_named(*, user: Staff, query: str) -> list[PersonFound]:
+    """Registered people the name or reading finds, through the screening engine's matching
+    (variant kanji, kana, aliases), so the auditor's search misses nobody the desk would find."""
+    _require_auditor(user)
+    query = query.strip()
+    if not query:
+        return []
+    kana_only = screening.KANA_ONLY.match(query.replace(" ", "").replace("\u3000", ""))
+    found = screening.screen(screening.Query(name=query, kana=query if kana_only else ""))
+    people: dict[uuid.UUID, PersonFound] = {}
+    for m in found.matches:
+        before = people.get(m.person_public_id)
+        roles = tuple(sorted({*(before.roles if before else ()), m.result}))
+        refs = tuple(sorted({*(before.measure_refs if before else ()), m.measure_ref}))
+        people[m.person_public_id] = PersonFound(
+            m.person_public_id, m.person_name, "", None, roles, refs
+        )
+    details = Person.objects.filter(public_id__in=people).values_list(
+        "public_id", "kana", "birth_date"
+    )
+    for public_id, kana, birth_date in details:
+        p = people[public_id]
+        people[public_id] = PersonFound(
+            p.public_id, p.name, kana, birth_date, p.roles, p.measure_refs
+        )
+    return sorted(people.values(), key=lambda p: (p.name, str(p.public_id)))
+
+
+def _event_ids_concerning(person_ids: tuple[str, ...]) -> set[int]:
+    """Every event about these people: indexed by person, or about one of their measures."""
+    indexed = AuditEventPerson.objects.filter(person_public_id__in=person_ids).values_list(
+        "event_id", flat=True
+    )
+    refs = list(
+        MeasureParty.objects.filter(person__public_id__in=person_ids).values_list(
+            "measure__ref", flat=True
+        )
+    )
+    by_measure = (
+        AuditEvent.objects.filter(measure_ref__in=refs).values_list("pk", flat=True) if refs else []
+    )
+    return set(indexed) | set(by_measure)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _filtered(flt: EventFilter) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.all()
+    if flt.since:
+        events = events.filter(occurred_at__gte=_day_start(flt.since))
+    if flt.until:
+        events = events.filter(occurred_at__lt=_day_start(flt.until + datetime.timedelta(days=1)))
+    if flt.ward_id:
+        events = events.filter(ward_id=flt.ward_id)
+    if flt.actor_id:
+        events = events.filter(actor_id=flt.actor_id)
+    if flt.kind:
+        events = events.filter(kind=flt.kind)
+    if flt.decision:
+        events = events.filter(decision=flt.decision)
+    if flt.measure:
+        events = events.filter(measure_ref=flt.measure)
+    if flt.person_ids:
+        events = events.filter(pk__in=_event_ids_concerning(flt.person_ids))
+    elif flt.person_query:
+        return events.none()  # a name that finds nobody finds no event either
+    return events
+
+
+def events_page(*, user: Staff, flt: EventFilter, before: int | None = None) -> list[AuditEvent]:
+    """Newest first, paged by key (sequence), never by OFFSET: every page costs the same."""
+    _require_auditor(user)
+    events = _filtered(flt).select_related("actor", "ward")
     if before:
         events = events.filter(sequence__lt=before)
-    if kind:
-        events = events.filter(kind=kind)
-    if person:
-        events = events.filter(person_public_id=person)
-    if measure:
-        events = events.filter(measure_ref=measure)
     return list(events.order_by("-sequence")[:PAGE_SIZE])
+
+
+@dataclass(frozen=True)
+class EventSearch:
+    events: list[AuditEvent]
+    people: list[PersonFound]
+    next_before: int | None
+
+
+def search_events(*, user: Staff, flt: EventFilter, before: int | None = None) -> EventSearch:
+    """The event list: a name is resolved to registered people first, then their events."""
+    _require_auditor(user)
+    people: list[PersonFound] = []
+    if flt.person_query and not flt.person_ids:
+        people = people_named(user=user, query=flt.person_query)
+        flt = replace(flt, person_ids=tuple(str(p.public_id) for p in people))
+    events = events_page(user=user, flt=flt, before=before)
+    return EventSearch(events, people, events[-1].sequence if len(events) == PAGE_SIZE else None)
+
+
+@dataclass(frozen=True)
+class History:
+    """A person's or a staff member's events, oldest first, on one page."""
+
+    events: list[AuditEvent]
+    truncated: bool
+    person: Person | None = None
+    parties: list[MeasureParty] = field(default_factory=list)
+    staff: Staff | None = None
+
+
+def _history(events: QuerySet[AuditEvent]) -> tuple[list[AuditEvent], bool]:
+    rows = list(events.select_related("actor", "ward").order_by("sequence")[: HISTORY_LIMIT + 1])
+    return rows[:HISTORY_LIMIT], len(rows) > HISTORY_LIMIT
+
+
+def person_history(*, user: Staff, public_id: uuid.UUID) -> History:
+    """Everything that happened concerning one registered person, in order."""
+    _require_auditor(user)
+    try:
+        person = Person.objects.get(public_id=public_id)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+    events, truncated = _history(
+        AuditEvent.objects.filter(pk__in=_event_ids_concerning((str(public_id),)))
+    )
+    parties = list(
+        MeasureParty.objects.filter(person=person)
+        .select_related("measure__owning_ward")
+        .order_by("measure__ref")
+    )
+    return History(events, truncated, person=person, parties=parties)
+
+
+def staff_activity(
+    *, user: Staff, staff_id: int, since: datetime.date | None, until: datetime.date | None
+) -> History:
+    """What one staff member did, in order, over a period."""
+    _require_auditor(user)
+    try:
+        staff = Staff.objects.select_related("ward").get(pk=staff_id)
+    except Staff.DoesNotExist as exc:
+        raise Http404 from exc
+    events, truncated = _history(
+        _filtered(EventFilter(since=since, until=until, actor_id=staff.pk))
+    )
+    return History(events, truncated, staff=staff)
+
+
+EXPORT_COLUMNS = (
+    "sequence",
+    "occurred_at",
+    "actor_username",
+    "actor__full_name",
+    "ward_code",
+    "ward__name",
+    "kind",
+    "person_public_id",
+    "measure_ref",
+    "decision",
+    "reason",
+    "data",
+    "prev_hash",
+    "hash",
+)
+
+
+def export_rows(*, user: Staff, flt: EventFilter) -> Iterator[tuple[object, ...]]:
+    """The filtered events as value tuples, newest first like the list, read by key in chunks:
+    a million rows never sit in memory. The role is checked now, not at the first row."""
+    _require_auditor(user)
+    return _chunked(_filtered(flt))
+
+
+def _chunked(events: QuerySet[AuditEvent]) -> Iterator[tuple[object, ...]]:
+    before: int | None = None
+    while True:
+        chunk = events.filter(sequence__lt=before) if before else events
+        rows = list(chunk.order_by("-sequence").values_list(*EXPORT_COLUMNS)[:EXPORT_CHUNK])
+        yield from rows
+        if len(rows) < EXPORT_CHUNK:
+            return
+        before = int(str(rows[-1][0]))
 
 
 def screenings_of_measure(*, measure_ref: str, limit: int = 20) -> list[AuditEvent]:

@@ -1,39 +1,133 @@
 import uuid
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
-from auditlog import selectors
-from auditlog.models import EventKind
+from auditlog import actions, selectors
+from auditlog.export import ENCODINGS
+from auditlog.forms import EventFilterForm
 from auditlog.verification import verify_chain
 from supportmeasures.models import Staff
 
 
+def _auditor(request: HttpRequest) -> Staff:
+    user = request.user
+    assert isinstance(user, Staff)  # LoginRequiredMiddleware guarantees it
+    if not selectors.can_read_auditlog(user):
+        raise Http404
+    return user
+
+
+def _uuid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _filter_form(data: object) -> EventFilterForm:
+    form = EventFilterForm(data)  # type: ignore[arg-type]
+    form.is_valid()
+    return form
+
+
+def _flt(form: EventFilterForm, person_id: str | None) -> selectors.EventFilter:
+    return form.to_filter(person_ids=(person_id,) if person_id else ())
+
+
 class EventListView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        assert isinstance(user, Staff)
+        user = _auditor(request)
+        form = _filter_form(request.GET)
         before = request.GET.get("before", "")
-        person = request.GET.get("person", "")
-        try:
-            person = str(uuid.UUID(person)) if person else ""
-        except ValueError:
-            person = ""
-        events = selectors.events_page(
-            user=user,
-            before=int(before) if before.isdigit() else None,
-            kind=request.GET.get("kind", "") if request.GET.get("kind") in EventKind.values else "",
-            person=person,
-            measure=request.GET.get("measure", "")[:40],
+        person_id = _uuid(request.GET.get("person_id", ""))
+        found = (
+            selectors.search_events(
+                user=user,
+                flt=_flt(form, person_id),
+                before=int(before) if before.isdigit() and len(before) < 19 else None,
+            )
+            if not form.errors
+            else selectors.EventSearch([], [], None)  # the form says what to correct
         )
+        query = request.GET.copy()
+        query.pop("before", None)
         return render(
             request,
             "auditlog/events.html",
             {
-                "events": events,
-                "kinds": EventKind.choices,
-                "next_before": events[-1].sequence if len(events) == selectors.PAGE_SIZE else None,
+                "form": form,
+                "found": found,
+                "person_id": person_id or "",
+                "query": query.urlencode(),
+                "export_fields": [(k, v) for k, v in query.items() if k not in ("verify",)],
+                "encodings": ENCODINGS,
                 "chain": verify_chain() if request.GET.get("verify") else None,
             },
         )
+
+
+class PersonHistoryView(View):
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        user = _auditor(request)
+        history = selectors.person_history(user=user, public_id=public_id)
+        return render(
+            request,
+            "auditlog/history.html",
+            {
+                "history": history,
+                "export_fields": [("person_id", str(public_id))],
+                "encodings": ENCODINGS,
+            },
+        )
+
+
+class StaffActivityView(View):
+    def get(self, request: HttpRequest, staff_id: int) -> HttpResponse:
+        user = _auditor(request)
+        form = _filter_form(request.GET)
+        data = form.cleaned_data if not form.errors else {}
+        history = selectors.staff_activity(
+            user=user, staff_id=staff_id, since=data.get("since"), until=data.get("until")
+        )
+        fields = [("staff", str(staff_id))] + [
+            (k, request.GET[k]) for k in ("since", "until") if request.GET.get(k)
+        ]
+        return render(
+            request,
+            "auditlog/history.html",
+            {"history": history, "form": form, "export_fields": fields, "encodings": ENCODINGS},
+        )
+
+
+class ExportView(View):
+    """POST: an export is an act (it is recorded), not a link anyone could prefetch."""
+
+    def post(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+        user = _auditor(request)
+        form = _filter_form(request.POST)
+        encoding = request.POST.get("encoding", "utf-8")
+        if form.errors or encoding not in ENCODINGS:
+            return render(
+                request,
+                "supportmeasures/refused.html",
+                {"message": _("Correct the filter before exporting.")},
+                status=400,
+            )
+        now = timezone.now()
+        stream = actions.export_events(
+            user=user,
+            flt=_flt(form, _uuid(request.POST.get("person_id", ""))),
+            encoding=encoding,
+            exported_at=now,
+        )
+        response = StreamingHttpResponse(
+            stream,
+            content_type=f"text/csv; charset={'shift_jis' if encoding == 'cp932' else 'utf-8'}",
+        )
+        stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="mamori-audit-{stamp}.csv"'
+        return response

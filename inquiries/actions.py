@@ -270,6 +270,7 @@ def create_inquiry(
             raised_reason=raised_reason,
             protected_status=strongest(registry_status, raised_status),
             owning_ward_codes=found.owning_ward_codes(),
+            person_ids=found.person_ids(),
             state=InquiryState.AWAITING_SIGNOFF,
         )
         record_event(
@@ -277,6 +278,7 @@ def create_inquiry(
             actor=acting_user,
             occurred_at=created_at,
             decision=inquiry.protected_status,
+            persons=inquiry.person_ids,
             data={
                 "inquiry": str(inquiry.public_id),
                 "to_ward": to_ward.code,
@@ -333,6 +335,7 @@ def sign_off_inquiry(
             actor=acting_user,
             occurred_at=signed_at,
             decision="signed_off",
+            persons=inquiry.person_ids,
             data={"inquiry": str(inquiry.public_id), "status": inquiry.protected_status},
         )
         status = inquiry.get_protected_status_display()
@@ -390,6 +393,7 @@ def refuse_inquiry(
             occurred_at=refused_at,
             decision="refused",
             reason=reason,
+            persons=inquiry.person_ids,
             data={"inquiry": str(inquiry.public_id)},
         )
         notify(
@@ -443,6 +447,7 @@ def _after_status_rise(
         ward=inquiry.from_ward,
         decision="raised",
         reason=reason,
+        persons=inquiry.person_ids,
         data={"inquiry": str(inquiry.public_id), "from": previous, "to": inquiry.protected_status},
     )
     wards = [inquiry.from_ward]
@@ -492,6 +497,7 @@ def reevaluate_open_inquiries(*, now: datetime.datetime) -> list[str]:
             inquiry.owning_ward_codes = sorted(
                 set(inquiry.owning_ward_codes) | set(found.owning_ward_codes())
             )
+            inquiry.person_ids = sorted(set(inquiry.person_ids) | set(found.person_ids()))
             inquiry.status_changed_at = now
             inquiry.save()
             if inquiry.protected_status != previous:
@@ -520,6 +526,7 @@ def acknowledge_inquiry(
                 actor=acting_user,
                 occurred_at=acknowledged_at,
                 decision="acknowledged",
+                persons=inquiry.person_ids,
                 data={"inquiry": str(inquiry.public_id), "status": inquiry.protected_status},
             )
     return ack
@@ -554,6 +561,7 @@ def answer_inquiry(
             actor=acting_user,
             occurred_at=answered_at,
             decision="answered",
+            persons=inquiry.person_ids,
             data={"inquiry": str(inquiry.public_id)},
         )
         notify(
@@ -590,6 +598,7 @@ def sign_off_answer(
             actor=acting_user,
             occurred_at=signed_at,
             decision="signed_off",
+            persons=inquiry.person_ids,
             data={"inquiry": str(inquiry.public_id)},
         )
         notify(
@@ -645,9 +654,12 @@ def assess(plan: ContactPlan) -> None:
     offices = ward_names + [f"{name}役所" for name in ward_names]
     plan.findings = [f.as_dict() for f in guard.check(plan.wording, plan.categories, offices)]
     codes = set(target.owning_ward_codes()) | set(matter.owning_ward_codes())
+    people = set(target.person_ids()) | set(matter.person_ids())
     if plan.inquiry is not None:
         codes |= set(plan.inquiry.owning_ward_codes)
+        people |= set(plan.inquiry.person_ids)
     plan.owning_ward_codes = sorted(codes)
+    plan.person_ids = sorted(people)
     plan.fingerprint = plan_fingerprint(plan)
 
 
@@ -754,6 +766,7 @@ def create_plan(
             actor=acting_user,
             occurred_at=created_at,
             decision=plan.risk,
+            persons=plan.person_ids,
             data=_plan_event_data(plan),
         )
         _announce_plan(plan, acting_user, created_at)
@@ -792,6 +805,7 @@ def update_plan(
             actor=acting_user,
             occurred_at=updated_at,
             decision="changed",
+            persons=plan.person_ids,
             data={**_plan_event_data(plan), "approvals_withdrawn": withdrawn},
         )
         _announce_plan(plan, acting_user, updated_at)
@@ -855,6 +869,7 @@ def approve_plan(
             actor=acting_user,
             occurred_at=approved_at,
             decision="approved" if complete else "signed_off",
+            persons=plan.person_ids,
             data={
                 "plan": str(plan.public_id),
                 "fingerprint": plan.fingerprint,
@@ -901,6 +916,7 @@ def refuse_plan(
             occurred_at=refused_at,
             decision="refused",
             reason=reason,
+            persons=plan.person_ids,
             data={"plan": str(plan.public_id)},
         )
         notify(
@@ -943,6 +959,7 @@ def record_contact(
                 occurred_at=contacted_at,
                 decision="refused",
                 reason=refusal,
+                persons=plan.person_ids,
                 data={"plan": str(plan.public_id), "risk": plan.risk},
             )
         raise ActionRefused(
@@ -971,6 +988,7 @@ def record_contact(
             actor=acting_user,
             occurred_at=contacted_at,
             decision="recorded",
+            persons=plan.person_ids,
             data={"plan": str(plan.public_id), "beyond_plan": beyond},
         )
         if beyond:
@@ -1022,6 +1040,7 @@ def review_emergency(
             occurred_at=reviewed_at,
             decision="reviewed",
             reason=note,
+            persons=plan.person_ids,
             data={"plan": str(plan.public_id)},
         )
     return plan

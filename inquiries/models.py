@@ -82,6 +82,8 @@ class Inquiry(models.Model):
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     owning_ward_codes = models.JSONField(default=list, blank=True)
+    # Public ids of the registered people it concerns: its audit events are indexed by them.
+    person_ids = models.JSONField(default=list, blank=True)
     state = models.CharField(_("state"), max_length=30, choices=InquiryState.choices)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -244,6 +246,8 @@ class ContactPlan(models.Model):
     findings = models.JSONField(default=list, blank=True)
     fingerprint = models.CharField(max_length=64)
     owning_ward_codes = models.JSONField(default=list, blank=True)
+    # Public ids of the registered people it concerns: its audit events are indexed by them.
+    person_ids = models.JSONField(default=list, blank=True)
     is_emergency = models.BooleanField(_("emergency"), default=False)
     emergency_reason = models.TextField(_("why it cannot wait"), blank=True)
     emergency_reviewed_by = models.ForeignKey(

@@ -103,6 +103,10 @@ class Screening:
     def owning_ward_codes(self) -> list[str]:
         return sorted({m.owning_ward_code for m in self.matches})
 
+    def person_ids(self) -> list[str]:
+        """The registered people found, as public ids: what the audit log indexes by person."""
+        return sorted({str(m.person_public_id) for m in self.matches})
+
 
 @dataclass(frozen=True)
 class _Person:

@@ -1,0 +1,71 @@
+"""The auditors' filters: read from the query string, validated like any other input."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from auditlog.models import DECISION_LABELS, EventKind
+from auditlog.selectors import EventFilter
+from supportmeasures.forms import JapaneseDateField
+from supportmeasures.models import Staff, Ward
+
+ENCODINGS = [("utf-8", _("UTF-8 (with BOM, for Excel)")), ("cp932", _("Shift_JIS (CP932)"))]
+
+
+class StaffField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj} ({obj.get_username()})"
+
+
+class EventFilterForm(forms.Form):
+    since = JapaneseDateField(label=_("From"), required=False, help_text="")
+    until = JapaneseDateField(label=_("To (inclusive)"), required=False, help_text="")
+    ward = forms.ModelChoiceField(
+        label=_("Ward"), queryset=Ward.objects.order_by("code"), required=False
+    )
+    staff = StaffField(
+        label=_("Staff member"),
+        queryset=Staff.objects.select_related("ward").order_by("username"),
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Event"), choices=[("", _("All")), *EventKind.choices], required=False
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("", _("All"))] + [(k, v) for k, v in DECISION_LABELS.items()],
+        required=False,
+    )
+    person = forms.CharField(
+        label=_("Person (name or reading)"),
+        max_length=100,
+        required=False,
+        help_text=_("Found through the registry's name matching: 高橋 also finds 髙橋."),
+    )
+    measure = forms.CharField(label=_("Measure reference"), max_length=40, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The start of the period is after its end."))
+        return data
+
+    def to_filter(self, *, person_ids: tuple[str, ...] = ()) -> EventFilter:
+        data = self.cleaned_data
+        until: datetime.date | None = data.get("until")
+        return EventFilter(
+            since=data.get("since"),
+            until=until,
+            ward_id=data["ward"].pk if data.get("ward") else None,
+            actor_id=data["staff"].pk if data.get("staff") else None,
+            kind=data.get("kind", ""),
+            decision=data.get("decision", ""),
+            person_ids=person_ids,
+            person_query=data.get("person", "").strip(),
+            measure=data.get("measure", "").strip(),
+        )

@@ -1,0 +1,356 @@
+"""The auditors' workspace: who may read it, each filter, a person's whole story, the export."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from auditlog import selectors
+from auditlog.actions import Event, record_events
+from auditlog.models import AuditEvent, AuditEventPerson, EventKind
+from inquiries import actions as inquiries
+from inquiries.models import Channel, DisclosureCategory
+from supportmeasures import actions as registry
+from supportmeasures.actions import PersonData
+from supportmeasures.models import AccessPurpose, Person, Role
+from supportmeasures.screening import Query
+
+pytestmark = pytest.mark.django_db
+
+TAKAHASHI = PersonData(
+    name="髙橋 陽子", kana="タカハシ ヨウコ", birth_date=datetime.date(1985, 1, 2)
+)
+
+
+def sequences(response) -> list[int]:
+    return [e.sequence for e in response.context["found"].events]
+
+
+@pytest.fixture
+def story(x_measure, x, y, clerk_a, supervisor_a, clerk_b, supervisor_b, make_staff, ward_b, now):
+    """The incident replayed through the real actions, ending in a contact: X's whole story."""
+    registry.acknowledge_warning(
+        person=x,
+        acting_user=clerk_a,
+        purpose=AccessPurpose.MEASURE_WORK,
+        purpose_note="",
+        acknowledged_at=now,
+    )
+    registry.open_protected_details(person=x, acting_user=clerk_a, opened_at=now)
+    registry.screen_people(
+        queries=[Query(name="山崎 美咲")],
+        purpose="registry_search",
+        screened_at=now,
+        acting_user=clerk_b,
+    )
+    inquiry = inquiries.create_inquiry(
+        acting_user=clerk_a,
+        to_ward=ward_b,
+        to_department="保険年金課",
+        subject_name="山崎 美咲",
+        subject_kana="やまさき みさき",
+        subject_birth_date=None,
+        question="国民健康保険の加入状況",
+        reason="福祉相談の手続きのため",
+        urgency="urgent",
+        created_at=now,
+    )
+    inquiries.sign_off_inquiry(
+        inquiry=inquiry, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
+    )
+    inquiries.acknowledge_inquiry(inquiry=inquiry, acting_user=clerk_b, acknowledged_at=now)
+    plan = inquiries.create_plan(
+        acting_user=clerk_b,
+        created_at=now,
+        inquiry=inquiry,
+        matter_name="山﨑 美咲",
+        matter_kana="ヤマサキ ミサキ",
+        target_name="山﨑 健一",
+        target_kana="ヤマサキ ケンイチ",
+        target_contact="090-0000-0000",
+        target_relation="世帯主",
+        channel=Channel.PHONE,
+        purpose="保険料の確認",
+        categories=[DisclosureCategory.IDENTITY],
+        wording="保険料についてご本人に確認したいことがあります",
+    )
+    second = make_staff(ward_b, Role.SUPERVISOR, username="b_supervisor2")
+    inquiries.approve_plan(plan=plan, acting_user=supervisor_b, approved_at=now)
+    inquiries.approve_plan(plan=plan, acting_user=second, approved_at=now)
+    inquiries.record_contact(
+        plan=plan,
+        acting_user=clerk_b,
+        said="保険料についてご本人に確認したいことがあります",
+        outcome="折り返し",
+        categories=[DisclosureCategory.IDENTITY],
+        contacted_at=now,
+    )
+    return plan
+
+
+class TestOnlyAuditorsSeeTheWorkspace:
+    @pytest.mark.parametrize("who", ["clerk_a", "supervisor_a", "contractor_a", "supervisor_b"])
+    def test_everyone_else_gets_404_on_every_page(self, request, who, login, x, x_measure):
+        client = login(request.getfixturevalue(who))
+        for url in [
+            reverse("auditlog:events"),
+            reverse("auditlog:events") + "?person=山崎",
+            reverse("auditlog:person", args=[x.public_id]),
+            reverse("auditlog:staff", args=[x_measure.registered_by_id]),
+        ]:
+            assert client.get(url).status_code == 404, url
+        before = AuditEvent.objects.count()
+        assert client.post(reverse("auditlog:export"), {"encoding": "utf-8"}).status_code == 404
+        assert AuditEvent.objects.count() == before  # nothing exported, nothing recorded
+
+    def test_the_auditor_sees_every_wards_events(self, auditor, login, story):
+        response = login(auditor).get(reverse("auditlog:events"))
+        assert response.status_code == 200
+        wards = {e.ward_code for e in response.context["found"].events}
+        assert wards == {"141011", "141020"}
+        assert sequences(response) == sorted(sequences(response), reverse=True)
+
+
+class TestFilters:
+    def test_kind(self, auditor, login, story):
+        r = login(auditor).get(reverse("auditlog:events"), {"kind": EventKind.PLAN_APPROVED})
+        assert [e.kind for e in r.context["found"].events] == [EventKind.PLAN_APPROVED] * 2
+
+    def test_decision(self, auditor, login, story):
+        r = login(auditor).get(reverse("auditlog:events"), {"decision": "acknowledged"})
+        events = r.context["found"].events
+        assert events and {e.decision for e in events} == {"acknowledged"}
+
+    def test_ward(self, auditor, login, story, ward_b):
+        r = login(auditor).get(reverse("auditlog:events"), {"ward": ward_b.pk})
+        events = r.context["found"].events
+        assert events and {e.ward_id for e in events} == {ward_b.pk}
+
+    def test_staff_member(self, auditor, login, story, clerk_b):
+        r = login(auditor).get(reverse("auditlog:events"), {"staff": clerk_b.pk})
+        events = r.context["found"].events
+        assert {e.actor_id for e in events} == {clerk_b.pk}
+        assert EventKind.CONTACT_RECORDED in {e.kind for e in events}
+
+    def test_measure(self, auditor, login, story, x_measure):
+        r = login(auditor).get(reverse("auditlog:events"), {"measure": x_measure.ref})
+        events = r.context["found"].events
+        assert {e.measure_ref for e in events} == {x_measure.ref}
+        assert EventKind.MEASURE_APPROVED in {e.kind for e in events}
+
+    def test_period(self, auditor, login, clerk_a, now):
+        today = timezone.localdate(now)
+        old = now - datetime.timedelta(days=40)
+        with transaction.atomic():
+            record_events(
+                [
+                    Event(kind=EventKind.DETAILS_VIEWED, actor=clerk_a, occurred_at=old),
+                    Event(kind=EventKind.DETAILS_VIEWED, actor=clerk_a, occurred_at=now),
+                ]
+            )
+        client = login(auditor)
+        r = client.get(
+            reverse("auditlog:events"),
+            {"kind": EventKind.DETAILS_VIEWED, "since": (today - datetime.timedelta(days=1))},
+        )
+        assert [e.occurred_at for e in r.context["found"].events] == [now]
+        r = client.get(
+            reverse("auditlog:events"),
+            {"kind": EventKind.DETAILS_VIEWED, "until": (today - datetime.timedelta(days=39))},
+        )
+        assert [e.occurred_at for e in r.context["found"].events] == [old]
+
+    def test_a_period_that_ends_before_it_starts_is_refused_clearly(self, auditor, login, story):
+        r = login(auditor).get(
+            reverse("auditlog:events"), {"since": "2026-11-27", "until": "R8.1.1"}
+        )
+        assert r.status_code == 200
+        assert r.context["form"].errors
+        assert r.context["found"].events == []
+
+    def test_nonsense_input_is_not_a_500(self, auditor, login, story):
+        client = login(auditor)
+        for params in [
+            {"before": "9" * 40},
+            {"before": "-1"},
+            {"person_id": "not-a-uuid"},
+            {"kind": "nope"},
+            {"ward": "abc"},
+            {"since": "令和99年99月99日"},
+        ]:
+            assert client.get(reverse("auditlog:events"), params).status_code == 200, params
+
+    def test_a_person_is_found_through_name_matching(self, auditor, login, clerk_a, register):
+        # Registered as 髙橋; the auditor types 高橋 in plain kanji and still finds her.
+        measure = register(clerk_a, protected=TAKAHASHI, counterparties=[])
+        other = register(clerk_a, protected=PersonData(name="鈴木 一郎", kana="スズキ イチロウ"))
+        r = login(auditor).get(reverse("auditlog:events"), {"person": "高橋 陽子"})
+        found = r.context["found"]
+        assert [p.name for p in found.people] == ["髙橋 陽子"]
+        refs = {e.measure_ref for e in found.events}
+        assert measure.ref in refs and other.ref not in refs
+
+    def test_a_name_that_finds_nobody_shows_no_event(self, auditor, login, story):
+        r = login(auditor).get(reverse("auditlog:events"), {"person": "存在 しない"})
+        assert r.context["found"].people == [] and r.context["found"].events == []
+
+    def test_pages_by_key_newest_first(self, auditor, login, clerk_a, now):
+        with transaction.atomic():
+            record_events(
+                [
+                    Event(kind=EventKind.DETAILS_VIEWED, actor=clerk_a, occurred_at=now)
+                    for _ in range(selectors.PAGE_SIZE + 7)
+                ]
+            )
+        client = login(auditor)
+        first = client.get(reverse("auditlog:events"), {"kind": EventKind.DETAILS_VIEWED})
+        cursor = first.context["found"].next_before
+        assert cursor == sequences(first)[-1]
+        assert f"before={cursor}" in first.content.decode()
+        second = client.get(
+            reverse("auditlog:events"), {"kind": EventKind.DETAILS_VIEWED, "before": cursor}
+        )
+        assert len(sequences(second)) == 7 and max(sequences(second)) < cursor
+        assert second.context["found"].next_before is None
+
+
+class TestPersonHistory:
+    def test_the_whole_story_in_order(self, auditor, login, story, x, y):
+        response = login(auditor).get(reverse("auditlog:person", args=[x.public_id]))
+        assert response.status_code == 200
+        events = response.context["history"].events
+        assert [e.sequence for e in events] == sorted(e.sequence for e in events)
+        kinds = [e.kind for e in events]
+        for kind in [
+            EventKind.APPLICATION_REGISTERED,
+            EventKind.MEASURE_APPROVED,
+            EventKind.DETAILS_ACKNOWLEDGED,
+            EventKind.DETAILS_VIEWED,
+            EventKind.SCREENING_HIT,
+            EventKind.INQUIRY_CREATED,
+            EventKind.INQUIRY_SIGNED_OFF,
+            EventKind.INQUIRY_ACKNOWLEDGED,
+            EventKind.PLAN_CREATED,
+            EventKind.PLAN_APPROVED,
+            EventKind.CONTACT_RECORDED,
+        ]:
+            assert kind in kinds, kind
+        assert kinds.count(EventKind.PLAN_APPROVED) == 2
+        # Every event about the inquiry and the plan is there, none of anyone else's.
+        inquiry_events = AuditEvent.objects.filter(
+            kind__startswith="inquiry.", data__inquiry=str(story.inquiry.public_id)
+        ).count()
+        assert sum(1 for k in kinds if k.startswith("inquiry.")) == inquiry_events
+        page = response.content.decode()
+        assert "山﨑 美咲" in page and "横浜市鶴見区" not in page  # the history, not the address
+
+    def test_another_persons_events_are_not_in_it(
+        self, auditor, login, story, x, clerk_a, register
+    ):
+        other = register(clerk_a, protected=TAKAHASHI, counterparties=[])
+        response = login(auditor).get(reverse("auditlog:person", args=[x.public_id]))
+        refs = {e.measure_ref for e in response.context["history"].events if e.measure_ref}
+        assert other.ref not in refs
+
+    def test_the_person_index_is_append_only_too(self, story, x):
+        from django.db import connection
+
+        row = AuditEventPerson.objects.filter(person_public_id=x.public_id).first()
+        assert row is not None
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM auditlog_auditeventperson WHERE id = %s", [row.pk])
+        assert AuditEventPerson.objects.filter(pk=row.pk).exists()
+
+    def test_an_unknown_person_is_404(self, auditor, login, story):
+        url = reverse("auditlog:person", args=["00000000-0000-0000-0000-000000000001"])
+        assert login(auditor).get(url).status_code == 404
+
+
+class TestStaffActivity:
+    def test_only_that_staff_members_events_in_order(self, auditor, login, story, clerk_b):
+        response = login(auditor).get(reverse("auditlog:staff", args=[clerk_b.pk]))
+        events = response.context["history"].events
+        assert events and {e.actor_id for e in events} == {clerk_b.pk}
+        assert [e.sequence for e in events] == sorted(e.sequence for e in events)
+        expected = AuditEvent.objects.filter(actor=clerk_b).count()
+        assert len(events) == expected
+
+
+def read_export(response) -> list[list[str]]:
+    assert isinstance(response, StreamingHttpResponse)
+    body = b"".join(response.streaming_content)  # type: ignore[arg-type]
+    encoding = "cp932" if "shift_jis" in response["Content-Type"] else "utf-8-sig"
+    if encoding == "utf-8-sig":
+        assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode(encoding))))
+
+
+class TestExport:
+    def test_the_export_streams_and_matches_the_list(self, auditor, login, story, ward_b):
+        client = login(auditor)
+        listed = client.get(reverse("auditlog:events"), {"ward": ward_b.pk})
+        response = client.post(reverse("auditlog:export"), {"ward": ward_b.pk, "encoding": "utf-8"})
+        assert response.status_code == 200
+        rows = read_export(response)
+        assert [int(r[0]) for r in rows[1:]] == sequences(listed)
+        assert "attachment" in response["Content-Disposition"]
+
+    def test_the_export_is_itself_an_audit_event(self, auditor, login, story, ward_b):
+        login(auditor).post(reverse("auditlog:export"), {"ward": ward_b.pk, "encoding": "cp932"})
+        last = AuditEvent.objects.order_by("-sequence").first()
+        assert last is not None
+        assert last.kind == EventKind.AUDITLOG_EXPORTED and last.actor == auditor
+        assert last.data == {"filter": {"ward": str(ward_b.pk)}, "encoding": "cp932"}
+
+    def test_cp932_is_readable_by_old_tools(self, auditor, login, story, x):
+        response = login(auditor).post(
+            reverse("auditlog:export"), {"person_id": str(x.public_id), "encoding": "cp932"}
+        )
+        rows = read_export(response)
+        assert rows[0][0] in ("Sequence", "連番")
+        assert len(rows) > 10
+
+    def test_a_person_history_export_has_the_same_events(self, auditor, login, story, x):
+        client = login(auditor)
+        history = client.get(reverse("auditlog:person", args=[x.public_id])).context["history"]
+        rows = read_export(
+            client.post(
+                reverse("auditlog:export"), {"person_id": str(x.public_id), "encoding": "utf-8"}
+            )
+        )
+        assert sorted(int(r[0]) for r in rows[1:]) == [e.sequence for e in history.events]
+
+    def test_a_bad_filter_or_encoding_exports_nothing(self, auditor, login, story):
+        client = login(auditor)
+        before = AuditEvent.objects.count()
+        assert client.post(reverse("auditlog:export"), {"encoding": "latin-1"}).status_code == 400
+        assert (
+            client.post(
+                reverse("auditlog:export"),
+                {"since": "2026-12-01", "until": "2026-11-01", "encoding": "utf-8"},
+            ).status_code
+            == 400
+        )
+        assert AuditEvent.objects.count() == before
+
+    def test_a_get_does_not_export(self, auditor, login, story):
+        assert login(auditor).get(reverse("auditlog:export")).status_code == 405
+
+
+def test_people_named_needs_the_auditor_role(clerk_a, x):
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        selectors.people_named(user=clerk_a, query="山崎")
+    assert Person.objects.filter(public_id=x.public_id).exists()
