@@ -1,0 +1,606 @@
+"""Ready reports over the audit log: the analyses the government standard for resident-record
+systems asks of access logs (who looked at what, when, and why), over a period.
+
+`anomaly_reports(since=, until=)` is the public entry point (the weekly mail uses it);
+`reports_for` and `report_for` are the same with the auditor check, for the pages.
+Every analysis reads a fixed number of queries (no query per event) and is portable: what the
+ORM cannot say the same way on PostgreSQL and SQLite is done in Python over the rows fetched.
+See docs/auditors-reports.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import jpholiday
+from django.conf import settings
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from auditlog.models import AuditEvent, EventKind
+from auditlog.selectors import can_read_auditlog
+from inquiries.models import ContactPlan, Inquiry, PlanState
+from supportmeasures.models import MeasureParty, Staff, SupportMeasure
+
+# Looks at protected details and disclosure decisions: reported when done out of hours.
+OUT_OF_HOURS_KINDS = (
+    EventKind.DETAILS_ACKNOWLEDGED,
+    EventKind.DETAILS_VIEWED,
+    EventKind.DETAILS_REFUSED,
+    EventKind.ACCESS_GRANTED,
+    EventKind.INQUIRY_SIGNED_OFF,
+    EventKind.INQUIRY_ANSWERED,
+    EventKind.ANSWER_SIGNED_OFF,
+    EventKind.PLAN_APPROVED,
+    EventKind.CONTACT_RECORDED,
+    EventKind.CONTACT_REFUSED,
+)
+# Looking is not work: these never count as the reason behind a look.
+LOOK_KINDS = (
+    EventKind.DETAILS_ACKNOWLEDGED,
+    EventKind.DETAILS_DECLINED,
+    EventKind.DETAILS_VIEWED,
+    EventKind.DETAILS_REFUSED,
+    EventKind.SCREENING_HIT,
+)
+# Sign-offs of someone else's work, and where the author of that work is recorded.
+APPROVAL_KINDS = (
+    EventKind.PLAN_APPROVED,
+    EventKind.INQUIRY_SIGNED_OFF,
+    EventKind.ANSWER_SIGNED_OFF,
+    EventKind.MEASURE_APPROVED,
+)
+
+NIGHT = "night"
+MANY_RECORDS = "many-records"
+NO_WORK = "no-work"
+DECLINED_THEN_VIEWED = "declined-then-viewed"
+MUTUAL_APPROVALS = "mutual-approvals"
+UNREVIEWED_EMERGENCIES = "unreviewed-emergencies"
+REPORT_CODES = (
+    NIGHT,
+    MANY_RECORDS,
+    NO_WORK,
+    DECLINED_THEN_VIEWED,
+    MUTUAL_APPROVALS,
+    UNREVIEWED_EMERGENCIES,
+)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One audit event as a report shows it: identifiers and codes only, never a location."""
+
+    sequence: int
+    occurred_at: datetime.datetime
+    actor_id: int | None
+    actor: str
+    ward: str
+    kind: str
+    kind_label: str
+    person_public_id: uuid.UUID | None
+    measure_ref: str
+    decision: str
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> EventRow:
+        return cls(
+            sequence=event.sequence,
+            occurred_at=event.occurred_at,
+            actor_id=event.actor_id,
+            actor=_staff_name(event.actor, event.actor_username),
+            ward=str(event.ward) if event.ward_id else "",
+            kind=event.kind,
+            kind_label=event.get_kind_display(),
+            person_public_id=event.person_public_id,
+            measure_ref=event.measure_ref,
+            decision=event.decision,
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One row of a report: who, when, what, and the events (or pair) concerned."""
+
+    who: str
+    when: datetime.datetime
+    what: str
+    events: tuple[EventRow, ...] = ()
+    reference: str = ""
+
+
+@dataclass
+class AnomalyReport:
+    code: str
+    title: str
+    description: str
+    rows: list[Finding] = field(default_factory=list)
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.rows)
+
+
+# --- settings and calendar -------------------------------------------------------------------
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _hhmm(text: str) -> datetime.time:
+    hours, minutes = text.split(":")
+    return datetime.time(int(hours), int(minutes))
+
+
+def working_hours() -> tuple[datetime.time, datetime.time]:
+    start, end = getattr(settings, "MAMORI_AUDIT_WORKING_HOURS", ("08:30", "17:15"))
+    return _hhmm(start), _hhmm(end)
+
+
+def closed_day_name(day: datetime.date) -> str:
+    """Why the offices are closed on `day` ("" if they are open): weekends, public holidays
+    (jpholiday) and the year-end closure 29 December to 3 January (行政機関の休日)."""
+    holiday = jpholiday.is_holiday_name(day)
+    if holiday:
+        return str(holiday)
+    if (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3):
+        return _("Year-end closure")
+    if day.weekday() == 5:
+        return _("Saturday")
+    if day.weekday() == 6:
+        return _("Sunday")
+    return ""
+
+
+def out_of_hours_reason(moment: datetime.datetime) -> str:
+    """Why `moment` (any time zone) is outside working hours in Japan time; "" if it is not."""
+    local = moment.astimezone(_zone())
+    closed = closed_day_name(local.date())
+    if closed:
+        return closed
+    start, end = working_hours()
+    if not start <= local.time() < end:
+        return _("Outside working hours (%(start)s–%(end)s)") % {
+            "start": start.strftime("%H:%M"),
+            "end": end.strftime("%H:%M"),
+        }
+    return ""
+
+
+def _staff_name(staff: Staff | None, username: str = "") -> str:
+    if staff is not None:
+        return str(staff)
+    return username or _("system")
+
+
+def _events(**filters: object) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(**filters).select_related("actor", "ward").order_by("sequence")
+    )
+
+
+# --- the analyses ----------------------------------------------------------------------------
+
+
+def out_of_hours(*, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
+    start, end = working_hours()
+    report = AnomalyReport(
+        code=NIGHT,
+        title=_("Access at night, on weekends and on public holidays"),
+        description=_(
+            "Looks at protected details and disclosure decisions made outside working hours "
+            "(%(start)s–%(end)s Japan time), on Saturdays, Sundays, public holidays and during "
+            "the year-end closure."
+        )
+        % {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")},
+    )
+    # One query; the calendar test is in Python (holidays are not in the database).
+    for event in _events(
+        kind__in=OUT_OF_HOURS_KINDS, occurred_at__gte=since, occurred_at__lt=until
+    ):
+        reason = out_of_hours_reason(event.occurred_at)
+        if reason:
+            row = EventRow.of(event)
+            report.rows.append(
+                Finding(
+                    who=row.actor,
+                    when=row.occurred_at,
+                    what=f"{row.kind_label} — {reason}",
+                    events=(row,),
+                )
+            )
+    return report
+
+
+def many_records(*, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
+    threshold = getattr(settings, "MAMORI_AUDIT_MANY_RECORDS_PER_DAY", 10)
+    report = AnomalyReport(
+        code=MANY_RECORDS,
+        title=_("One user opening many protected records"),
+        description=_(
+            "Staff who opened the protected details of more than %(n)s different people in one "
+            "day (Japan time)."
+        )
+        % {"n": threshold},
+    )
+    views = AuditEvent.objects.filter(
+        kind=EventKind.DETAILS_VIEWED,
+        occurred_at__gte=since,
+        occurred_at__lt=until,
+        actor__isnull=False,
+    )
+    flagged = {
+        (row["actor_id"], row["day"]): row["persons_viewed"]
+        for row in views.annotate(day=TruncDate("occurred_at", tzinfo=_zone()))
+        .values("actor_id", "day")
+        .annotate(persons_viewed=Count("person_public_id", distinct=True))
+        .filter(persons_viewed__gt=threshold)
+        .order_by()
+    }
+    if not flagged:
+        return report
+    grouped: dict[tuple[int, datetime.date], list[EventRow]] = defaultdict(list)
+    for event in _events(pk__in=views.filter(actor_id__in={a for a, _d in flagged})):
+        key = (event.actor_id, event.occurred_at.astimezone(_zone()).date())
+        if key in flagged and event.actor_id is not None:
+            grouped[(event.actor_id, key[1])].append(EventRow.of(event))
+    for (actor, day), rows in sorted(grouped.items(), key=lambda item: item[1][0].sequence):
+        report.rows.append(
+            Finding(
+                who=rows[0].actor,
+                when=rows[0].occurred_at,
+                what=_("Opened the details of %(n)s people on %(day)s")
+                % {"n": flagged[(actor, day)], "day": day.isoformat()},
+                events=tuple(rows),
+            )
+        )
+    return report
+
+
+def _people_of_measures(refs: Iterable[str]) -> dict[str, set[str]]:
+    people: dict[str, set[str]] = defaultdict(set)
+    for ref, public_id in MeasureParty.objects.filter(measure__ref__in=set(refs)).values_list(
+        "measure__ref", "person__public_id"
+    ):
+        people[ref].add(str(public_id))
+    return people
+
+
+def _people_concerned(event: AuditEvent, by_measure: dict[str, set[str]]) -> set[str]:
+    """The registered people an event is about: its person, the people of its measure, and
+    for inquiries and plans the people and measures their screening found (in `data`)."""
+    people: set[str] = set()
+    if event.person_public_id:
+        people.add(str(event.person_public_id))
+    refs = [event.measure_ref] if event.measure_ref else []
+    data = event.data if isinstance(event.data, dict) else {}
+    refs += [str(r) for r in data.get("measures", []) or []]
+    people |= {str(p) for p in data.get("persons", []) or []}
+    for ref in refs:
+        people |= by_measure.get(ref, set())
+    return people
+
+
+def _measure_refs(event: AuditEvent) -> list[str]:
+    data = event.data if isinstance(event.data, dict) else {}
+    refs = [str(r) for r in data.get("measures", []) or []]
+    return [event.measure_ref, *refs] if event.measure_ref else refs
+
+
+def looks_without_work(*, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
+    days = getattr(settings, "MAMORI_AUDIT_WORK_LOOKBACK_DAYS", 30)
+    report = AnomalyReport(
+        code=NO_WORK,
+        title=_("Looks at protected details with no work behind them"),
+        description=_(
+            "Protected details opened by someone who did no work on that person (a measure "
+            "decision, an inquiry, an answer or a contact plan) in the %(days)s days before. "
+            "Acknowledging the warning, searching and looking are not work."
+        )
+        % {"days": days},
+    )
+    views = _events(
+        kind=EventKind.DETAILS_VIEWED,
+        occurred_at__gte=since,
+        occurred_at__lt=until,
+        actor__isnull=False,
+        person_public_id__isnull=False,
+    )
+    if not views:
+        return report
+    # Every non-look event by the same users in the window: one query, matched in Python
+    # (the people an inquiry or plan concerns are in its JSON data, read the same way on
+    # PostgreSQL and SQLite).
+    work = list(
+        AuditEvent.objects.filter(
+            actor_id__in={v.actor_id for v in views},
+            occurred_at__gte=since - datetime.timedelta(days=days),
+            occurred_at__lt=until,
+        )
+        .exclude(kind__in=LOOK_KINDS)
+        .only("sequence", "occurred_at", "actor_id", "person_public_id", "measure_ref", "data")
+    )
+    by_measure = _people_of_measures(r for e in work for r in _measure_refs(e))
+    work_on: dict[tuple[int | None, str], list[datetime.datetime]] = defaultdict(list)
+    for event in work:
+        for person in _people_concerned(event, by_measure):
+            work_on[(event.actor_id, person)].append(event.occurred_at)
+    for view in views:
+        earliest = view.occurred_at - datetime.timedelta(days=days)
+        times = work_on.get((view.actor_id, str(view.person_public_id)), [])
+        if not any(earliest <= t <= view.occurred_at for t in times):
+            row = EventRow.of(view)
+            report.rows.append(
+                Finding(
+                    who=row.actor,
+                    when=row.occurred_at,
+                    what=_("Opened a protected person's details with no work on them"),
+                    events=(row,),
+                )
+            )
+    return report
+
+
+def declined_then_viewed(*, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
+    hours = getattr(settings, "MAMORI_AUDIT_DECLINE_WINDOW_HOURS", 24)
+    window = datetime.timedelta(hours=hours)
+    report = AnomalyReport(
+        code=DECLINED_THEN_VIEWED,
+        title=_("Declined warnings followed by a look"),
+        description=_(
+            "Someone declined the warning before a protected person's details, then opened "
+            "that person's details within %(hours)s hours."
+        )
+        % {"hours": hours},
+    )
+    events = _events(
+        kind__in=[EventKind.DETAILS_DECLINED, EventKind.DETAILS_VIEWED],
+        occurred_at__gte=since,
+        occurred_at__lt=until + window,
+        actor__isnull=False,
+        person_public_id__isnull=False,
+    )
+    pending: dict[tuple[int | None, uuid.UUID | None], list[AuditEvent]] = defaultdict(list)
+    for event in events:  # in sequence order
+        key = (event.actor_id, event.person_public_id)
+        if event.kind == EventKind.DETAILS_DECLINED:
+            if event.occurred_at < until:
+                pending[key].append(event)
+            continue
+        for declined in pending.pop(key, []):
+            if declined.occurred_at <= event.occurred_at <= declined.occurred_at + window:
+                first, then = EventRow.of(declined), EventRow.of(event)
+                report.rows.append(
+                    Finding(
+                        who=first.actor,
+                        when=first.occurred_at,
+                        what=_("Declined the warning, then opened the details %(minutes)s "
+                               "minutes later")
+                        % {"minutes": int((then.occurred_at - first.occurred_at).total_seconds())
+                           // 60},
+                        events=(first, then),
+                    )
+                )  # fmt: skip
+    report.rows.sort(key=lambda f: f.events[0].sequence)
+    return report
+
+
+def _authors(events: list[AuditEvent]) -> dict[int, int]:
+    """For each approval event (by pk), who wrote what it approved: from the domain tables."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.kind == EventKind.PLAN_APPROVED and data.get("plan"):
+            ids["plan"].add(str(data["plan"]))
+        elif event.kind in (EventKind.INQUIRY_SIGNED_OFF, EventKind.ANSWER_SIGNED_OFF):
+            if data.get("inquiry"):
+                ids["inquiry"].add(str(data["inquiry"]))
+        elif event.kind == EventKind.MEASURE_APPROVED and event.measure_ref:
+            ids["measure"].add(event.measure_ref)
+    plans = {
+        str(public_id): author
+        for public_id, author in ContactPlan.objects.filter(
+            public_id__in=ids["plan"]
+        ).values_list("public_id", "author_id")
+    } if ids["plan"] else {}  # fmt: skip
+    inquiries = {
+        str(public_id): (author, answered_by)
+        for public_id, author, answered_by in Inquiry.objects.filter(
+            public_id__in=ids["inquiry"]
+        ).values_list("public_id", "author_id", "answered_by_id")
+    } if ids["inquiry"] else {}  # fmt: skip
+    measures = dict(
+        SupportMeasure.objects.filter(ref__in=ids["measure"]).values_list("ref", "registered_by_id")
+    ) if ids["measure"] else {}  # fmt: skip
+    authors: dict[int, int] = {}
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        author: int | None = None
+        if event.kind == EventKind.PLAN_APPROVED:
+            author = plans.get(str(data.get("plan")))
+        elif event.kind == EventKind.INQUIRY_SIGNED_OFF:
+            author = inquiries.get(str(data.get("inquiry")), (None, None))[0]
+        elif event.kind == EventKind.ANSWER_SIGNED_OFF:
+            author = inquiries.get(str(data.get("inquiry")), (None, None))[1]
+        elif event.kind == EventKind.MEASURE_APPROVED:
+            author = measures.get(event.measure_ref)
+        if author is not None:
+            authors[event.pk] = author
+    return authors
+
+
+def mutual_approvals(*, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
+    times = getattr(settings, "MAMORI_AUDIT_MUTUAL_APPROVALS", 3)
+    report = AnomalyReport(
+        code=MUTUAL_APPROVALS,
+        title=_("Pairs of staff who keep approving each other"),
+        description=_(
+            "Two staff members who each approved the other's contact plans, inquiries, answers "
+            "or measure applications at least %(n)s times in the period."
+        )
+        % {"n": times},
+    )
+    events = _events(
+        kind__in=APPROVAL_KINDS,
+        occurred_at__gte=since,
+        occurred_at__lt=until,
+        actor__isnull=False,
+    )
+    authors = _authors(events)
+    edges: dict[tuple[int, int], list[AuditEvent]] = defaultdict(list)
+    for event in events:
+        author = authors.get(event.pk)
+        if author is not None and event.actor_id is not None and author != event.actor_id:
+            edges[(event.actor_id, author)].append(event)
+    pairs = sorted(
+        (a, b)
+        for (a, b), approved in edges.items()
+        if a < b and len(approved) >= times and len(edges.get((b, a), [])) >= times
+    )
+    if not pairs:
+        return report
+    names = {s.pk: str(s) for s in Staff.objects.filter(pk__in={p for ab in pairs for p in ab})}
+    for a, b in pairs:
+        rows = tuple(EventRow.of(e) for e in sorted(edges[(a, b)] + edges[(b, a)], key=_seq))
+        report.rows.append(
+            Finding(
+                who=f"{names[a]} ⇄ {names[b]}",
+                when=rows[0].occurred_at,
+                what=_(
+                    "%(a)s approved %(b)s's work %(ab)s times; %(b)s approved %(a)s's %(ba)s times"
+                )
+                % {
+                    "a": names[a],
+                    "b": names[b],
+                    "ab": len(edges[(a, b)]),
+                    "ba": len(edges[(b, a)]),
+                },
+                events=rows,
+            )
+        )
+    return report
+
+
+def _seq(event: AuditEvent) -> int:
+    return event.sequence
+
+
+def unreviewed_emergency_plans(*, until: datetime.datetime) -> list[ContactPlan]:
+    """Emergencies acted on (not awaiting approval, not refused) and never reviewed."""
+    return list(
+        ContactPlan.objects.filter(
+            is_emergency=True, emergency_reviewed_at__isnull=True, created_at__lt=until
+        )
+        .exclude(state__in=[PlanState.AWAITING_APPROVAL, PlanState.REFUSED])
+        .select_related("acting_ward", "author")
+        .order_by("created_at", "pk")
+    )
+
+
+def unreviewed_emergencies(*, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
+    report = AnomalyReport(
+        code=UNREVIEWED_EMERGENCIES,
+        title=_("Emergencies not yet reviewed"),
+        description=_(
+            "Emergency contact plans that were acted on and have not been reviewed by the "
+            "owning ward, however old (the period's end is the cut-off)."
+        ),
+    )
+    plans = unreviewed_emergency_plans(until=until)
+    if not plans:
+        return report
+    by_plan: dict[str, list[EventRow]] = defaultdict(list)
+    for event in _events(
+        kind__startswith="plan.", data__plan__in=[str(p.public_id) for p in plans]
+    ):
+        by_plan[str(event.data.get("plan"))].append(EventRow.of(event))
+    for plan in plans:
+        report.rows.append(
+            Finding(
+                who=_staff_name(plan.author),
+                when=plan.created_at,
+                what=_("Emergency %(channel)s by %(ward)s — %(state)s, not reviewed")
+                % {
+                    "channel": plan.get_channel_display(),
+                    "ward": plan.acting_ward,
+                    "state": plan.get_state_display(),
+                },
+                events=tuple(by_plan.get(str(plan.public_id), [])),
+                reference=str(plan.public_id),
+            )
+        )
+    return report
+
+
+ANALYSES: dict[str, Callable[..., AnomalyReport]] = {
+    NIGHT: out_of_hours,
+    MANY_RECORDS: many_records,
+    NO_WORK: looks_without_work,
+    DECLINED_THEN_VIEWED: declined_then_viewed,
+    MUTUAL_APPROVALS: mutual_approvals,
+    UNREVIEWED_EMERGENCIES: unreviewed_emergencies,
+}
+
+
+def run_report(code: str, *, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
+    if code not in ANALYSES:
+        raise KeyError(code)
+    report = ANALYSES[code](since=since, until=until)
+    report.since, report.until = since, until
+    return report
+
+
+def anomaly_reports(*, since: datetime.datetime, until: datetime.datetime) -> list[AnomalyReport]:
+    """Every report over [since, until), in a fixed order. No permission check: for the
+    weekly mail to auditors and for `reports_for`."""
+    return [run_report(code, since=since, until=until) for code in REPORT_CODES]
+
+
+# --- for the pages: the auditor check ----------------------------------------------------------
+
+
+def reports_for(
+    *, user: Staff, since: datetime.datetime, until: datetime.datetime
+) -> list[AnomalyReport]:
+    if not can_read_auditlog(user):
+        raise Http404
+    return anomaly_reports(since=since, until=until)
+
+
+def report_for(
+    *, user: Staff, code: str, since: datetime.datetime, until: datetime.datetime
+) -> AnomalyReport:
+    if not can_read_auditlog(user) or code not in ANALYSES:
+        raise Http404
+    return run_report(code, since=since, until=until)
+
+
+def period_of(
+    first_day: datetime.date, last_day: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """[start of first_day, start of the day after last_day) in Japan time."""
+    zone = _zone()
+    since = datetime.datetime.combine(first_day, datetime.time(), tzinfo=zone)
+    until = datetime.datetime.combine(
+        last_day + datetime.timedelta(days=1), datetime.time(), tzinfo=zone
+    )
+    return since, until
+
+
+def default_period(now: datetime.datetime) -> tuple[datetime.date, datetime.date]:
+    """The last 7 days, today included."""
+    today = timezone.localdate(now, _zone())
+    return today - datetime.timedelta(days=6), today
