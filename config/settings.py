@@ -213,6 +213,19 @@ MAMORI_APPROVAL_HOURS = int(os.environ.get("MAMORI_APPROVAL_HOURS", "24"))
 MAMORI_ESCALATION_MINUTES = int(os.environ.get("MAMORI_ESCALATION_MINUTES", "30"))
 # A scheduled job that fails is retried once after this many seconds, then alarmed.
 MAMORI_JOB_RETRY_SECONDS = int(os.environ.get("MAMORI_JOB_RETRY_SECONDS", "300"))
+# Auditors' reports (docs/auditors-reports.md). Working hours are Japan time, HH:MM.
+MAMORI_AUDIT_WORKING_HOURS = (
+    os.environ.get("MAMORI_AUDIT_WORKING_HOURS_START", "08:30"),
+    os.environ.get("MAMORI_AUDIT_WORKING_HOURS_END", "17:15"),
+)
+# More distinct protected people than this opened by one user in one day is reported.
+MAMORI_AUDIT_MANY_RECORDS_PER_DAY = int(os.environ.get("MAMORI_AUDIT_MANY_RECORDS_PER_DAY", "10"))
+# A look with no work by the same user on the same person in this many days before is reported.
+MAMORI_AUDIT_WORK_LOOKBACK_DAYS = int(os.environ.get("MAMORI_AUDIT_WORK_LOOKBACK_DAYS", "30"))
+# A declined warning followed by a look within this many hours is reported.
+MAMORI_AUDIT_DECLINE_WINDOW_HOURS = int(os.environ.get("MAMORI_AUDIT_DECLINE_WINDOW_HOURS", "24"))
+# Two staff who each approved the other's work at least this many times in the period.
+MAMORI_AUDIT_MUTUAL_APPROVALS = int(os.environ.get("MAMORI_AUDIT_MUTUAL_APPROVALS", "3"))
 
 LOGGING = {
     "version": 1,
