@@ -126,7 +126,7 @@ class AuditEvent(models.Model):
     ward_code = models.CharField(_("ward code"), max_length=6, blank=True)
     kind = models.CharField(_("event"), max_length=50, choices=EventKind.choices)
     person_public_id = models.UUIDField(_("person"), null=True, blank=True, db_index=True)
-    measure_ref = models.CharField(_("measure"), max_length=40, blank=True)
+    measure_ref = models.CharField(_("measure"), max_length=40, blank=True, db_index=True)
     decision = models.CharField(_("decision"), max_length=40, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)

@@ -27,6 +27,17 @@ def install(apps, schema_editor):
             schema_editor.execute(statement)
 
 
+def backfill(apps, schema_editor):
+    """Index the people of events written before the index existed."""
+    event_model = apps.get_model("auditlog", "AuditEvent")
+    index_model = apps.get_model("auditlog", "AuditEventPerson")
+    rows = event_model.objects.exclude(person_public_id=None).values_list("pk", "person_public_id")
+    index_model.objects.bulk_create(
+        (index_model(event_id=pk, person_public_id=person) for pk, person in rows.iterator()),
+        batch_size=5000,
+    )
+
+
 def uninstall(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP TRIGGER IF EXISTS auditeventperson_append_only ON {TABLE};")
@@ -104,11 +115,6 @@ class Migration(migrations.Migration):
                 verbose_name="event",
             ),
         ),
-        migrations.AlterField(
-            model_name="auditevent",
-            name="measure_ref",
-            field=models.CharField(blank=True, max_length=40, verbose_name="measure"),
-        ),
         migrations.AddIndex(
             model_name="auditevent",
             index=models.Index(fields=["ward", "sequence"], name="auditlog_au_ward_id_17fdfb_idx"),
@@ -140,5 +146,6 @@ class Migration(migrations.Migration):
                 fields=("person_public_id", "event"), name="auditeventperson_once"
             ),
         ),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.RunPython(install, uninstall),
     ]
