@@ -47,3 +47,37 @@ def test_every_japanese_string_is_translated():
 
     assert len(entries) > 300
     assert [m for m, text, fuzzy in entries if not text.replace('"', "").strip() or fuzzy] == []
+
+
+def test_the_demo_database_keeps_every_guard_trigger_after_all_migrations(tmp_path):
+    """SQLite rebuilds a table to alter it, and a rebuilt table loses its triggers: the
+    embedded demo database must still refuse audit rewrites and self-approval."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "demo.sqlite3"
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{db}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with sqlite3.connect(db) as conn:
+        triggers = {
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+    assert {
+        "auditlog_no_update",
+        "auditlog_no_delete",
+        "auditeventperson_no_update",
+        "auditeventperson_no_delete",
+        "inquiries_approver_is_not_author_INSERT",
+        "inquiries_approver_is_not_author_UPDATE",
+    } <= triggers
