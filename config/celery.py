@@ -17,22 +17,46 @@ app.conf.beat_schedule = {
         "task": "inquiries.tasks.deliver_notifications",
         "schedule": 60.0,
     },
-    "hourly-digests": {
-        "task": "inquiries.tasks.send_digests",
+    # Scheduled jobs (docs/jobs.md): each run recorded as a JobRun, idempotent per period,
+    # retried once, then alarmed. The argument is the job's name in auditlog/jobs.py.
+    "notification-digests": {
+        "task": "auditlog.tasks.run_scheduled_job",
         "schedule": crontab(minute=0),
+        "args": ("notification-digests",),
     },
     "escalate-waiting-plans": {
-        "task": "inquiries.tasks.escalate_waiting_plans",
-        "schedule": 300.0,
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(minute="*/5"),
+        "args": ("escalate-waiting-plans",),
     },
     # The registry may change without a task being queued (import, outage): re-screen hourly.
     "reevaluate-open-inquiries": {
-        "task": "inquiries.tasks.reevaluate_open_inquiries",
+        "task": "auditlog.tasks.run_scheduled_job",
         "schedule": crontab(minute=5),
+        "args": ("reevaluate-open-inquiries",),
     },
-    # Fail-safe: an active measure past its end becomes lapsed (still warning) every morning.
+    # Fail-safe: an active measure past its end becomes lapsed (still warning) every morning,
+    # and a supervisor of its ward gets a to-do to decide.
     "lapse-overdue-measures": {
-        "task": "supportmeasures.tasks.lapse_overdue_measures",
+        "task": "auditlog.tasks.run_scheduled_job",
         "schedule": crontab(hour=0, minute=15),
+        "args": ("lapse-overdue-measures",),
+    },
+    # Reminders before the end: once per measure and end date, with the notice to print.
+    "measure-ending-reminders": {
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(hour=6, minute=0),
+        "args": ("measure-ending-reminders",),
+    },
+    "seal-and-verify-auditlog": {
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(hour=1, minute=0),
+        "args": ("seal-and-verify-auditlog",),
+    },
+    # Monday morning: last week's anomaly reports, mailed to the auditors.
+    "weekly-anomaly-reports": {
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+        "args": ("weekly-anomaly-reports",),
     },
 }

@@ -275,3 +275,25 @@ def grantees_of(*, measure: SupportMeasure) -> list[Staff]:
         .select_related("ward")
         .order_by("ward__code", "username")
     )
+
+
+def ending_notice_of(*, user: Staff, ref: str) -> tuple[SupportMeasure, Person]:
+    """The measure and protected resident of a notice about the measure's end
+    (支援措置期間終了のお知らせ). Only the owning ward's case staff print it; a measure that is
+    not in its period (active or lapsed, with an end date) has no such notice: both a 404."""
+    if not user.has_role(*permissions.CASE_ROLES):
+        raise Http404
+    party = (
+        MeasureParty.objects.filter(
+            role=PartyRole.PROTECTED,
+            measure__ref=ref,
+            measure__owning_ward__in=permissions.ward_ids(user),
+            measure__status__in=[MeasureStatus.ACTIVE, MeasureStatus.LAPSED],
+            measure__ends_on__isnull=False,
+        )
+        .select_related("measure__owning_ward", "person")
+        .first()
+    )
+    if party is None:
+        raise Http404
+    return party.measure, party.person

@@ -18,6 +18,11 @@ urlpatterns = [
     path("measures/<str:ref>/", views.MeasureDetailView.as_view(), name="measure"),
     path("measures/<str:ref>/decide/", views.DecideView.as_view(), name="decide"),
     path("measures/<str:ref>/extend/", views.ExtendView.as_view(), name="extend"),
+    path(
+        "measures/<str:ref>/ending-notice/",
+        views.EndingNoticeView.as_view(),
+        name="ending_notice",
+    ),
     path("measures/<str:ref>/end/", views.EndView.as_view(), name="end"),
     path("measures/<str:ref>/release/", views.ReleaseView.as_view(), name="release"),
     path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -11,13 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Ht
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from auditlog import selectors as audit_selectors
-from supportmeasures import actions, mailinglist, permissions, selectors
+from supportmeasures import actions, mailinglist, permissions, selectors, wareki
 from supportmeasures.forms import (
     AcknowledgementForm,
     ApplicationForm,
@@ -152,6 +154,12 @@ class AcknowledgeView(FormView):
         except actions.ActionRefused as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
+        # Back to the page that asked for the acknowledgement (the notice to print), if any.
+        after = self.request.GET.get("next", "")
+        if after.startswith("/") and url_has_allowed_host_and_scheme(
+            after, allowed_hosts={self.request.get_host()}
+        ):
+            return redirect(after)
         return redirect("supportmeasures:details", public_id=self.person.public_id)
 
 
@@ -552,3 +560,48 @@ class RevokeView(View):
             return refused(request, str(exc))
         messages.success(request, _("Access was revoked."))
         return redirect(measure)
+
+
+class EndingNoticeView(View):
+    """支援措置期間終了のお知らせ: the letter to print for the protected resident before the
+    end of the period. Name and address are protected details, so the page opens exactly like
+    the details page: acknowledgement first, and the same audit event."""
+
+    measure: SupportMeasure
+    person: Person
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.measure, self.person = selectors.ending_notice_of(
+            user=_staff(request), ref=kwargs["ref"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, ref: str) -> HttpResponse:
+        try:
+            details = actions.open_protected_details(
+                person=self.person, acting_user=_staff(request), opened_at=timezone.now()
+            )
+        except actions.AcknowledgementRequired as exc:
+            messages.warning(request, str(exc))
+            acknowledge = reverse(
+                "supportmeasures:acknowledge", kwargs={"public_id": self.person.public_id}
+            )
+            return redirect(f"{acknowledge}?next={quote(request.path)}")
+        except actions.ActionRefused as exc:
+            return refused(request, str(exc))
+        ends_on = self.measure.ends_on
+        assert ends_on is not None  # the selector only finds measures with an end
+        response = render(
+            request,
+            "supportmeasures/ending_notice.html",
+            {
+                "measure": self.measure,
+                "person": self.person,
+                "details": details,
+                "today": timezone.localdate(),
+                "extension_opens_on": self.measure.extension_opens_on(),
+                "extended_until": wareki.measure_end_for(ends_on + datetime.timedelta(days=1)),
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
