@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from auditlog.models import AuditEvent, AuditEventPerson, EventKind
+from auditlog.checkpoints import Checkpoint
+from auditlog.models import AuditEvent, AuditEventPerson, EventKind, JobOutcome, JobRun
 from supportmeasures import screening
 from supportmeasures.models import MeasureParty, Person, Role, Staff
 
@@ -251,6 +252,40 @@ def _chunked(events: QuerySet[AuditEvent]) -> Iterator[tuple[object, ...]]:
         if len(rows) < EXPORT_CHUNK:
             return
         before = int(str(rows[-1][0]))
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """What the workspace shows above everything: the last seal, the last verification, and
+    any job that failed."""
+
+    checkpoint: Checkpoint | None
+    verification: JobRun | None
+    alarms: list[JobRun]
+
+    @property
+    def verification_failed(self) -> bool:
+        return self.verification is not None and self.verification.outcome in (
+            JobOutcome.FAILED,
+            JobOutcome.ALARMED,
+        )
+
+
+VERIFICATION_JOB = "seal-and-verify-auditlog"
+
+
+def chain_status(*, user: Staff) -> ChainStatus:
+    _require_auditor(user)
+    from auditlog import jobs
+    from auditlog.checkpoints import latest_checkpoint
+
+    verification = (
+        JobRun.objects.filter(job=VERIFICATION_JOB)
+        .exclude(outcome=JobOutcome.RUNNING)
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    return ChainStatus(latest_checkpoint(), verification, jobs.alarms())
 
 
 def screenings_of_measure(*, measure_ref: str, limit: int = 20) -> list[AuditEvent]:

@@ -9,7 +9,7 @@ from django.views import View
 from auditlog import actions, selectors
 from auditlog.export import ENCODINGS
 from auditlog.forms import EventFilterForm
-from auditlog.verification import verify_chain
+from auditlog.verification import verify_with_checkpoints
 from supportmeasures.models import Staff
 
 
@@ -65,7 +65,8 @@ class EventListView(View):
                 "query": query.urlencode(),
                 "export_fields": [(k, v) for k, v in query.items() if k not in ("verify",)],
                 "encodings": ENCODINGS,
-                "chain": verify_chain() if request.GET.get("verify") else None,
+                "chain": verify_with_checkpoints() if request.GET.get("verify") else None,
+                "status": selectors.chain_status(user=user),
             },
         )
 

@@ -354,3 +354,49 @@ def test_people_named_needs_the_auditor_role(clerk_a, x):
     with pytest.raises(Http404):
         selectors.people_named(user=clerk_a, query="山崎")
     assert Person.objects.filter(public_id=x.public_id).exists()
+
+
+class TestChainStatus:
+    def test_the_last_checkpoint_and_verification_are_shown(
+        self, auditor, login, story, settings, tmp_path, now
+    ):
+        from auditlog import jobs
+
+        settings.AUDIT_CHECKPOINT_DIR = str(tmp_path)
+        run = jobs.run_scheduled("seal-and-verify-auditlog", now=now, final=True)
+        assert run.outcome == "succeeded"
+        response = login(auditor).get(reverse("auditlog:events"))
+        status = response.context["status"]
+        assert status.checkpoint is not None
+        assert status.checkpoint.sequence == AuditEvent.objects.count()
+        assert status.verification.pk == run.pk and not status.verification_failed
+        assert "ALARM" not in response.content.decode()
+
+    def test_a_failed_verification_raises_the_alarm_in_the_workspace(
+        self, auditor, login, story, settings, tmp_path, now
+    ):
+        from django.db import connection
+
+        from auditlog import jobs
+
+        settings.AUDIT_CHECKPOINT_DIR = str(tmp_path)
+        jobs.run_scheduled("seal-and-verify-auditlog", now=now, final=True)
+        # Someone with the database owner's rights edits an event behind the trigger's back.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks
+            cursor.execute("ALTER TABLE auditlog_auditevent DISABLE TRIGGER USER")
+            cursor.execute("UPDATE auditlog_auditevent SET decision = 'refused' WHERE sequence = 2")
+            cursor.execute("ALTER TABLE auditlog_auditevent ENABLE TRIGGER USER")
+        later = now + datetime.timedelta(days=1)
+        run = jobs.run_scheduled("seal-and-verify-auditlog", now=later, final=True)
+        assert run.outcome == "alarmed"
+        with translation_en():
+            page = login(auditor).get(reverse("auditlog:events")).content.decode()
+        assert "ALARM: the last verification of the audit chain failed" in page
+        assert "#2" in page
+
+
+def translation_en():
+    from django.utils import translation
+
+    return translation.override("en")
