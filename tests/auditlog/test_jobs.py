@@ -245,6 +245,7 @@ class TestJobsRunTwice:
         clerk_a: Staff,
         supervisor_a: Staff,
         now: datetime.datetime,
+        in_english: None,
     ) -> None:
         decide(register(clerk_a), supervisor_a)  # a full year ahead
 
@@ -505,3 +506,84 @@ class TestAdmin:
         assert listing.status_code == 200
         assert "2 digests sent" in listing.content.decode()
         assert adding.status_code == 403
+
+
+@pytest.mark.django_db
+class TestSealAndVerify:
+    def test_seals_a_checkpoint_and_verifies_the_chain(
+        self, x_measure: SupportMeasure, settings: Any, tmp_path: Any, now: datetime.datetime
+    ) -> None:
+        settings.AUDIT_CHECKPOINT_DIR = tmp_path
+
+        run = jobs.run_scheduled("seal-and-verify-auditlog", now=now, final=True)
+
+        assert run.outcome == JobOutcome.SUCCEEDED, run.error
+        assert len(list(tmp_path.glob("*.json"))) == 1
+        assert str(AuditEvent.objects.count()) in run.summary
+
+    def test_a_chain_that_does_not_verify_fails_the_job_and_is_alarmed(
+        self,
+        x_measure: SupportMeasure,
+        auditor: Staff,
+        settings: Any,
+        tmp_path: Any,
+        now: datetime.datetime,
+    ) -> None:
+        settings.AUDIT_CHECKPOINT_DIR = tmp_path
+        (tmp_path / "000000000001-20261127T000000Z.json").write_text("{not a checkpoint")
+
+        first = jobs.run_scheduled("seal-and-verify-auditlog", now=now, final=False)
+        last = jobs.run_scheduled(
+            "seal-and-verify-auditlog", now=now, period=first.period, final=True
+        )
+
+        assert first.outcome == JobOutcome.FAILED
+        assert "JobFailed" in first.error
+        assert (last.attempt, last.outcome) == (2, JobOutcome.ALARMED)
+        alarm = Notification.objects.get()
+        assert (alarm.recipient, alarm.critical) == (auditor, True)
+
+
+@pytest.mark.django_db
+class TestWeeklyAnomalyReports:
+    def test_mails_each_auditor_with_an_address_once_a_week(
+        self,
+        x_measure: SupportMeasure,
+        auditor: Staff,
+        make_staff: Callable[..., Staff],
+        ward_a: Any,
+        clerk_a: Staff,
+        now: datetime.datetime,
+        in_english: None,
+    ) -> None:
+        with_email(auditor)
+        with_email(clerk_a)
+        make_staff(ward_a, Role.AUDITOR, username="auditor_without_email")
+
+        jobs.mail_anomaly_reports(now)
+        jobs.mail_anomaly_reports(now + datetime.timedelta(hours=1))
+
+        notice = Notification.objects.get()
+        since, until = jobs.report_week(now)
+        assert notice.recipient == auditor
+        assert notice.digest is False
+        assert notice.url.endswith(
+            f"?since={since.date().isoformat()}"
+            f"&until={(until.date() - datetime.timedelta(days=1)).isoformat()}"
+        )
+        assert "/audit/reports/" in notice.url
+        assert "findings" in notice.subject
+        from auditlog.analyses import anomaly_reports
+
+        for report in anomaly_reports(since=since, until=until):
+            assert f"- {report.title}: {len(report)}" in notice.body
+
+    def test_the_report_week_is_the_monday_to_sunday_before(self) -> None:
+        friday = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
+
+        since, until = jobs.report_week(friday)
+
+        assert (timezone.localtime(since).date(), timezone.localtime(until).date()) == (
+            datetime.date(2026, 11, 16),
+            datetime.date(2026, 11, 23),
+        )
