@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auditlog import views
+from auditlog import report_views, views
 
 app_name = "auditlog"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("people/<uuid:public_id>/", views.PersonHistoryView.as_view(), name="person"),
     path("staff/<int:staff_id>/", views.StaffActivityView.as_view(), name="staff"),
     path("export/", views.ExportView.as_view(), name="export"),
+    path("dashboard/", report_views.DashboardView.as_view(), name="dashboard"),
+    path("reports/", report_views.ReportListView.as_view(), name="reports"),
+    path("reports/<slug:code>/", report_views.ReportView.as_view(), name="report"),
 ]

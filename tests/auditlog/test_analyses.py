@@ -166,7 +166,7 @@ class TestLooksWithoutWork:
 
         report = analyses.looks_without_work(**WEEK)
 
-        assert sorted(f.events[0].actor_id for f in report) == sorted(
+        assert sorted(f.events[0].actor_id or 0 for f in report) == sorted(
             [old_asker.pk, supervisor_b.pk]
         )
 
