@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -587,3 +589,27 @@ class TestWeeklyAnomalyReports:
             datetime.date(2026, 11, 16),
             datetime.date(2026, 11, 23),
         )
+
+
+@pytest.mark.django_db
+class TestRunJobCommand:
+    def test_runs_a_job_by_hand_and_records_it(
+        self, ending_soon: SupportMeasure, clerk_a: Staff
+    ) -> None:
+        out = io.StringIO()
+
+        call_command("run_job", "measure-ending-reminders", stdout=out)
+
+        run = JobRun.objects.get()
+        assert (run.job, run.outcome) == ("measure-ending-reminders", JobOutcome.SUCCEEDED)
+        assert run.summary in out.getvalue()
+        assert MeasureReminder.objects.count() == 1
+
+    def test_a_failed_run_by_hand_is_an_error_without_an_alarm(
+        self, failing_job: list[int], auditor: Staff
+    ) -> None:
+        with pytest.raises(CommandError, match="the test chain does not verify"):
+            call_command("run_job", "test-always-fails", "--period", "2026-11-27")
+
+        assert JobRun.objects.get().outcome == JobOutcome.FAILED
+        assert not Notification.objects.exists()
