@@ -1,13 +1,23 @@
-"""Verify the audit chain: every hash, every link, no gaps."""
+"""Verify the audit chain: every hash, every link, no gaps; and against the checkpoints."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import hashlib
+import json
+import json.encoder as json_encoder
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from auditlog.models import GENESIS_HASH, AuditEvent
+from auditlog.checkpoints import Checkpoint, scan_checkpoints
+from auditlog.models import GENESIS_HASH, AuditEvent, canonical_form, format_timestamp
+
+MAX_SEQUENCE = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -65,3 +75,300 @@ def verify_events(events: Iterable[AuditEvent]) -> ChainReport:
 
 def verify_chain() -> ChainReport:
     return verify_events(AuditEvent.objects.order_by("sequence").iterator(chunk_size=5000))
+
+
+# Verification against the checkpoints sealed outside the database -------------------------
+
+# The canonical form (models.canonical_form of AuditEvent.content()) built without a model
+# instance: PostgreSQL writes every column but `data` already as canonical JSON (to_json
+# escapes strings exactly as Python's json does with ensure_ascii=False), Python re-encodes
+# `data` with sorted keys, and the three pieces are joined and hashed.
+_ROW_SQL = """
+SELECT sequence,
+  '{"actor_id":' || COALESCE(actor_id::text, 'null')
+  || ',"actor_username":' || to_json(actor_username)::text || ',"data":',
+  data::text,
+  ',"decision":' || to_json(decision)::text
+  || ',"kind":' || to_json(kind)::text
+  || ',"measure_ref":' || to_json(measure_ref)::text
+  || ',"occurred_at":"'
+  || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'
+  || ',"person_public_id":' || COALESCE('"' || person_public_id::text || '"', 'null')
+  || ',"prev_hash":' || to_json(prev_hash)::text
+  || ',"reason":' || to_json(reason)::text
+  || ',"sequence":' || sequence::text
+  || ',"ward_code":' || to_json(ward_code)::text
+  || ',"ward_id":' || COALESCE(ward_id::text, 'null') || '}',
+  prev_hash, hash
+FROM auditlog_auditevent
+WHERE sequence >= %s AND sequence <= %s
+ORDER BY sequence
+"""
+FETCH_ROWS = 20_000
+MAX_PROBLEMS = 100
+
+# One row: (sequence, canonical text before data, data as JSON text, after data, prev, hash).
+Row = tuple[int, str, str, str, str, str]
+
+
+def _make_data_encoder() -> Callable[[str], str]:
+    """JSON text → canonical JSON text (sorted keys, compact, non-ASCII kept), as fast as the
+    standard library allows: its C scanner and C encoder, built once."""
+    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    c_make_encoder = getattr(json_encoder, "c_make_encoder", None)
+    c_encode_string = getattr(json_encoder, "c_encode_basestring", None)
+    if c_make_encoder is None or c_encode_string is None:  # pragma: no cover - no C extension
+        return lambda text: canonical_form(json.loads(text)).decode()
+    encode = c_make_encoder(None, None, c_encode_string, None, ":", ",", True, False, True)
+
+    def canonical_data(text: str) -> str:
+        if text == "{}":
+            return text
+        return "".join(encode(scan(text, 0)[0], 0))
+
+    return canonical_data
+
+
+canonical_data = _make_data_encoder()
+
+
+def split_content(content: dict[str, Any]) -> tuple[str, str, str]:
+    """The pieces of a row's canonical form, from `AuditEvent.content()` (databases other
+    than PostgreSQL, and the reference the fast path is tested against)."""
+    text = canonical_form(content).decode()
+    data = canonical_form(content["data"]).decode()
+    head, _sep, rest = text.partition(',"data":')
+    # The keys after "data" start with "decision": the first occurrence after the data.
+    after = rest[len(data) :]
+    return head + ',"data":', data, after
+
+
+def rows(first: int, last: int) -> Iterator[Row]:
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            cursor.execute(_ROW_SQL, [first, last])
+            while batch := cursor.fetchmany(FETCH_ROWS):
+                yield from batch
+        return
+    events = AuditEvent.objects.filter(sequence__gte=first, sequence__lte=last)
+    for event in events.order_by("sequence").iterator(chunk_size=5000):
+        pre, data, post = split_content(event.content())
+        yield event.sequence, pre, data, post, event.prev_hash, event.hash
+
+
+def _original_sequence(row: Row) -> int | None:
+    """For a row whose hash does not match: the sequence it was written with, if it is this
+    row moved to another place (its hash matches its content renumbered)."""
+    sequence, pre, data, post, prev_hash, stored = row
+    candidates = set()
+    before = AuditEvent.objects.filter(hash=prev_hash).values_list("sequence", flat=True).first()
+    if before is not None:
+        candidates.add(before + 1)
+    after = AuditEvent.objects.filter(prev_hash=stored).values_list("sequence", flat=True).first()
+    if after is not None:
+        candidates.add(after - 1)
+    marker = f',"sequence":{sequence},'
+    at = post.rfind(marker)
+    for candidate in sorted(candidates - {sequence}):
+        renumbered = post[:at] + f',"sequence":{candidate},' + post[at + len(marker) :]
+        text = pre + canonical_data(data) + renumbered
+        if hashlib.sha256(text.encode()).hexdigest() == stored:
+            return candidate
+    return None
+
+
+@dataclass
+class _Walk:
+    """One pass over the rows: every hash, every link, every gap, every checkpoint."""
+
+    sealed: dict[int, list[Checkpoint]]
+    expected: int = 1
+    previous: str | None = GENESIS_HASH  # None: the first row's link is not checked
+    checked: int = 0
+    head_sequence: int = 0
+    head_hash: str = GENESIS_HASH
+    matched_sequence: int = 0
+    rewritten: list[tuple[int, Checkpoint]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def run(self, rows: Iterable[Row]) -> None:
+        sha256 = hashlib.sha256
+        encode_data = canonical_data
+        sealed = self.sealed
+        expected, previous = self.expected, self.previous
+        last_bad = 0
+        for row in rows:
+            sequence, pre, data, post, prev_hash, stored = row
+            gap = sequence != expected
+            if gap:
+                self._missing(expected, sequence)
+            if sha256((pre + encode_data(data) + post).encode()).hexdigest() != stored:
+                self._bad_hash(row)
+                last_bad = sequence
+            elif prev_hash != previous and previous is not None and not gap:
+                if last_bad != sequence - 1:
+                    self._problem(
+                        _(
+                            "event #%(seq)d does not link to the event before it: inserted, "
+                            "removed or reordered"
+                        )
+                        % {"seq": sequence}
+                    )
+                last_bad = sequence
+            if sequence in sealed:
+                self._compare(sequence, stored)
+            previous = stored
+            expected = sequence + 1
+            self.checked += 1
+        self.expected, self.previous = expected, previous
+        self.head_sequence, self.head_hash = expected - 1, previous or GENESIS_HASH
+
+    def _problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def _missing(self, expected: int, found: int) -> None:
+        if found == expected + 1:
+            text = _(
+                "event #%(missing)d is missing (the next present is #%(found)d): removed or "
+                "renumbered"
+            ) % {"missing": expected, "found": found}
+        else:
+            text = _(
+                "events #%(first)d to #%(last)d are missing (the next present is #%(found)d): "
+                "removed or renumbered"
+            ) % {"first": expected, "last": found - 1, "found": found}
+        self._problem(text)
+
+    def _bad_hash(self, row: Row) -> None:
+        sequence = row[0]
+        original = _original_sequence(row) if len(self.problems) < MAX_PROBLEMS else None
+        if original is not None:
+            text = _("event #%(seq)d was written as event #%(original)d: events were reordered")
+            self._problem(text % {"seq": sequence, "original": original})
+        else:
+            self._problem(_("event #%(seq)d was changed after it was written") % {"seq": sequence})
+
+    def _compare(self, sequence: int, stored: str) -> None:
+        for checkpoint in self.sealed[sequence]:
+            if checkpoint.last_hash == stored:
+                if not self.rewritten:
+                    self.matched_sequence = sequence
+            else:
+                self.rewritten.append((sequence, checkpoint))
+
+    def finish(self) -> None:
+        if self.rewritten:
+            sequence, checkpoint = self.rewritten[0]
+            self._problem(
+                _(
+                    "the history from event #%(first)d to #%(seq)d was rewritten after it was "
+                    "sealed: event #%(seq)d's hash differs from checkpoint %(name)s (sealed at "
+                    "%(sealed_at)s)"
+                )
+                % {
+                    "first": self.matched_sequence + 1,
+                    "seq": sequence,
+                    "name": checkpoint.name,
+                    "sealed_at": format_timestamp(checkpoint.sealed_at),
+                }
+            )
+            later = len(self.rewritten) - 1
+            if later:
+                self._problem(
+                    ngettext(
+                        "%(count)d later checkpoint does not match the log either (up to #%(seq)d)",
+                        "%(count)d later checkpoints do not match the log either (up to #%(seq)d)",
+                        later,
+                    )
+                    % {"count": later, "seq": self.rewritten[-1][0]}
+                )
+        beyond = [seq for seq in self.sealed if seq > self.head_sequence]
+        if beyond:
+            top = max(beyond)
+            self._problem(
+                _(
+                    "the log ends at event #%(head)d but checkpoint %(name)s sealed #%(sealed)d: "
+                    "events #%(first)d to #%(sealed)d were removed"
+                )
+                % {
+                    "head": self.head_sequence,
+                    "name": self.sealed[top][-1].name,
+                    "sealed": top,
+                    "first": self.head_sequence + 1,
+                }
+            )
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    checked: int
+    head_sequence: int
+    head_hash: str
+    checkpoints_checked: int
+    problems: list[str]
+    # The highest sequence sealed by a valid checkpoint (0: none); events after it are
+    # protected by the chain only, until the next checkpoint.
+    sealed_sequence: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def problem(self) -> str:
+        """All problems in one line (for a job's or a command's one-line message)."""
+        return "; ".join(self.problems)
+
+
+def _limited(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return [*problems[:MAX_PROBLEMS], _("… and %(count)d more problems") % {"count": more}]
+
+
+def verify_with_checkpoints(*, directory: Path | None = None) -> VerificationReport:
+    """Verify the whole chain (hashes, links, gaps) and compare it with every checkpoint.
+
+    Reads rows as tuples from a server-side cursor (no model instance per event). Problems
+    are translated sentences naming the event and the checkpoint concerned.
+    """
+    checkpoints, problems = scan_checkpoints(directory)
+    valid = [c for c in checkpoints if c.signature_valid]
+    problems += [c.problem for c in checkpoints if not c.signature_valid]
+    sealed: dict[int, list[Checkpoint]] = {}
+    for checkpoint in valid:
+        sealed.setdefault(checkpoint.sequence, []).append(checkpoint)
+    genesis = sealed.pop(0, [])
+    problems += [
+        _("checkpoint %(name)s seals an empty log with a hash that is not the genesis hash")
+        % {"name": c.name}
+        for c in genesis
+        if c.last_hash != GENESIS_HASH
+    ]
+    walk = _Walk(sealed)
+    walk.run(rows(1, MAX_SEQUENCE))
+    walk.finish()
+    return VerificationReport(
+        checked=walk.checked,
+        head_sequence=walk.head_sequence,
+        head_hash=walk.head_hash,
+        checkpoints_checked=len(valid),
+        problems=_limited(problems + walk.problems),
+        sealed_sequence=max((c.sequence for c in valid), default=0),
+    )
+
+
+def verify_since(checkpoint: Checkpoint | None, *, up_to: int) -> list[str]:
+    """Problems in the events sealed by `checkpoint` and after it, up to `up_to`: its event
+    still has its hash, and every later one hashes and links. Used before sealing."""
+    start = checkpoint.sequence if checkpoint else 1
+    sealed = {checkpoint.sequence: [checkpoint]} if checkpoint and checkpoint.sequence else {}
+    first_link = None if checkpoint and checkpoint.sequence else GENESIS_HASH
+    walk = _Walk(sealed, expected=max(start, 1), previous=first_link)
+    if up_to >= start:
+        walk.run(rows(max(start, 1), up_to))
+    else:
+        walk.head_sequence = up_to
+    walk.finish()
+    return _limited(walk.problems)

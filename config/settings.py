@@ -7,6 +7,7 @@ Empty environment: DEBUG off, SQLite under var/, tasks run eagerly, and no secre
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -34,6 +35,31 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "development-only-not-secret"  # noqa: S105
+
+# Audit checkpoints (docs/auditlog.md): the chain's head is sealed with an Ed25519 key the
+# database does not hold, into append-only files in AUDIT_CHECKPOINT_DIR. The key is base64 of
+# the 32-byte seed or a PEM, in AUDIT_CHECKPOINT_KEY or in the file AUDIT_CHECKPOINT_KEY_FILE.
+AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("AUDIT_CHECKPOINT_DIR") or BASE_DIR / "var" / "checkpoints"
+)
+AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY", "")
+AUDIT_CHECKPOINT_KEY_FILE = os.environ.get("AUDIT_CHECKPOINT_KEY_FILE", "")
+# Public keys of earlier signing keys (base64 of the 32 raw bytes), still trusted to verify.
+AUDIT_CHECKPOINT_PUBLIC_KEYS = env_list("AUDIT_CHECKPOINT_PUBLIC_KEYS")
+if AUDIT_CHECKPOINT_KEY_FILE and not Path(AUDIT_CHECKPOINT_KEY_FILE).is_file():
+    raise ImproperlyConfigured(f"AUDIT_CHECKPOINT_KEY_FILE {AUDIT_CHECKPOINT_KEY_FILE} not found.")
+if not AUDIT_CHECKPOINT_KEY and not AUDIT_CHECKPOINT_KEY_FILE:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_CHECKPOINT_KEY or AUDIT_CHECKPOINT_KEY_FILE must be set when DEBUG is off."
+        )
+    warnings.warn(
+        "Audit checkpoints are signed with the fixed development key: set AUDIT_CHECKPOINT_KEY.",
+        stacklevel=1,
+    )
+    AUDIT_CHECKPOINT_KEY = "bWFtb3JpLWRldmVsb3BtZW50LW9ubHkta2V5LTAwMDE="  # development only
+# Each new checkpoint is also mailed here (with the file attached) when set.
+MAMORI_AUDITOR_EMAIL = os.environ.get("MAMORI_AUDITOR_EMAIL", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

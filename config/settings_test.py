@@ -1,10 +1,17 @@
 """Test settings: real PostgreSQL and Redis, as in production."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mamori")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# A fixed test signing key (base64 of 32 bytes); tests point AUDIT_CHECKPOINT_DIR at tmp_path.
+os.environ.setdefault("AUDIT_CHECKPOINT_KEY", "dGVzdC1vbmx5LWNoZWNrcG9pbnQta2V5LTAwMDAwMDE=")
+os.environ.setdefault(
+    "AUDIT_CHECKPOINT_DIR",
+    os.path.join(tempfile.gettempdir(), f"mamori-test-checkpoints-{os.getpid()}"),
+)
 
 from config.settings import *  # noqa: F403
 from config.settings import DATABASES
