@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from auditlog.models import AuditEvent, EventKind
@@ -29,6 +30,7 @@ def test_the_incident_cannot_happen_again(
     supervisor_b,
     make_staff,
     ward_b,
+    auditor,
 ) -> None:
     base = live_server.url
     second_b = make_staff(ward_b, Role.SUPERVISOR, username="b_supervisor2")
@@ -150,3 +152,29 @@ def test_the_incident_cannot_happen_again(
         EventKind.PLAN_APPROVED,
         EventKind.CONTACT_RECORDED,
     ]
+
+    # After the incident the first question is "who learned what about X, and when?".
+    log_out(page)
+    log_in(page, base, auditor.username)
+    page.goto(f"{base}/audit/")
+    page.fill("#id_person", "山崎 美咲")  # typed without the variant 﨑, still found
+    page.click("form.card button.button--primary")
+    page.get_by_role("link", name=re.compile("山﨑 美咲")).click()
+    expect(page.locator("h1")).to_contain_text("山﨑 美咲")
+    cells = page.locator("table.data-table tbody tr td:nth-child(5)").all_inner_texts()
+    with translation.override("ja"):
+        story = [
+            str(EventKind(k).label)
+            for k in [
+                EventKind.APPLICATION_REGISTERED,
+                EventKind.MEASURE_APPROVED,
+                *steps,
+            ]
+        ]
+    shown = iter(cells)
+    assert all(label in shown for label in story), (story, cells)  # all of them, in order
+    screenshot("9-auditor-person-history")
+    page.goto(f"{base}/audit/dashboard/")
+    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("svg").first).to_be_visible()
+    screenshot("10-auditor-dashboard")
