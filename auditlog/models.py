@@ -76,7 +76,7 @@ DECISION_LABELS = {
     "possible_match": _("possible match"),
     "clear": _("clear"),
     "none": _("not in the registry"),
-    "signed_off": _("approved (another approval needed)"),
+    "signed_off": _("signed off"),
     "changed": _("changed"),
     "recorded": _("recorded"),
     "answered": _("answered"),
