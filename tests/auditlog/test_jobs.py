@@ -613,3 +613,14 @@ class TestRunJobCommand:
 
         assert JobRun.objects.get().outcome == JobOutcome.FAILED
         assert not Notification.objects.exists()
+
+
+class TestBeatSchedule:
+    def test_every_job_is_scheduled_and_every_scheduled_job_exists(self) -> None:
+        scheduled = [
+            entry["args"][0]
+            for entry in app.conf.beat_schedule.values()
+            if entry["task"] == run_scheduled_job.name
+        ]
+
+        assert sorted(scheduled) == sorted(jobs.JOBS)
