@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Subquery
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -403,11 +403,10 @@ def mail_anomaly_reports(now: datetime.datetime) -> str:
     since, until = report_week(now)
     reports = anomaly_reports(since=since, until=until)
     last_day = until.date() - datetime.timedelta(days=1)
-    try:
-        page = reverse("auditlog:reports")
-    except NoReverseMatch:  # the reports page is not wired yet
-        page = "/audit/reports/"
-    url = f"{page}?since={since.date().isoformat()}&until={last_day.isoformat()}"
+    url = (
+        f"{reverse('auditlog:reports')}"
+        f"?from_date={since.date().isoformat()}&to_date={last_day.isoformat()}"
+    )
     lines = [f"- {report.title}: {len(report)}" for report in reports]
     body = "\n".join(
         [

@@ -570,8 +570,8 @@ class TestWeeklyAnomalyReports:
         assert notice.recipient == auditor
         assert notice.digest is False
         assert notice.url.endswith(
-            f"?since={since.date().isoformat()}"
-            f"&until={(until.date() - datetime.timedelta(days=1)).isoformat()}"
+            f"?from_date={since.date().isoformat()}"
+            f"&to_date={(until.date() - datetime.timedelta(days=1)).isoformat()}"
         )
         assert "/audit/reports/" in notice.url
         assert "findings" in notice.subject
