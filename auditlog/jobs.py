@@ -376,6 +376,13 @@ def escalate_plans(now: datetime.datetime) -> str:
     return _("%(n)d plans escalated") % {"n": len(escalate_waiting_plans(now=now))}
 
 
+@register_job("expire-plan-approvals", Cadence.FIVE_MINUTES)
+def expire_plan_approvals(now: datetime.datetime) -> str:
+    from inquiries.actions import expire_approvals
+
+    return _("%(n)d approvals expired") % {"n": len(expire_approvals(now=now))}
+
+
 @register_job("reevaluate-open-inquiries", Cadence.HOURLY)
 def reevaluate_inquiries(now: datetime.datetime) -> str:
     from inquiries.actions import reevaluate_open_inquiries

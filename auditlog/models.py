@@ -48,6 +48,7 @@ class EventKind(models.TextChoices):
     CONTACT_RECORDED = "plan.contact_recorded", _("Contact recorded")
     CONTACT_REFUSED = "plan.contact_refused", _("Contact without an approved plan refused")
     EMERGENCY_REVIEWED = "plan.emergency_reviewed", _("Emergency contact reviewed")
+    APPROVAL_EXPIRED = "plan.approval_expired", _("Contact plan's approval expired")
     STAFF_REGISTERED = "staff.registered", _("Staff member registered")
     TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
     AUDITLOG_EXPORTED = "auditlog.exported", _("Audit log exported")
@@ -83,6 +84,7 @@ DECISION_LABELS = {
     "raised": _("raised"),
     "reviewed": _("reviewed"),
     "exported": _("exported"),
+    "expired": _("expired"),
     "critical": _("critical risk"),
     "high": _("high risk"),
     "normal": _("normal risk"),

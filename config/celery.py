@@ -29,6 +29,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "args": ("escalate-waiting-plans",),
     },
+    # An approval not acted on within MAMORI_APPROVAL_HOURS expires: recorded, plan re-queued.
+    "expire-plan-approvals": {
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(minute="*/5"),
+        "args": ("expire-plan-approvals",),
+    },
     # The registry may change without a task being queued (import, outage): re-screen hourly.
     "reevaluate-open-inquiries": {
         "task": "auditlog.tasks.run_scheduled_job",

@@ -690,8 +690,8 @@ def _plan_event_data(plan: ContactPlan) -> dict[str, object]:
     }
 
 
-def _announce_plan(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> None:
-    url = plan.get_absolute_url()
+def _ask_approvers(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> None:
+    """Tell whoever may approve the plan that it awaits them (never its author)."""
     if plan.is_emergency:
         # Any two supervisors of the city may approve an emergency: all of them hear at once.
         approvers = [
@@ -699,11 +699,15 @@ def _announce_plan(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> N
             for s in Staff.objects.filter(
                 is_active=True, groups__name=Role.SUPERVISOR
             ).select_related("ward")
-            if s.pk != actor.pk
+            if s.pk not in (actor.pk, plan.author_id)
         ]
         subject = _("EMERGENCY contact plan needs two approvers now")
     else:
-        approvers = [s for s in _staff_of([plan.acting_ward], Role.SUPERVISOR) if s.pk != actor.pk]
+        approvers = [
+            s
+            for s in _staff_of([plan.acting_ward], Role.SUPERVISOR)
+            if s.pk not in (actor.pk, plan.author_id)
+        ]
         subject = _("Contact plan awaiting approval — risk %(risk)s") % {
             "risk": plan.get_risk_display()
         }
@@ -712,10 +716,15 @@ def _announce_plan(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> N
             approvers,
             subject=subject,
             body=plan.purpose,
-            url=url,
+            url=plan.get_absolute_url(),
             critical=plan.is_emergency or plan.risk == Risk.CRITICAL,
             now=now,
         )
+
+
+def _announce_plan(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> None:
+    url = plan.get_absolute_url()
+    _ask_approvers(plan, actor, now)
     _tell_owning_wards(
         plan.owning_ward_codes,
         [plan.acting_ward],
@@ -1048,6 +1057,61 @@ def review_emergency(
 
 def mark_read(*, user: Staff, read_at: datetime.datetime) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=read_at)
+
+
+def expire_approvals(*, now: datetime.datetime) -> list[str]:
+    """An approved plan whose approvals have expired (MAMORI_APPROVAL_HOURS) and was not acted
+    on goes back to awaiting approval: the expiry is an event, the author and the approvers
+    are told. Idempotent: only plans still approved are looked at."""
+    expired = []
+    candidates = (
+        ContactPlan.objects.filter(
+            state=PlanState.APPROVED,
+            approvals__withdrawn_at__isnull=True,
+            approvals__expires_at__lte=now,
+        )
+        .exclude(risk=Risk.NORMAL, is_emergency=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for pk in list(candidates):
+        with transaction.atomic(durable=True):
+            plan = (
+                ContactPlan.objects.select_for_update()
+                .select_related("acting_ward", "author")
+                .get(pk=pk)
+            )
+            if plan.state != PlanState.APPROVED:
+                continue
+            if len(valid_approvals(plan, now)) >= plan.approvals_needed:
+                continue
+            lapsed = plan.approvals.filter(withdrawn_at__isnull=True, expires_at__lte=now)
+            count = lapsed.update(withdrawn_at=now)
+            plan.state = PlanState.AWAITING_APPROVAL
+            plan.updated_at = now
+            plan.escalated_at = None
+            plan.save(update_fields=["state", "updated_at", "escalated_at"])
+            record_event(
+                kind=EventKind.APPROVAL_EXPIRED,
+                actor=None,
+                occurred_at=now,
+                ward=plan.acting_ward,
+                decision="expired",
+                reason="approval_expired",
+                persons=plan.person_ids,
+                data={"plan": str(plan.public_id), "approvals_expired": count},
+            )
+            notify(
+                [plan.author],
+                subject=_("The approval of your contact plan expired: ask again before contacting"),
+                body=plan.purpose,
+                url=plan.get_absolute_url(),
+                critical=False,
+                now=now,
+            )
+            _ask_approvers(plan, plan.author, now)
+        expired.append(str(plan.public_id))
+    return expired
 
 
 def escalate_waiting_plans(*, now: datetime.datetime) -> list[str]:

@@ -306,9 +306,12 @@ class PlanApproval(models.Model):
 
     class Meta:
         constraints = [
-            # The same person cannot approve the same version twice (race or resubmit).
+            # The same person cannot approve the same version twice (race or resubmit); once
+            # an approval has expired (withdrawn), they may approve the plan again.
             models.UniqueConstraint(
-                fields=["plan", "approver", "fingerprint"], name="one_approval_per_version"
+                fields=["plan", "approver", "fingerprint"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_approval_per_version",
             ),
         ]
 

@@ -355,6 +355,47 @@ class TestApprovals:
         refused = AuditEvent.objects.get(kind=EventKind.CONTACT_REFUSED)
         assert refused.reason == "approval_expired"
 
+    def test_an_expired_approval_is_recorded_and_the_plan_asks_again(
+        self, plan_fields, clerk_b, supervisor_b, now, settings
+    ):
+        from auditlog import jobs
+
+        plan = actions.create_plan(
+            acting_user=clerk_b,
+            created_at=now,
+            **plan_fields(
+                target_name="鈴木 一郎", target_kana="スズキ イチロウ", wording="書類をお送りします"
+            ),
+        )
+        plan = actions.approve_plan(plan=plan, acting_user=supervisor_b, approved_at=now)
+        before = now + datetime.timedelta(hours=settings.MAMORI_APPROVAL_HOURS, seconds=-1)
+        assert actions.expire_approvals(now=before) == []  # still valid: nothing happens
+        later = now + datetime.timedelta(hours=settings.MAMORI_APPROVAL_HOURS, seconds=1)
+
+        run = jobs.run_scheduled("expire-plan-approvals", now=later, final=True)
+        assert run.outcome == "succeeded"
+        plan.refresh_from_db()
+        assert plan.state == PlanState.AWAITING_APPROVAL
+        expired = AuditEvent.objects.get(kind=EventKind.APPROVAL_EXPIRED)
+        assert expired.data["plan"] == str(plan.public_id) and expired.actor is None
+        assert Notification.objects.filter(
+            recipient=clerk_b, subject__contains="expired", url=plan.get_absolute_url()
+        ).exists()
+        # Idempotent: a second pass finds nothing more to expire.
+        assert actions.expire_approvals(now=later) == []
+        assert AuditEvent.objects.filter(kind=EventKind.APPROVAL_EXPIRED).count() == 1
+        # The same supervisor may approve the same plan again, and the contact is then allowed.
+        plan = actions.approve_plan(plan=plan, acting_user=supervisor_b, approved_at=later)
+        assert plan.state == PlanState.APPROVED
+        actions.record_contact(
+            plan=plan,
+            acting_user=clerk_b,
+            said="書類をお送りします",
+            outcome="了承",
+            categories=["identity"],
+            contacted_at=later,
+        )
+
     def test_a_contact_without_an_approved_plan_is_refused_and_audited(
         self, critical, clerk_b, now
     ):
