@@ -153,7 +153,8 @@ def test_audit_chain_at_scale(settings: Any, tmp_path: Path) -> None:
         with connection.cursor() as cursor:
             for row in same_rows[number::WRITERS]:
                 with transaction.atomic(durable=True):
-                    cursor.execute(insert, [*row[:11], Jsonb(row[11]), *row[12:]])
+                    params: list[Any] = [*row[:11], Jsonb(row[11]), *row[12:]]
+                    cursor.execute(insert, params)
 
     try:
         plain_seconds = run_writers(plain)
