@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
 import json
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auditlog.models import DECISION_LABELS, REASON_LABELS, EventKind
+from auditlog.models import DECISION_LABELS, REASON_LABELS, AuditEvent, EventKind
 
 ENCODINGS = ("utf-8", "cp932")
 # Rows are written to text in batches and encoded once per batch: far fewer, larger chunks.
@@ -87,3 +92,64 @@ def _encode(buffer: io.StringIO, encoding: str, first: bool) -> bytes:
     if encoding == "cp932":
         return text.encode("cp932", errors="replace")
     return (b"\xef\xbb\xbf" if first else b"") + text.encode("utf-8")
+
+
+def _labelled(field: str, labels: dict[str, str]) -> Case:
+    return Case(
+        *[When(**{field: code}, then=Value(label)) for code, label in labels.items()],
+        default=F(field),
+        output_field=CharField(),
+    )
+
+
+def pg_csv_stream(events: QuerySet[AuditEvent], *, encoding: str) -> Iterator[bytes]:
+    """The same CSV, written by PostgreSQL itself (COPY … TO STDOUT): Python only relays the
+    blocks (and re-encodes them for CP932). Newest first, in one streamed statement."""
+    columns = events.order_by("-sequence").values_list(
+        "sequence",
+        Func(
+            F("occurred_at"),
+            Value('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
+            function="to_char",
+            output_field=CharField(),
+        ),
+        "actor_username",
+        "actor__full_name",
+        "ward_code",
+        "ward__name",
+        "kind",
+        _labelled("kind", {k: str(v) for k, v in EventKind.choices}),
+        Cast("person_public_id", CharField()),
+        "measure_ref",
+        "decision",
+        _labelled("decision", {k: str(v) for k, v in DECISION_LABELS.items()}),
+        _labelled("reason", {k: str(v) for k, v in REASON_LABELS.items()}),
+        Cast("data", TextField()),
+        "prev_hash",
+        "hash",
+    )
+    sql, params = columns.query.sql_with_params()
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow(header())
+    if encoding == "cp932":
+        yield head.getvalue().encode("cp932", errors="replace")
+        decoder = codecs.getincrementaldecoder("utf-8")()
+    else:
+        yield b"\xef\xbb\xbf" + head.getvalue().encode("utf-8")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Times in the office's zone while PostgreSQL writes them; the connection's own zone
+        # (UTC, which Django's readers assume) is put back even inside an outer transaction.
+        cursor.execute("SELECT current_setting('TimeZone')")
+        (previous,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
+        try:
+            copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+            with cursor.cursor.copy(copy_sql, params) as copy:
+                for block in copy:
+                    data = bytes(block)
+                    if encoding == "cp932":
+                        yield decoder.decode(data).encode("cp932", errors="replace")
+                    else:
+                        yield data
+        finally:
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])

@@ -6,6 +6,9 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from auditlog.models import DECISION_LABELS, EventKind
@@ -14,6 +17,34 @@ from supportmeasures.forms import JapaneseDateField
 from supportmeasures.models import Staff, Ward
 
 ENCODINGS = [("utf-8", _("UTF-8 (with BOM, for Excel)")), ("cp932", _("Shift_JIS (CP932)"))]
+
+
+class ListSelect(forms.Select):
+    """A single select rendered in Python: the filter form has a hundred options, and the
+    template-per-option renderer cost more than the page's query (make bench)."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        chosen = "" if value is None else str(value)
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (
+                    "" if v is None else v,
+                    SafeString(" selected") if str("" if v is None else v) == chosen else "",
+                    label,
+                )
+                for v, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 class StaffField(forms.ModelChoiceField):
@@ -25,20 +56,25 @@ class EventFilterForm(forms.Form):
     since = JapaneseDateField(label=_("From"), required=False, help_text="")
     until = JapaneseDateField(label=_("To (inclusive)"), required=False, help_text="")
     ward = forms.ModelChoiceField(
-        label=_("Ward"), queryset=Ward.objects.order_by("code"), required=False
+        label=_("Ward"), queryset=Ward.objects.order_by("code"), required=False, widget=ListSelect
     )
     staff = StaffField(
         label=_("Staff member"),
-        queryset=Staff.objects.select_related("ward").order_by("username"),
+        queryset=Staff.objects.order_by("username"),
         required=False,
+        widget=ListSelect,
     )
     kind = forms.ChoiceField(
-        label=_("Event"), choices=[("", _("All")), *EventKind.choices], required=False
+        label=_("Event"),
+        choices=[("", _("All")), *EventKind.choices],
+        required=False,
+        widget=ListSelect,
     )
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("", _("All"))] + [(k, v) for k, v in DECISION_LABELS.items()],
         required=False,
+        widget=ListSelect,
     )
     person = forms.CharField(
         label=_("Person (name or reading)"),

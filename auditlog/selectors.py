@@ -7,12 +7,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
 from auditlog.checkpoints import Checkpoint
-from auditlog.models import AuditEvent, AuditEventPerson, EventKind, JobOutcome, JobRun
+from auditlog.models import AuditEvent, EventKind, JobOutcome, JobRun
 from supportmeasures import screening
 from supportmeasures.models import MeasureParty, Person, Role, Staff
 
@@ -99,20 +101,25 @@ def people_named(*, user: Staff, query: str) -> list[PersonFound]:
     return sorted(people.values(), key=lambda p: (p.name, str(p.public_id)))
 
 
-def _event_ids_concerning(person_ids: tuple[str, ...]) -> set[int]:
-    """Every event about these people: indexed by person, or about one of their measures."""
-    indexed = AuditEventPerson.objects.filter(person_public_id__in=person_ids).values_list(
-        "event_id", flat=True
+def _event_ids_concerning(person_ids: tuple[str, ...]) -> RawSQL:
+    """Every event about these people, as one subquery: indexed by person, or about one of
+    their measures. A UNION of two index reads, joined to the events by key."""
+    marks = ", ".join(["%s"] * len(person_ids))
+    # UUIDs as PostgreSQL stores them; SQLite stores them as 32 hex digits.
+    people: list[object] = [
+        uuid.UUID(p).hex if connection.vendor == "sqlite" else uuid.UUID(p) for p in person_ids
+    ]
+    # Only placeholders are formatted into the text; every value is a bound parameter.
+    return RawSQL(  # noqa: S611
+        f"""SELECT event_id FROM auditlog_auditeventperson WHERE person_public_id IN ({marks})
+        UNION
+        SELECT e.id FROM auditlog_auditevent e
+          JOIN supportmeasures_supportmeasure m ON m.ref = e.measure_ref
+          JOIN supportmeasures_measureparty mp ON mp.measure_id = m.id
+          JOIN supportmeasures_person p ON p.id = mp.person_id
+        WHERE p.public_id IN ({marks})""",  # noqa: S608
+        [*people, *people],
     )
-    refs = list(
-        MeasureParty.objects.filter(person__public_id__in=person_ids).values_list(
-            "measure__ref", flat=True
-        )
-    )
-    by_measure = (
-        AuditEvent.objects.filter(measure_ref__in=refs).values_list("pk", flat=True) if refs else []
-    )
-    return set(indexed) | set(by_measure)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -192,13 +199,13 @@ def person_history(*, user: Staff, public_id: uuid.UUID) -> History:
         person = Person.objects.get(public_id=public_id)
     except Person.DoesNotExist as exc:
         raise Http404 from exc
-    events, truncated = _history(
-        AuditEvent.objects.filter(pk__in=_event_ids_concerning((str(public_id),)))
-    )
     parties = list(
         MeasureParty.objects.filter(person=person)
         .select_related("measure__owning_ward")
         .order_by("measure__ref")
+    )
+    events, truncated = _history(
+        AuditEvent.objects.filter(pk__in=_event_ids_concerning((str(public_id),)))
     )
     return History(events, truncated, person=person, parties=parties)
 
@@ -234,6 +241,12 @@ EXPORT_COLUMNS = (
     "prev_hash",
     "hash",
 )
+
+
+def events_to_export(*, user: Staff, flt: EventFilter) -> QuerySet[AuditEvent]:
+    """The filtered events, for an export the database writes itself (PostgreSQL)."""
+    _require_auditor(user)
+    return _filtered(flt)
 
 
 def export_rows(*, user: Staff, flt: EventFilter) -> Iterator[tuple[object, ...]]:

@@ -227,3 +227,42 @@ class TestTriggerDisabledByTheOwner:
             call_command("verify_auditlog")
 
         assert "event #1 was changed" in str(info.value)
+
+
+@pytest.mark.django_db
+def test_one_event_hashed_by_the_database_is_hashed_as_python_hashes_it(clerk_a, now):
+    """A single event is appended by one SQL statement that hashes in PostgreSQL; a batch is
+    hashed in Python. Both must give exactly the canonical form's SHA-256, whatever the text."""
+    from auditlog.actions import Event, record_events
+
+    awkward = {
+        "quote": 'he said "no" \\ and left',
+        "lines": "一行目\n二行目\ttab",
+        "emoji": "👩‍👧 髙橋 﨑",
+        "nested": {"b": [1, 2.5, None, True], "a": {"z": "", "y": "\u3000"}},
+        "number": -12,
+    }
+    with transaction.atomic():
+        one = record_events(
+            [
+                Event(
+                    kind=EventKind.DETAILS_VIEWED,
+                    actor=clerk_a,
+                    occurred_at=now,
+                    measure_ref="141011-2026-0001",
+                    decision="shown",
+                    reason='理由 "引用"',
+                    data=awkward,
+                    persons=("2f1c9c3e-5a7b-4c1e-9d2a-0b6f1e2d3c4b",),
+                )
+            ]
+        )
+        batch = record_events(
+            [Event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, data=awkward)] * 2
+        )
+    stored = AuditEvent.objects.get(pk=one[0].pk)
+    assert stored.hash == stored.compute_hash() == one[0].hash
+    assert stored.data == {**awkward, "persons": ["2f1c9c3e-5a7b-4c1e-9d2a-0b6f1e2d3c4b"]}
+    assert stored.people.count() == 1
+    assert [e.prev_hash for e in batch] == [one[0].hash, batch[0].hash]
+    assert verify_chain().ok
