@@ -230,7 +230,7 @@ class TestTriggerDisabledByTheOwner:
 
 
 @pytest.mark.django_db
-def test_one_event_hashed_by_the_database_is_hashed_as_python_hashes_it(clerk_a, now):
+def test_one_event_hashed_by_the_database_is_hashed_as_python_hashes_it(clerk_a, now, tmp_path):
     """A single event is appended by one SQL statement that hashes in PostgreSQL; a batch is
     hashed in Python. Both must give exactly the canonical form's SHA-256, whatever the text."""
     from auditlog.actions import Event, record_events
@@ -266,3 +266,8 @@ def test_one_event_hashed_by_the_database_is_hashed_as_python_hashes_it(clerk_a,
     assert stored.people.count() == 1
     assert [e.prev_hash for e in batch] == [one[0].hash, batch[0].hash]
     assert verify_chain().ok
+    # The fast verifier reads COPY's escaped text (backslashes, tabs, newlines) back exactly.
+    from auditlog.verification import verify_with_checkpoints
+
+    report = verify_with_checkpoints(directory=tmp_path)
+    assert report.ok and report.checked == AuditEvent.objects.count()
