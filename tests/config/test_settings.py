@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Production needs the checkpoint signing key as much as the secret key (base64 of 32 bytes).
+KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 PROBE = (
     "import django; django.setup(); from django.conf import settings as s; "
     "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
@@ -35,8 +37,8 @@ class TestEnvironmentDrivenSettings:
         assert result.returncode != 0
         assert "SECRET_KEY must be set" in result.stderr
 
-    def test_a_secret_key_alone_gives_production_defaults_on_embedded_sqlite(self):
-        result = run(SECRET_KEY="x" * 50)
+    def test_a_secret_key_and_a_signing_key_give_production_defaults_on_embedded_sqlite(self):
+        result = run(SECRET_KEY="x" * 50, AUDIT_CHECKPOINT_KEY=KEY)
 
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == [
@@ -56,6 +58,7 @@ class TestEnvironmentDrivenSettings:
     def test_database_and_redis_come_from_the_environment(self):
         result = run(
             SECRET_KEY="x" * 50,
+            AUDIT_CHECKPOINT_KEY=KEY,
             DATABASE_URL="postgres://u@db.example:5432/m",
             REDIS_URL="redis://cache.example:6379/0",
         )
