@@ -479,7 +479,9 @@ class TestEndingNotice:
         person = Person.objects.get(parties__measure=ending_soon, parties__role="protected")
         self.acknowledge(person, clerk_a)
 
-        response = login(clerk_a).get(self.url(ending_soon))
+        client = login(clerk_a)
+        client.cookies["django_language"] = "en"
+        response = client.get(self.url(ending_soon))
 
         assert response.status_code == 200
         page = response.content.decode()
