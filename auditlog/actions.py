@@ -234,16 +234,19 @@ def export_events(
     """
     from auditlog import export, selectors
 
-    events = selectors.events_to_export(user=user, flt=flt)  # checks the auditor role first
+    flt, _people = selectors.with_people(user=user, flt=flt)  # checks the auditor role first
+    events = selectors.events_to_export(user=user, flt=flt)
     if encoding not in export.ENCODINGS:
         raise ValueError(encoding)
     with transaction.atomic(durable=True):
+        # Indexed by the people exported, so the export shows in each one's history.
         record_event(
             kind=EventKind.AUDITLOG_EXPORTED,
             actor=user,
             occurred_at=exported_at,
             decision="exported",
             data={"filter": flt.describe(), "encoding": encoding},
+            persons=flt.person_ids,
         )
     if connection.vendor == "postgresql":
         return export.pg_csv_stream(events, encoding=encoding)

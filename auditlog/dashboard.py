@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from auditlog.charts import Chart, bar_chart, stacked_bar_chart
 from auditlog.models import AuditEvent
@@ -39,7 +40,7 @@ def group_labels() -> dict[str, str]:
     return {
         "details": _("Looks at protected details"),
         "screening": _("Screening"),
-        "measure": _("Measures"),
+        "measure": pgettext("count of measures", "Measures"),
         "inquiry": _("Inquiries"),
         "plan": _("Contact plans"),
         "other": _("Other"),
@@ -157,7 +158,7 @@ def _ending(today: datetime.date) -> tuple[Chart, list[SupportMeasure], datetime
     chart = bar_chart(
         title=_("Measures ending in the next %(n)s days, per ward") % {"n": ENDING_DAYS},
         label_heading=_("Ward"),
-        value_heading=_("Measures"),
+        value_heading=pgettext("count of measures", "Measures"),
         items=sorted(per_ward.items(), key=lambda item: (-item[1], item[0])),
     )
     return chart, ending, until

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, CharField, F, Func, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
@@ -128,7 +129,6 @@ def pg_csv_stream(events: QuerySet[AuditEvent], *, encoding: str) -> Iterator[by
         "prev_hash",
         "hash",
     )
-    sql, params = columns.query.sql_with_params()
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow(header())
     if encoding == "cp932":
@@ -136,6 +136,10 @@ def pg_csv_stream(events: QuerySet[AuditEvent], *, encoding: str) -> Iterator[by
         decoder = codecs.getincrementaldecoder("utf-8")()
     else:
         yield b"\xef\xbb\xbf" + head.getvalue().encode("utf-8")
+    try:
+        sql, params = columns.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (a name that finds nobody)
+        return
     with transaction.atomic(), connection.cursor() as cursor:
         # Times in the office's zone while PostgreSQL writes them; the connection's own zone
         # (UTC, which Django's readers assume) is put back even inside an outer transaction.

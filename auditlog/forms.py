@@ -10,6 +10,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from auditlog.models import DECISION_LABELS, EventKind
 from auditlog.selectors import EventFilter
@@ -53,7 +54,7 @@ class StaffField(forms.ModelChoiceField):
 
 
 class EventFilterForm(forms.Form):
-    since = JapaneseDateField(label=_("From"), required=False, help_text="")
+    since = JapaneseDateField(label=pgettext_lazy("period", "From"), required=False, help_text="")
     until = JapaneseDateField(label=_("To (inclusive)"), required=False, help_text="")
     ward = forms.ModelChoiceField(
         label=_("Ward"), queryset=Ward.objects.order_by("code"), required=False, widget=ListSelect

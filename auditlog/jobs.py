@@ -166,17 +166,26 @@ def _staff_with_roles(*roles: str) -> list[Staff]:
 
 def raise_alarm(run: JobRun, *, now: datetime.datetime) -> JobRun:
     """Mark a failed run alarmed and tell every auditor and administrator (in-app, email)."""
-    from inquiries.actions import notify
-
     with transaction.atomic(durable=True):
         run = JobRun.objects.select_for_update().get(pk=run.pk)
         if run.outcome != JobOutcome.FAILED:
             return run
         run.outcome = JobOutcome.ALARMED
         run.save(update_fields=["outcome"])
-        first_line = run.error.strip().splitlines()[-1] if run.error.strip() else ""
+        # Auditors read runs in their workspace; administrators in the admin.
+        _notify_alarm(run, run.error_line, now)
+    return run
+
+
+def _notify_alarm(run: JobRun, first_line: str, now: datetime.datetime) -> None:
+    from inquiries.actions import notify
+
+    for role, url in (
+        (Role.AUDITOR, reverse("auditlog:jobs")),
+        (Role.ADMINISTRATOR, reverse("admin:auditlog_jobrun_changelist") + f"?job={run.job}"),
+    ):
         notify(
-            _staff_with_roles(Role.AUDITOR, Role.ADMINISTRATOR),
+            _staff_with_roles(role),
             subject=_("Scheduled job failed twice: %(job)s (%(period)s)")
             % {"job": run.job, "period": run.period},
             body=_(
@@ -190,11 +199,10 @@ def raise_alarm(run: JobRun, *, now: datetime.datetime) -> JobRun:
                 "attempt": run.attempt,
                 "error": first_line[:500],
             },
-            url=reverse("admin:auditlog_jobrun_changelist") + f"?job={run.job}",
+            url=url,
             critical=True,
             now=now,
         )
-    return run
 
 
 # --- selectors (the auditors' workspace shows them) ------------------------------------------
@@ -205,6 +213,32 @@ def latest_runs() -> list[JobRun]:
     newest = JobRun.objects.filter(job=OuterRef("job")).order_by("-started_at", "-pk")
     runs = list(JobRun.objects.filter(pk=Subquery(newest.values("pk")[:1])).order_by("job"))
     return sorted(runs, key=lambda r: (r.job not in JOBS, r.job))
+
+
+def recent_runs(limit: int = 100) -> list[JobRun]:
+    return list(JobRun.objects.order_by("-started_at", "-pk")[:limit])
+
+
+VERIFY_ON_DEMAND = "verify-auditlog"
+
+
+def verify_now(*, now: datetime.datetime) -> JobRun:
+    """Verify the chain against every checkpoint now (no seal), recorded like the daily job:
+    the workspace then shows it as the last verification, and a failure as an alarm."""
+    from auditlog.verification import verify_with_checkpoints
+
+    def verify(at: datetime.datetime) -> str:
+        report = verify_with_checkpoints()
+        if not report.ok:
+            raise JobFailed(
+                _("The audit log does not verify: %(problem)s") % {"problem": report.problem}
+            )
+        return _("%(n)d events verified against %(c)d checkpoints") % {
+            "n": report.checked,
+            "c": report.checkpoints_checked,
+        }
+
+    return run_job(VERIFY_ON_DEMAND, verify, now=now, period=timezone.localtime(now).isoformat())
 
 
 def alarms() -> list[JobRun]:
@@ -400,9 +434,10 @@ def report_week(now: datetime.datetime) -> tuple[datetime.datetime, datetime.dat
 
 @register_job("weekly-anomaly-reports", Cadence.WEEKLY)
 def mail_anomaly_reports(now: datetime.datetime) -> str:
-    """Mail every active auditor with an email address a summary of last week's anomaly
-    reports: each report's title and count, and the link to the reports page. Once per
-    auditor and week: the notice's link names the week, and one already there is not sent."""
+    """Tell every active auditor (in the app, and by mail where they have an address) last
+    week's anomaly reports: each report's title and count, and the link to the reports page.
+    Once per auditor and week: the notice's link names the week; one already there is not
+    sent again."""
     from auditlog.analyses import anomaly_reports
     from inquiries.actions import enqueue_delivery
     from inquiries.models import Notification
@@ -430,11 +465,11 @@ def mail_anomaly_reports(now: datetime.datetime) -> str:
         auditors = list(
             Staff.objects.select_for_update()
             .filter(is_active=True, groups__name=Role.AUDITOR)
-            .exclude(email="")
             .exclude(notifications__url=url)
             .order_by("pk")
         )
-        # Always mailed in full, whatever the auditor's ward chose for other notices.
+        # In the app for every auditor; mailed in full to those with an address, whatever
+        # their ward chose for other notices.
         Notification.objects.bulk_create(
             Notification(
                 recipient=auditor,

@@ -240,6 +240,12 @@ class JobRun(models.Model):
     def __str__(self) -> str:
         return f"{self.job} {self.period} #{self.attempt} {self.outcome}"
 
+    @property
+    def error_line(self) -> str:
+        """What went wrong, in one line (the traceback stays in `error`, for the admin)."""
+        lines = [line for line in self.error.strip().splitlines() if line.strip()]
+        return lines[-1].strip() if lines else ""
+
 
 class AuditEventPerson(models.Model):
     """Which registered people an event concerns: an index over the chain, written with the

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 
 from auditlog import analyses, dashboard
@@ -23,8 +24,8 @@ MAX_PERIOD_DAYS = 366
 class PeriodForm(forms.Form):
     """The period of the reports, in Japan time, both days included. Empty: the last 7 days."""
 
-    from_date = JapaneseDateField(label=_("From"), required=False)
-    to_date = JapaneseDateField(label=_("To"), required=False)
+    from_date = JapaneseDateField(label=pgettext_lazy("period", "From"), required=False)
+    to_date = JapaneseDateField(label=pgettext_lazy("period", "To"), required=False)
 
     def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
 from auditlog.checkpoints import Checkpoint
 from auditlog.models import AuditEvent, EventKind, JobOutcome, JobRun
-from supportmeasures import screening
+from supportmeasures import names, screening
 from supportmeasures.models import MeasureParty, Person, Role, Staff
 
 PAGE_SIZE = 50
@@ -57,6 +57,7 @@ class EventFilter:
             "staff": str(self.actor_id or ""),
             "kind": self.kind,
             "decision": self.decision,
+            "person": self.person_query,
             "persons": ",".join(self.person_ids),
             "measure": self.measure,
         }
@@ -73,32 +74,37 @@ class PersonFound:
     measure_refs: tuple[str, ...]
 
 
+PEOPLE_LIMIT = 50
+
+
 def people_named(*, user: Staff, query: str) -> list[PersonFound]:
-    """Registered people the name or reading finds, through the screening engine's matching
-    (variant kanji, kana, aliases), so the auditor's search misses nobody the desk would find."""
+    """Registered people whose name, alias or reading contains what was typed, compared on
+    the registry's match keys (variant kanji, kana of any script or width), as the desk's
+    own search does: 高橋 finds 髙橋 由美, a surname finds everyone who bears it."""
     _require_auditor(user)
-    query = query.strip()
-    if not query:
+    key = names.name_key(query)
+    if not key:
         return []
-    kana_only = screening.KANA_ONLY.match(query.replace(" ", "").replace("\u3000", ""))
-    found = screening.screen(screening.Query(name=query, kana=query if kana_only else ""))
-    people: dict[uuid.UUID, PersonFound] = {}
-    for m in found.matches:
-        before = people.get(m.person_public_id)
-        roles = tuple(sorted({*(before.roles if before else ()), m.result}))
-        refs = tuple(sorted({*(before.measure_refs if before else ()), m.measure_ref}))
-        people[m.person_public_id] = PersonFound(
-            m.person_public_id, m.person_name, "", None, roles, refs
-        )
-    details = Person.objects.filter(public_id__in=people).values_list(
-        "public_id", "kana", "birth_date"
+    by_name = Q(name_key__contains=key) | Q(aliases__name_key__contains=key)
+    if screening.KANA_ONLY.match(key):  # a name typed in kana is also a reading
+        by_name |= Q(kana_key__contains=names.kana_key(query))
+    people = list(
+        Person.objects.filter(by_name)
+        .distinct()
+        .order_by("kana_key", "name_key", "pk")
+        .prefetch_related("parties__measure")[:PEOPLE_LIMIT]
     )
-    for public_id, kana, birth_date in details:
-        p = people[public_id]
-        people[public_id] = PersonFound(
-            p.public_id, p.name, kana, birth_date, p.roles, p.measure_refs
+    return [
+        PersonFound(
+            p.public_id,
+            p.name,
+            p.kana,
+            p.birth_date,
+            tuple(sorted({party.role for party in p.parties.all()})),
+            tuple(sorted({party.measure.ref for party in p.parties.all()})),
         )
-    return sorted(people.values(), key=lambda p: (p.name, str(p.public_id)))
+        for p in people
+    ]
 
 
 def _event_ids_concerning(person_ids: tuple[str, ...]) -> RawSQL:
@@ -165,13 +171,18 @@ class EventSearch:
     next_before: int | None
 
 
+def with_people(*, user: Staff, flt: EventFilter) -> tuple[EventFilter, list[PersonFound]]:
+    """A name in the filter resolved to the registered people it finds (their ids)."""
+    _require_auditor(user)
+    if not flt.person_query or flt.person_ids:
+        return flt, []
+    people = people_named(user=user, query=flt.person_query)
+    return replace(flt, person_ids=tuple(str(p.public_id) for p in people)), people
+
+
 def search_events(*, user: Staff, flt: EventFilter, before: int | None = None) -> EventSearch:
     """The event list: a name is resolved to registered people first, then their events."""
-    _require_auditor(user)
-    people: list[PersonFound] = []
-    if flt.person_query and not flt.person_ids:
-        people = people_named(user=user, query=flt.person_query)
-        flt = replace(flt, person_ids=tuple(str(p.public_id) for p in people))
+    flt, people = with_people(user=user, flt=flt)
     events = events_page(user=user, flt=flt, before=before)
     return EventSearch(events, people, events[-1].sequence if len(events) == PAGE_SIZE else None)
 
@@ -293,12 +304,26 @@ def chain_status(*, user: Staff) -> ChainStatus:
     from auditlog.checkpoints import latest_checkpoint
 
     verification = (
-        JobRun.objects.filter(job=VERIFICATION_JOB)
+        JobRun.objects.filter(job__in=[VERIFICATION_JOB, jobs.VERIFY_ON_DEMAND])
         .exclude(outcome=JobOutcome.RUNNING)
         .order_by("-started_at", "-pk")
         .first()
     )
     return ChainStatus(latest_checkpoint(), verification, jobs.alarms())
+
+
+@dataclass(frozen=True)
+class JobRuns:
+    latest: list[JobRun]
+    recent: list[JobRun]
+
+
+def job_runs(*, user: Staff) -> JobRuns:
+    """Every scheduled job's last run, and the latest runs: read-only, for the auditors."""
+    _require_auditor(user)
+    from auditlog import jobs
+
+    return JobRuns(jobs.latest_runs(), jobs.recent_runs())
 
 
 def screenings_of_measure(*, measure_ref: str, limit: int = 20) -> list[AuditEvent]:

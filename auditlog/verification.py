@@ -80,32 +80,11 @@ def verify_chain() -> ChainReport:
 
 # Verification against the checkpoints sealed outside the database -------------------------
 
-# The canonical form (models.canonical_form of AuditEvent.content()) built without a model
-# instance: PostgreSQL writes every column but `data` already as canonical JSON (to_json
-# escapes strings exactly as Python's json does with ensure_ascii=False), Python re-encodes
+# The canonical form (models.canonical_form of AuditEvent.content()) is built without a model
+# instance: COPY gives the raw columns, Python JSON-escapes the text ones with the C encoder
+# (exactly as json.dumps with ensure_ascii=False), re-encodes
 # `data` with sorted keys, and the three pieces are joined and hashed.
-_ROW_SQL = """
-SELECT sequence,
-  '{"actor_id":' || COALESCE(actor_id::text, 'null')
-  || ',"actor_username":' || to_json(actor_username)::text || ',"data":',
-  data::text,
-  ',"decision":' || to_json(decision)::text
-  || ',"kind":' || to_json(kind)::text
-  || ',"measure_ref":' || to_json(measure_ref)::text
-  || ',"occurred_at":"'
-  || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'
-  || ',"person_public_id":' || COALESCE('"' || person_public_id::text || '"', 'null')
-  || ',"prev_hash":' || to_json(prev_hash)::text
-  || ',"reason":' || to_json(reason)::text
-  || ',"sequence":' || sequence::text
-  || ',"ward_code":' || to_json(ward_code)::text
-  || ',"ward_id":' || COALESCE(ward_id::text, 'null') || '}',
-  prev_hash, hash
-FROM auditlog_auditevent
-WHERE sequence >= %s AND sequence <= %s
-ORDER BY sequence
-"""
-FETCH_ROWS = 20_000
+
 MAX_PROBLEMS = 100
 
 # One row: (sequence, canonical text before data, data as JSON text, after data, prev, hash).

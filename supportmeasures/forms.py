@@ -20,6 +20,7 @@ from supportmeasures.models import (
     Staff,
 )
 
+FIRST_DAY, LAST_DAY = datetime.date(1868, 1, 25), datetime.date(2199, 12, 31)
 DATE_HINT = _("For example 令和7年4月1日, R7.4.1 or 2025-04-01.")
 
 
@@ -50,9 +51,14 @@ class JapaneseDateField(forms.Field):
         if len(text) > 30:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
-            return wareki.parse_date(text)
+            day = wareki.parse_date(text)
         except wareki.InvalidDate as exc:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        # Outside the eras the office works in, a date is a typing mistake, and at the edges
+        # of the calendar a day before or after it does not exist (period ends, filters).
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return day
 
 
 def _lines(text: str) -> list[str]:

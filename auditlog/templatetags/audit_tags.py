@@ -43,7 +43,7 @@ def event_rows(events: Iterable[AuditEvent]) -> SafeString:
     events_url, person_url, staff_url = _urls(get_script_prefix())
     kinds = {k: str(v) for k, v in EventKind.choices}
     system = gettext("system")
-    person_label = gettext("person's history")
+    person_label = gettext("history of person %(id)s")
 
     def who(e: AuditEvent) -> SafeString:
         if e.actor_id is None:
@@ -72,7 +72,7 @@ def event_rows(events: Iterable[AuditEvent]) -> SafeString:
                     person_url.replace(
                         "00000000-0000-0000-0000-000000000000", str(e.person_public_id)
                     ),
-                    person_label,
+                    person_label % {"id": str(e.person_public_id)[:8]},
                 )
             )
         return SafeString(" ".join(parts))

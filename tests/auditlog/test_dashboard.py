@@ -229,6 +229,14 @@ class TestPages:
         assert "勤労感謝の日" in body and "a_clerk" in body
         assert f"/audit/people/{x.public_id}/" in body
 
+    def test_a_report_with_nothing_found_still_says_what_it_looked_for(self, auditor, login):
+        client = login(auditor)
+        client.cookies["django_language"] = "en"
+        body = client.get("/audit/reports/night/?from_date=R8.11.23&to_date=2026-11-24")
+        page = body.content.decode()
+        assert "Nothing found in this period." in page
+        assert body.context["report"].title in page
+
     @pytest.mark.parametrize(
         ("query", "message"),
         [

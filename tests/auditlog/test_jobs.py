@@ -350,6 +350,11 @@ class TestUnderAWorker:
             (auditor, True),
         ]
         assert "test-always-fails" in alarms[0].subject
+        # Each reads the runs where they may: auditors in their workspace, admins in the admin.
+        assert [n.url.split("?")[0] for n in alarms] == [
+            reverse("admin:auditlog_jobrun_changelist"),
+            reverse("auditlog:jobs"),
+        ]
         assert sorted(m.to[0] for m in mail.outbox) == [administrator.email, auditor.email]
         assert not Notification.objects.filter(recipient=clerk_a).exists()
         assert [r.job for r in jobs.alarms()] == ["test-always-fails"]
@@ -550,7 +555,7 @@ class TestSealAndVerify:
 
 @pytest.mark.django_db
 class TestWeeklyAnomalyReports:
-    def test_mails_each_auditor_with_an_address_once_a_week(
+    def test_tells_each_auditor_once_a_week_and_mails_those_with_an_address(
         self,
         x_measure: SupportMeasure,
         auditor: Staff,
@@ -562,12 +567,17 @@ class TestWeeklyAnomalyReports:
     ) -> None:
         with_email(auditor)
         with_email(clerk_a)
-        make_staff(ward_a, Role.AUDITOR, username="auditor_without_email")
+        without_email = make_staff(ward_a, Role.AUDITOR, username="auditor_without_email")
 
         jobs.mail_anomaly_reports(now)
         jobs.mail_anomaly_reports(now + datetime.timedelta(hours=1))
 
-        notice = Notification.objects.get()
+        # Every auditor reads it in the app, once; nobody else gets it.
+        assert sorted(n.recipient.username for n in Notification.objects.all()) == [
+            "auditor",
+            without_email.username,
+        ]
+        notice = Notification.objects.get(recipient=auditor)
         since, until = jobs.report_week(now)
         assert notice.recipient == auditor
         assert notice.digest is False

@@ -198,6 +198,13 @@ class TestFilters:
         refs = {e.measure_ref for e in found.events}
         assert measure.ref in refs and other.ref not in refs
 
+    def test_a_surname_alone_finds_everyone_who_bears_it(self, auditor, login, story, x, y):
+        # The desk types 山崎 (plain 崎) or the reading; both 山﨑 in the registry are found.
+        for typed in ["山崎", "やまさき", "ヤマサキ"]:
+            r = login(auditor).get(reverse("auditlog:events"), {"person": typed})
+            found = {p.public_id for p in r.context["found"].people}
+            assert found == {x.public_id, y.public_id}, typed
+
     def test_a_name_that_finds_nobody_shows_no_event(self, auditor, login, story):
         r = login(auditor).get(reverse("auditlog:events"), {"person": "存在 しない"})
         assert r.context["found"].people == [] and r.context["found"].events == []
@@ -330,7 +337,40 @@ class TestExport:
                 reverse("auditlog:export"), {"person_id": str(x.public_id), "encoding": "utf-8"}
             )
         )
-        assert sorted(int(r[0]) for r in rows[1:]) == [e.sequence for e in history.events]
+        # Everything the page showed, and the export's own event (it concerns X too).
+        export_event = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True)
+        assert sorted(int(r[0]) for r in rows[1:]) == [
+            *(e.sequence for e in history.events),
+            export_event.first(),
+        ]
+
+    def test_an_export_filtered_by_name_has_that_persons_events_and_says_so(
+        self, auditor, login, story, x, y
+    ):
+        client = login(auditor)
+        listed = client.get(reverse("auditlog:events"), {"person": "山崎 美咲"})
+        rows = read_export(
+            client.post(reverse("auditlog:export"), {"person": "山崎 美咲", "encoding": "utf-8"})
+        )
+        exported = AuditEvent.objects.order_by("-sequence").first()
+        assert exported is not None
+        # Newest first: the export's own event, then what the list showed.
+        assert [int(r[0]) for r in rows[1:]] == [exported.sequence, *sequences(listed)]
+        assert exported.data["filter"]["person"] == "山崎 美咲"
+        assert exported.data["filter"]["persons"] == str(x.public_id)
+        # The export is itself part of X's story.
+        history = client.get(reverse("auditlog:person", args=[x.public_id])).context["history"]
+        assert history.events[-1].kind == EventKind.AUDITLOG_EXPORTED
+
+    def test_an_export_by_a_name_that_finds_nobody_is_empty_not_everything(
+        self, auditor, login, story
+    ):
+        rows = read_export(
+            login(auditor).post(
+                reverse("auditlog:export"), {"person": "存在 しない", "encoding": "utf-8"}
+            )
+        )
+        assert len(rows) == 1  # the header only
 
     def test_a_bad_filter_or_encoding_exports_nothing(self, auditor, login, story):
         client = login(auditor)
@@ -415,3 +455,63 @@ def test_the_database_written_csv_matches_the_portable_one(story, auditor):
     assert [json.loads(row[13]) if row[13] else {} for row in a[1:]] == [
         json.loads(row[13]) if row[13] else {} for row in b[1:]
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("auditlog:events", {"until": "9999-12-31"}),
+        ("auditlog:events", {"since": "0001-01-01"}),
+        ("auditlog:reports", {"from_date": "9999-12-30", "to_date": "9999-12-31"}),
+    ],
+)
+def test_dates_at_the_edge_of_the_calendar_are_refused_not_a_500(auditor, login, url, params):
+    response = login(auditor).get(reverse(url), params)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+def test_an_export_with_an_impossible_date_is_refused(auditor, login):
+    response = login(auditor).post(
+        reverse("auditlog:export"), {"until": "9999-12-31", "encoding": "utf-8"}
+    )
+    assert response.status_code == 400
+
+
+class TestVerifyNowAndJobRuns:
+    def test_verifying_now_is_a_post_recorded_as_the_last_verification(
+        self, auditor, login, story, settings, tmp_path
+    ):
+        from auditlog.models import JobRun
+
+        settings.AUDIT_CHECKPOINT_DIR = str(tmp_path)
+        client = login(auditor)
+        assert client.get(reverse("auditlog:verify")).status_code == 405
+        response = client.post(reverse("auditlog:verify"), follow=True)
+        run = JobRun.objects.get(job="verify-auditlog")
+        assert run.outcome == "succeeded"
+        assert response.context["status"].verification == run
+        # Paging links never carry a verification along.
+        page = client.get(reverse("auditlog:events"), {"verify": "1", "kind": "plan.approved"})
+        assert "verify=1" not in page.context["query"]
+
+    @pytest.mark.parametrize("who", ["clerk_a", "supervisor_a"])
+    def test_others_cannot_verify_or_read_the_runs(self, request, who, login, story):
+        from auditlog.models import JobRun
+
+        client = login(request.getfixturevalue(who))
+        assert client.post(reverse("auditlog:verify")).status_code == 404
+        assert client.get(reverse("auditlog:jobs")).status_code == 404
+        assert not JobRun.objects.exists()
+
+    def test_the_auditors_read_every_jobs_runs_without_the_traceback(self, auditor, login, now):
+        from auditlog import jobs
+
+        def broken(at):
+            raise RuntimeError("the mail server refused the connection")
+
+        jobs.run_job("weekly-anomaly-reports", broken, now=now, period="2026-W48")
+        page = login(auditor).get(reverse("auditlog:jobs")).content.decode()
+        assert "weekly-anomaly-reports" in page
+        assert "RuntimeError: the mail server refused the connection" in page
+        assert "Traceback" not in page

@@ -70,6 +70,12 @@ class Command(BaseCommand):
         else:
             self.load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        # The day's checkpoint and verification, as the daily job would: the auditors'
+        # workspace then shows a sealed chain (idempotent for the day).
+        from auditlog import jobs
+
+        run = jobs.run_scheduled("seal-and-verify-auditlog", now=timezone.now(), final=False)
+        self.stdout.write(f"Audit chain: {run.summary or run.error_line}")
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for username, full_name, ward, role, trained in STAFF:
