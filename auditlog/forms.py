@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -33,19 +34,14 @@ class ListSelect(forms.Select):
     ) -> SafeString:
         chosen = "" if value is None else str(value)
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    "" if v is None else v,
-                    SafeString(" selected") if str("" if v is None else v) == chosen else "",
-                    label,
-                )
-                for v, label in self.choices
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        options = []
+        for v, label in self.choices:
+            code = "" if v is None else str(v)
+            selected = " selected" if code == chosen else ""
+            options.append(
+                f'<option value="{escape(code)}"{selected}>{escape(str(label))}</option>'
+            )
+        return format_html("<select{}>{}</select>", flatatt(final), SafeString("".join(options)))
 
 
 class StaffField(forms.ModelChoiceField):

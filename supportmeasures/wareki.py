@@ -8,6 +8,7 @@ outside its era (平成32年, 昭和64年1月8日, 令和元年4月30日), raise
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ def parse_date(text: str) -> date:
     raise InvalidDate(text)
 
 
+@functools.lru_cache(maxsize=8192)  # lists show the same few days over and over
 def format_wareki(d: date) -> str:
     """令和7年4月1日; the first year of an era is 元年. Dates before 明治 come back as ISO."""
     for era in ERAS:
