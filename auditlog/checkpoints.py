@@ -205,7 +205,25 @@ def load_checkpoints(directory: Path | None = None) -> list[Checkpoint]:
 
 
 def latest_checkpoint(directory: Path | None = None) -> Checkpoint | None:
-    """The validly signed checkpoint with the highest sequence (latest sealed among equals)."""
+    """The validly signed checkpoint with the highest sequence (latest sealed among equals).
+
+    Files are named by sequence and time, so they are read newest first and the first one
+    whose signature holds and whose content agrees with its name is the answer: the
+    workspace shows it on every page, and a year of daily files is not read each time.
+    (Verification reads them all.)"""
+    directory = directory or checkpoint_dir()
+    if not directory.is_dir():
+        return None
+    keys = trusted_public_keys()
+    for path in sorted(directory.glob("*.json"), reverse=True):
+        try:
+            checkpoint = _from_fields(
+                parse_checkpoint(path.read_text(encoding="utf-8")), path, keys
+            )
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+            continue
+        if checkpoint.signature_valid and path.name.startswith(f"{checkpoint.sequence:012d}-"):
+            return checkpoint
     valid = [c for c in load_checkpoints(directory) if c.signature_valid]
     return valid[-1] if valid else None
 

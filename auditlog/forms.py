@@ -44,23 +44,30 @@ class ListSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final), SafeString("".join(options)))
 
 
-class StaffField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj} ({obj.get_username()})"
+def _ward_choices() -> list[tuple[object, str]]:
+    return [("", str(_("All"))), *Ward.objects.order_by("code").values_list("pk", "name")]
+
+
+def _staff_choices() -> list[tuple[object, str]]:
+    staff = Staff.objects.order_by("username").values_list("pk", "username", "full_name")
+    return [("", str(_("All")))] + [
+        (pk, f"{full_name} ({username})" if full_name else username)
+        for pk, username, full_name in staff
+    ]
 
 
 class EventFilterForm(forms.Form):
     since = JapaneseDateField(label=pgettext_lazy("period", "From"), required=False, help_text="")
     until = JapaneseDateField(label=_("To (inclusive)"), required=False, help_text="")
-    ward = forms.ModelChoiceField(
-        label=_("Ward"), queryset=Ward.objects.order_by("code"), required=False, widget=ListSelect
-    )
-    staff = StaffField(
-        label=_("Staff member"),
-        queryset=Staff.objects.order_by("username"),
-        required=False,
+    # Plain (id, label) choices read with one query each: no model instance per option.
+    ward = forms.TypedChoiceField(
+        label=_("Ward"), choices=_ward_choices, coerce=int, empty_value=None, required=False,
         widget=ListSelect,
-    )
+    )  # fmt: skip
+    staff = forms.TypedChoiceField(
+        label=_("Staff member"), choices=_staff_choices, coerce=int, empty_value=None,
+        required=False, widget=ListSelect,
+    )  # fmt: skip
     kind = forms.ChoiceField(
         label=_("Event"),
         choices=[("", _("All")), *EventKind.choices],
@@ -94,8 +101,8 @@ class EventFilterForm(forms.Form):
         return EventFilter(
             since=data.get("since"),
             until=until,
-            ward_id=data["ward"].pk if data.get("ward") else None,
-            actor_id=data["staff"].pk if data.get("staff") else None,
+            ward_id=data.get("ward"),
+            actor_id=data.get("staff"),
             kind=data.get("kind", ""),
             decision=data.get("decision", ""),
             person_ids=person_ids,
