@@ -44,6 +44,23 @@ class ListSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final), SafeString("".join(options)))
 
 
+class ListTextInput(forms.TextInput):
+    """A text input rendered in Python, like ListSelect."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name, "type": "text"})
+        shown = self.format_value(value)
+        if shown:
+            final["value"] = shown
+        return format_html("<input{}>", flatatt(final))
+
+
 def _ward_choices() -> list[tuple[object, str]]:
     return [("", str(_("All"))), *Ward.objects.order_by("code").values_list("pk", "name")]
 
@@ -57,8 +74,18 @@ def _staff_choices() -> list[tuple[object, str]]:
 
 
 class EventFilterForm(forms.Form):
-    since = JapaneseDateField(label=pgettext_lazy("period", "From"), required=False, help_text="")
-    until = JapaneseDateField(label=_("To (inclusive)"), required=False, help_text="")
+    since = JapaneseDateField(
+        label=pgettext_lazy("period", "From"),
+        required=False,
+        help_text="",
+        widget=ListTextInput,
+    )
+    until = JapaneseDateField(
+        label=_("To (inclusive)"),
+        required=False,
+        help_text="",
+        widget=ListTextInput,
+    )
     # Plain (id, label) choices read with one query each: no model instance per option.
     ward = forms.TypedChoiceField(
         label=_("Ward"), choices=_ward_choices, coerce=int, empty_value=None, required=False,
@@ -84,9 +111,12 @@ class EventFilterForm(forms.Form):
         label=_("Person (name or reading)"),
         max_length=100,
         required=False,
+        widget=ListTextInput,
         help_text=_("Found through the registry's name matching: 高橋 also finds 髙橋."),
     )
-    measure = forms.CharField(label=_("Measure reference"), max_length=40, required=False)
+    measure = forms.CharField(
+        label=_("Measure reference"), max_length=40, required=False, widget=ListTextInput
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

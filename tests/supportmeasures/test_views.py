@@ -394,13 +394,16 @@ class TestAuditLogPage:
     def test_is_a_404_for_everyone_but_auditors(self, login, make_staff, ward_a, role):
         assert login(make_staff(ward_a, role)).get(reverse("auditlog:events")).status_code == 404
 
-    def test_an_auditor_sees_the_events_and_can_verify(self, login, auditor, x_measure):
-        response = login(auditor).get(reverse("auditlog:events"), {"verify": "1"})
+    def test_an_auditor_sees_the_events_and_can_verify(
+        self, login, auditor, x_measure, settings, tmp_path
+    ):
+        settings.AUDIT_CHECKPOINT_DIR = str(tmp_path)
+        response = login(auditor).post(reverse("auditlog:verify"), follow=True)
 
         body = response.content.decode()
         assert response.status_code == 200
         assert x_measure.ref in body
-        assert "notice--success" in body
+        assert "message--success" in body
 
 
 class TestLanguage:
