@@ -176,15 +176,14 @@ the table's size; a person's events come from the person index (`auditeventperso
 index range per person) and their measures' events from `(measure_ref, sequence)`, in one
 UNION subquery; rows and select options are built as plain strings with one escape per value.
 
-Where the goal (≥ 0.5) is missed, and why (measured on 200,000 events, per request): the
-event query costs ~7 ms of which ~2.5 ms is PostgreSQL planning a query over a table with ten
-indexes and ~4 ms is Django reading 150 model instances (events, their staff and wards); the
-filter form ~13 ms (nine fields through Django's widget templates, the staff and ward lists
-read each time); the chain's state (last checkpoint, last verification, alarms) ~4 ms. The
-minimal page costs ~17 ms in all. Next steps, not taken in this session: render the filter
-form's fields without widget templates and cache the staff and ward lists; read the list's
-rows as values instead of model instances (as the inquiry lists do); server-side prepared
-statements (psycopg's `server_side_binding`) to skip the planning.
+Where the goal (≥ 0.5) is missed, and why: the minimal page costs ~15 ms, the list ~44 ms
+(p50). Done: selects and text inputs rendered in Python, rows read without hashes or unused
+staff columns, staff and ward choices read as (id, label) pairs, the latest checkpoint read
+newest file first. Still costly: the events query (~2.5 ms of it PostgreSQL planning a query
+on a table with ten indexes), the rest of the filter form and its nine field includes, and
+the chain's state (~4 ms: last verification, every job's last run). Next steps: read the
+rows as values (as the inquiry lists do), server-side prepared statements (psycopg's
+`server_side_binding`) to skip the planning, the whole filter form rendered in Python.
 """,
     )
     print(
