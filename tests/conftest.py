@@ -25,6 +25,13 @@ from supportmeasures.models import (
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _own_checkpoint_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test seals into a directory of its own: a checkpoint left by another test (or
+    by seed_demo) would describe a database that no longer exists."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path_factory.mktemp("checkpoints"))
+
+
 @pytest.fixture
 def in_english() -> Iterator[None]:
     """Messages are translated (Japanese by default); tests that read them read English."""

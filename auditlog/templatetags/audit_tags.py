@@ -71,7 +71,7 @@ def event_rows(events: Iterable[AuditEvent]) -> SafeString:
             who,
             escape(e.ward.name if e.ward else "—"),
             escape(kinds.get(e.kind, e.kind)),
-            " ".join(concerning),
+            "<br>".join(concerning),
             escape(e.decision_label()),
             escape(e.reason_label()),
             escape(_details(e.data)),
