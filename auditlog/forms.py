@@ -73,6 +73,11 @@ def _staff_choices() -> list[tuple[object, str]]:
     ]
 
 
+def check_period(first: datetime.date, last: datetime.date) -> None:
+    if first > last:
+        raise forms.ValidationError(_("The start of the period is after its end."))
+
+
 class EventFilterForm(forms.Form):
     since = JapaneseDateField(
         label=pgettext_lazy("period", "From"),
@@ -121,8 +126,8 @@ class EventFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            raise forms.ValidationError(_("The start of the period is after its end."))
+        if since and until:
+            check_period(since, until)
         return data
 
     def to_filter(self, *, person_ids: tuple[str, ...] = ()) -> EventFilter:
@@ -139,3 +144,31 @@ class EventFilterForm(forms.Form):
             person_query=data.get("person", "").strip(),
             measure=data.get("measure", "").strip(),
         )
+
+
+MAX_PERIOD_DAYS = 366
+
+
+class PeriodForm(forms.Form):
+    """The period of the reports, in Japan time, both days included. Empty: the last 7 days."""
+
+    from_date = JapaneseDateField(label=pgettext_lazy("period", "From"), required=False)
+    to_date = JapaneseDateField(label=pgettext_lazy("period", "To"), required=False)
+
+    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_from, self.default_to = today - datetime.timedelta(days=6), today
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first = data.get("from_date") or self.default_from
+        last = data.get("to_date") or self.default_to
+        if self.errors:
+            return data
+        check_period(first, last)
+        if (last - first).days >= MAX_PERIOD_DAYS:
+            raise forms.ValidationError(
+                _("Choose a period of at most %(days)s days.") % {"days": MAX_PERIOD_DAYS}
+            )
+        data["from_date"], data["to_date"] = first, last
+        return data

@@ -3,59 +3,18 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
-from django import forms
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
-from django.views import View
 
 from auditlog import analyses, dashboard
-from auditlog.selectors import can_read_auditlog
-from supportmeasures.forms import JapaneseDateField
-from supportmeasures.models import Staff
-
-MAX_PERIOD_DAYS = 366
+from auditlog.forms import PeriodForm
+from auditlog.views import AuditorsOnly
 
 
-class PeriodForm(forms.Form):
-    """The period of the reports, in Japan time, both days included. Empty: the last 7 days."""
-
-    from_date = JapaneseDateField(label=pgettext_lazy("period", "From"), required=False)
-    to_date = JapaneseDateField(label=pgettext_lazy("period", "To"), required=False)
-
-    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.default_from, self.default_to = today - datetime.timedelta(days=6), today
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        first = data.get("from_date") or self.default_from
-        last = data.get("to_date") or self.default_to
-        if self.errors:
-            return data
-        if first > last:
-            raise forms.ValidationError(_("The start of the period is after its end."))
-        if (last - first).days >= MAX_PERIOD_DAYS:
-            raise forms.ValidationError(
-                _("Choose a period of at most %(days)s days.") % {"days": MAX_PERIOD_DAYS}
-            )
-        data["from_date"], data["to_date"] = first, last
-        return data
-
-
-class AuditorsOnly(View):
-    """Checked for every method, before the handler: what an auditor sees is a 404 to others."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not isinstance(user, Staff) or not can_read_auditlog(user):
-            raise Http404
-        self.staff = user
-        return super().dispatch(request, *args, **kwargs)
+class ReportPage(AuditorsOnly):
+    """A page over a period chosen by the auditor (the last 7 days unless chosen)."""
 
     def period_form(self, request: HttpRequest) -> PeriodForm:
         today = timezone.localdate()
@@ -80,7 +39,7 @@ class DashboardView(AuditorsOnly):
         return render(request, "auditlog/dashboard.html", {"dashboard": data})
 
 
-class ReportListView(AuditorsOnly):
+class ReportListView(ReportPage):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = self.period_form(request)
         period = self.period(form)
@@ -95,7 +54,7 @@ class ReportListView(AuditorsOnly):
         )
 
 
-class ReportView(AuditorsOnly):
+class ReportView(ReportPage):
     def get(self, request: HttpRequest, code: str) -> HttpResponse:
         if code not in analyses.REPORT_CODES:
             raise Http404
