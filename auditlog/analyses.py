@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from auditlog.models import AuditEvent, EventKind
 from auditlog.selectors import can_read_auditlog
-from inquiries.models import ContactPlan, Inquiry, PlanState
+from inquiries.models import ContactPlan, Inquiry
 from supportmeasures.models import MeasureParty, Staff, SupportMeasure
 
 # Looks at protected details and disclosure decisions: reported when done out of hours.
@@ -501,10 +501,8 @@ def _seq(event: AuditEvent) -> int:
 def unreviewed_emergency_plans(*, until: datetime.datetime) -> list[ContactPlan]:
     """Emergencies acted on (not awaiting approval, not refused) and never reviewed."""
     return list(
-        ContactPlan.objects.filter(
-            is_emergency=True, emergency_reviewed_at__isnull=True, created_at__lt=until
-        )
-        .exclude(state__in=[PlanState.AWAITING_APPROVAL, PlanState.REFUSED])
+        ContactPlan.objects.emergencies_to_review()
+        .filter(created_at__lt=until)
         .select_related("acting_ward", "author")
         .order_by("created_at", "pk")
     )

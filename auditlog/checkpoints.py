@@ -177,6 +177,13 @@ def _from_fields(
     )
 
 
+UNREADABLE = (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError)
+
+
+def _read(path: Path, keys: dict[str, Ed25519PublicKey]) -> Checkpoint:
+    return _from_fields(parse_checkpoint(path.read_text(encoding="utf-8")), path, keys)
+
+
 def scan_checkpoints(directory: Path | None = None) -> tuple[list[Checkpoint], list[str]]:
     """Every checkpoint file, signature checked, by (sequence, sealed_at); and the files
     that could not be read at all, as problems."""
@@ -187,9 +194,8 @@ def scan_checkpoints(directory: Path | None = None) -> tuple[list[Checkpoint], l
     checkpoints, problems = [], []
     for path in sorted(directory.glob("*.json")):
         try:
-            fields = parse_checkpoint(path.read_text(encoding="utf-8"))
-            checkpoints.append(_from_fields(fields, path, keys))
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            checkpoints.append(_read(path, keys))
+        except UNREADABLE as exc:
             problems.append(
                 _("checkpoint %(name)s cannot be read (%(error)s); it was not used")
                 % {"name": path.name, "error": exc}
@@ -217,13 +223,12 @@ def latest_checkpoint(directory: Path | None = None) -> Checkpoint | None:
     keys = trusted_public_keys()
     for path in sorted(directory.glob("*.json"), reverse=True):
         try:
-            checkpoint = _from_fields(
-                parse_checkpoint(path.read_text(encoding="utf-8")), path, keys
-            )
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+            checkpoint = _read(path, keys)
+        except UNREADABLE:
             continue
         if checkpoint.signature_valid and path.name.startswith(f"{checkpoint.sequence:012d}-"):
             return checkpoint
+    # No file is named as its content says (renamed by hand): the full scan decides.
     valid = [c for c in load_checkpoints(directory) if c.signature_valid]
     return valid[-1] if valid else None
 

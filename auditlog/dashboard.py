@@ -167,8 +167,7 @@ def _ending(today: datetime.date) -> tuple[Chart, list[SupportMeasure], datetime
 def open_emergencies() -> list[ContactPlan]:
     """Emergency plans not yet reviewed (refused ones excepted), oldest first."""
     return list(
-        ContactPlan.objects.filter(is_emergency=True, emergency_reviewed_at__isnull=True)
-        .exclude(state=PlanState.REFUSED)
+        ContactPlan.objects.open_emergencies()
         .select_related("acting_ward", "author")
         .order_by("created_at", "pk")
     )

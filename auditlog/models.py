@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GENESIS_HASH = "0" * 64
+# The hashed form is defined once, in the script auditors run on their own machine (standard
+# library only), so the server and the offline verifier cannot drift apart.
+from auditlog.offline_verify import GENESIS_HASH as GENESIS_HASH
+from auditlog.offline_verify import canonical_form as canonical_form
 
 
 class EventKind(models.TextChoices):
@@ -102,11 +104,6 @@ REASON_LABELS = {
     "approval_expired": _("the approval expired"),
     "registry_changed": _("the registry changed"),
 }
-
-
-def canonical_form(fields: dict[str, Any]) -> bytes:
-    """Sorted-key compact JSON in UTF-8: the same bytes on every machine."""
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def format_timestamp(value: Any) -> str:

@@ -44,7 +44,8 @@ MAX_PROBLEMS = 100
 
 
 def canonical_form(fields: dict[str, Any]) -> bytes:
-    """Sorted-key compact JSON in UTF-8 (the same as `auditlog.models.canonical_form`)."""
+    """Sorted-key compact JSON in UTF-8: the same bytes on every machine (the server's
+    `auditlog.models` imports it from here)."""
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -201,6 +201,18 @@ class PlanState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class ContactPlanQuerySet(models.QuerySet["ContactPlan"]):
+    def open_emergencies(self) -> ContactPlanQuerySet:
+        """Emergency plans not refused and not yet reviewed: awaiting approval, or acted on."""
+        return self.filter(is_emergency=True, emergency_reviewed_at__isnull=True).exclude(
+            state=PlanState.REFUSED
+        )
+
+    def emergencies_to_review(self) -> ContactPlanQuerySet:
+        """Open emergencies already approved or acted on: the owning ward must review them."""
+        return self.open_emergencies().exclude(state=PlanState.AWAITING_APPROVAL)
+
+
 class ContactPlan(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     acting_ward = models.ForeignKey(
@@ -262,6 +274,8 @@ class ContactPlan(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=PlanState.choices)
     refusal_reason = models.TextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ContactPlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact plan")

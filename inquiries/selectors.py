@@ -202,8 +202,7 @@ def unreviewed_emergencies(*, user: Staff) -> list[ContactPlan]:
     if not wards:
         return []
     emergencies = list(
-        ContactPlan.objects.filter(is_emergency=True, emergency_reviewed_at__isnull=True)
-        .exclude(state__in=[PlanState.AWAITING_APPROVAL, PlanState.REFUSED])
+        ContactPlan.objects.emergencies_to_review()
         .select_related("acting_ward", "author")
         .order_by("created_at", "pk")
     )
