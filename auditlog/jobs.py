@@ -292,10 +292,8 @@ def remind_measures_ending(now: datetime.datetime) -> str:
     from inquiries.actions import notify
 
     today = timezone.localdate(now)
-    horizon = wareki.add_months(today, 1)
-    due = SupportMeasure.objects.filter(
-        status=MeasureStatus.ACTIVE, ends_on__gte=today, ends_on__lte=horizon
-    ).values_list("pk", flat=True)
+    # The same rule as the ward's work queue: the measures whose extension has opened.
+    due = [m.pk for m in SupportMeasure.objects.extension_open(today)]
     sent = 0
     for pk in _unreminded(due, ReminderKind.ENDING_SOON):
         with transaction.atomic(durable=True):
@@ -303,11 +301,12 @@ def remind_measures_ending(now: datetime.datetime) -> str:
                 pk,
                 ReminderKind.ENDING_SOON,
                 now,
-                lambda m: m.status == MeasureStatus.ACTIVE and today <= m.ends_on <= horizon,
+                lambda m: m.extension_is_open(today),
             )
             if measure is None:
                 continue
-            assert measure.ends_on is not None
+            opens = measure.extension_opens_on()
+            assert measure.ends_on is not None and opens is not None
             notify(
                 _ward_staff(measure.owning_ward_id, Role.CLERK, Role.SUPERVISOR),
                 subject=_("Measure %(ref)s ends on %(date)s: send the notice")
@@ -324,7 +323,7 @@ def remind_measures_ending(now: datetime.datetime) -> str:
                 % {
                     "ref": measure.ref,
                     "date": wareki.format_both(measure.ends_on),
-                    "opens": wareki.format_both(wareki.add_months(measure.ends_on, -1)),
+                    "opens": wareki.format_both(opens),
                     "measure_url": measure.get_absolute_url(),
                 },
                 url=reverse("supportmeasures:ending_notice", kwargs={"ref": measure.ref}),

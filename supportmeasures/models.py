@@ -267,6 +267,15 @@ class SupportMeasureQuerySet(models.QuerySet["SupportMeasure"]):
             Q(status=MeasureStatus.LAPSED) | Q(status=MeasureStatus.ACTIVE, ends_on__lt=today)
         )
 
+    def extension_open(self, today: datetime.date) -> list[SupportMeasure]:
+        """Active measures not yet ended whose extension has opened (a month before the end),
+        by end date. A little past a month is read, then the exact rule: month ends vary."""
+        soon = wareki.add_months(today, 1) + datetime.timedelta(days=3)
+        candidates = self.filter(
+            status=MeasureStatus.ACTIVE, ends_on__gte=today, ends_on__lte=soon
+        ).order_by("ends_on", "ref")
+        return [m for m in candidates if m.extension_is_open(today)]
+
     def overdue(self, today: datetime.date) -> SupportMeasureQuerySet:
         return self.filter(status=MeasureStatus.ACTIVE, ends_on__lt=today)
 
@@ -390,6 +399,15 @@ class SupportMeasure(models.Model):
 
     def extension_opens_on(self) -> datetime.date | None:
         return wareki.add_months(self.ends_on, -1) if self.ends_on else None
+
+    def extension_is_open(self, today: datetime.date) -> bool:
+        opens = self.extension_opens_on()
+        return (
+            self.status == MeasureStatus.ACTIVE
+            and self.ends_on is not None
+            and opens is not None
+            and opens <= today <= self.ends_on
+        )
 
     def restricted_services(self) -> list[str]:
         fields = [

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from supportmeasures import names, permissions, wareki
+from supportmeasures import names, permissions
 from supportmeasures.models import (
     MeasureDecision,
     MeasureParty,
@@ -207,20 +207,12 @@ def work_queue(*, user: Staff, today: datetime.date) -> WorkQueue:
     mine = SupportMeasure.objects.filter(owning_ward__in=permissions.ward_ids(user)).select_related(
         "owning_ward"
     )
-    # A little past a month, then exactly: those whose extension has opened (month ends vary).
-    soon = wareki.add_months(today, 1) + datetime.timedelta(days=3)
     return WorkQueue(
         awaiting_decision=list(
             mine.filter(status=MeasureStatus.PROVISIONAL).order_by("applied_on", "ref")
         ),
         lapsed=list(mine.lapsed(today).order_by("ends_on", "ref")),
-        ending_soon=[
-            m
-            for m in mine.filter(
-                status=MeasureStatus.ACTIVE, ends_on__gte=today, ends_on__lte=soon
-            ).order_by("ends_on", "ref")
-            if (opens := m.extension_opens_on()) is not None and opens <= today
-        ],
+        ending_soon=mine.extension_open(today),
     )
 
 

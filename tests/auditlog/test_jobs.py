@@ -240,6 +240,21 @@ class TestJobsRunTwice:
 
         assert MeasureReminder.objects.count() == 2
 
+    def test_reminds_on_the_day_the_extension_opens_as_the_work_queue_lists_it(
+        self, ending_soon: SupportMeasure, supervisor_a: Staff, in_english: None
+    ) -> None:
+        # Ending 31 March: the extension opens on 28 February, a month before. The reminder
+        # goes that day, when the ward's work queue shows it, not three days later.
+        from supportmeasures import selectors
+
+        SupportMeasure.objects.filter(pk=ending_soon.pk).update(ends_on=datetime.date(2027, 3, 31))
+        feb_28 = timezone.make_aware(datetime.datetime(2027, 2, 28, 9))
+        today = timezone.localdate(feb_28)
+
+        assert jobs.remind_measures_ending(feb_28) == "1 reminders sent"
+        queue = selectors.work_queue(user=supervisor_a, today=today)
+        assert [m.pk for m in queue.ending_soon] == [ending_soon.pk]
+
     def test_leaves_measures_ending_later_alone(
         self,
         register: Callable[..., SupportMeasure],
