@@ -636,10 +636,16 @@ class TestRunJobCommand:
         self, failing_job: list[int], auditor: Staff
     ) -> None:
         with pytest.raises(CommandError, match="the test chain does not verify"):
-            call_command("run_job", "test-always-fails", "--period", "2026-11-27")
+            call_command("run_job", "test-always-fails")
 
         assert JobRun.objects.get().outcome == JobOutcome.FAILED
         assert not Notification.objects.exists()
+
+    def test_a_past_period_is_refused_not_recorded_as_done(self) -> None:
+        with pytest.raises(CommandError, match="can only run for the current period"):
+            call_command("run_job", "measure-ending-reminders", "--period", "2020-01-01")
+
+        assert not JobRun.objects.exists()
 
 
 class TestBeatSchedule:
