@@ -72,7 +72,7 @@ def parse(raw: bytes, encoding: str) -> MailingList:
     return MailingList(header, rows, queries)
 
 
-def note_for(screening: Screening, show_wards: bool = True) -> str:
+def note_for(screening: Screening, *, show_wards: bool) -> str:
     notes = {
         Result.COUNTERPARTY: _("Counterparty: do not send before a supervisor's sign-off"),
         Result.PROTECTED: _("Protected resident: check the address with the owning ward"),
@@ -85,13 +85,13 @@ def note_for(screening: Screening, show_wards: bool = True) -> str:
 
 
 def render(
-    mailing_list: MailingList, screenings: list[Screening], encoding: str, show_wards: bool = True
+    mailing_list: MailingList, screenings: list[Screening], encoding: str, *, show_wards: bool
 ) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(mailing_list.header + RESULT_COLUMNS)
     for row, screening in zip(mailing_list.rows, screenings, strict=True):
-        writer.writerow([*row, screening.result, note_for(screening, show_wards)])
+        writer.writerow([*row, screening.result, note_for(screening, show_wards=show_wards)])
     text = out.getvalue()
     # Excel opens UTF-8 only with a BOM; CP932 for older office PCs. Characters CP932 lacks
     # (髙, 﨑 written as such) become '?' there rather than failing the whole download.

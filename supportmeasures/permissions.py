@@ -95,3 +95,9 @@ def is_supervisor_of(user: Staff, measure: SupportMeasure) -> bool:
 
 def is_trained(user: Staff, today: datetime.date) -> bool:
     return user.training_valid_on(today)
+
+
+def may_see_owning_wards(user: Staff) -> bool:
+    """Which ward holds a case hints at where the person lives: case staff only (an allow
+    list, so a new role sees nothing until it is added here)."""
+    return user.has_role(*CASE_ROLES)

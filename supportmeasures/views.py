@@ -35,7 +35,7 @@ from supportmeasures.forms import (
     SearchForm,
 )
 from supportmeasures.importing import ImportFileError
-from supportmeasures.models import MeasureStatus, Person, Role, Staff, SupportMeasure, Ward
+from supportmeasures.models import MeasureStatus, Person, Staff, SupportMeasure, Ward
 from supportmeasures.screening import Query
 
 # Recorded as the purpose of screenings made from the search page.
@@ -530,8 +530,8 @@ class BatchScreeningView(FormView):
             acting_user=_staff(self.request),
         )
         # Contractors see flags, never where a case is held (the owning ward hints at it).
-        show_wards = _staff(self.request).role != Role.CONTRACTOR
-        body = mailinglist.render(mailing, [s for _, s in results], encoding, show_wards)
+        show_wards = permissions.may_see_owning_wards(_staff(self.request))
+        body = mailinglist.render(mailing, [s for _, s in results], encoding, show_wards=show_wards)
         response = HttpResponse(body, content_type=f"text/csv; charset={encoding}")
         name = (upload.name or "list").rsplit(".", 1)[0]
         response["Content-Disposition"] = (

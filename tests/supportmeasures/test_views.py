@@ -613,3 +613,19 @@ class TestMailingListForContractors:
         text = response.content.decode("utf-8-sig")
         assert "counterparty" in text
         assert "鶴見区" not in text
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        (Role.CLERK, True),
+        (Role.SUPERVISOR, True),
+        (Role.CONTRACTOR, False),
+        (Role.AUDITOR, False),
+        (Role.ADMINISTRATOR, False),
+    ],
+)
+def test_only_case_staff_learn_which_ward_holds_a_case(make_staff, ward_a, role, sees):
+    from supportmeasures import permissions
+
+    assert permissions.may_see_owning_wards(make_staff(ward_a, role)) is sees
