@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
 from auditlog.models import GENESIS_HASH, AuditEvent, AuditEventPerson, EventKind, canonical_form
@@ -54,33 +55,6 @@ class Event:
         return people
 
 
-def _lock_chain() -> None:
-    # PostgreSQL: a transaction-scoped advisory lock serialises appends until commit, so two
-    # writers can never read the same head. SQLite: IMMEDIATE transactions already do.
-    if connection.vendor == "postgresql":
-        # The lock is held until commit, and a commit waits for the disk: appends would
-        # queue behind each other's flush. So this transaction's commit does not wait (the
-        # lock is freed as soon as the commit is in the WAL) and the flush is awaited after
-        # it, outside the lock, where concurrent writers share one flush. The WAL is written
-        # in order: an event on disk means every event before it is on disk too.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s), set_config('synchronous_commit', 'off', true)",
-                [CHAIN_LOCK_KEY],
-            )
-        transaction.on_commit(_wait_until_durable)
-    elif connection.vendor != "sqlite":  # pragma: no cover - other databases are not supported
-        raise NotImplementedError(connection.vendor)
-
-
-def _wait_until_durable() -> None:
-    """Return only when the act and its event are on disk, as a synchronous commit would:
-    this small transaction writes WAL and commits synchronously, which flushes the WAL up to
-    it, and so past the act's commit."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_logical_emit_message(true, 'mamori.audit', '')")
-
-
 def _row(spec: Event) -> AuditEvent:
     ward = spec.ward if spec.ward is not None else (spec.actor.ward if spec.actor else None)
     return AuditEvent(
@@ -98,17 +72,30 @@ def _row(spec: Event) -> AuditEvent:
     )
 
 
-def record_events(events: list[Event]) -> list[AuditEvent]:
-    """Append events to the chain in order, under one lock. Call it last in the action's
-    own transaction: no decision without its event, no event without its decision."""
+def record_events(events: list[Event]) -> None:
+    """Append events to the chain in order. Call it in the action's own transaction: no
+    decision without its event, no event without its decision.
+
+    PostgreSQL: the events are queued in the transaction and linked into the chain when it
+    commits (migration 0009): their sequence numbers follow the order of commits, and no
+    writer waits on another's round trips. SQLite: linked here, under the write lock an
+    IMMEDIATE transaction already holds.
+    """
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(events[0].kind if events else "")
     if not events:
-        return []
-    rows = [_row(spec) for spec in events]  # built before the lock: it is held briefly
-    _lock_chain()
-    if connection.vendor == "postgresql" and len(rows) == 1:
-        return [_append_one(rows[0], events[0])]
+        return
+    rows = [_row(spec) for spec in events]
+    if connection.vendor == "postgresql":
+        # The commit then waits for the disk after the chain's lock is freed (the backend in
+        # auditlog/postgresql); without that backend nothing would wait, so it is required.
+        if not hasattr(connection, "audit_events_queued"):
+            raise ImproperlyConfigured("DATABASES ENGINE must be auditlog.postgresql")
+        _queue(rows, events)
+        connection.audit_events_queued = True
+        return
+    if connection.vendor != "sqlite":  # pragma: no cover - other databases are not supported
+        raise NotImplementedError(connection.vendor)
     head = AuditEvent.objects.order_by("-sequence").only("sequence", "hash").first()
     sequence, prev_hash = (head.sequence, head.hash) if head else (0, GENESIS_HASH)
     for row in rows:
@@ -122,74 +109,47 @@ def record_events(events: list[Event]) -> list[AuditEvent]:
         for row, spec in zip(created, events, strict=True)
         for person in sorted(spec.person_index())
     )
-    return created
 
 
 # The canonical form with the two values only the head can give left as markers: JSON writes
 # the NUL character as \u0000, which no stored value can contain (jsonb refuses it).
 _PREV_MARK, _SEQUENCE_MARK = "\x00prev", "\x00sequence"
-_APPEND_ONE = """
-WITH head AS (
-    SELECT sequence, hash FROM auditlog_auditevent ORDER BY sequence DESC LIMIT 1
-), next AS (
-    SELECT COALESCE((SELECT sequence FROM head), 0) + 1 AS sequence,
-           COALESCE((SELECT hash FROM head), %(genesis)s::text) AS prev_hash
-), appended AS (
-    INSERT INTO auditlog_auditevent (
-        sequence, occurred_at, actor_id, actor_username, ward_id, ward_code, kind,
-        person_public_id, measure_ref, decision, reason, data, prev_hash, hash)
-    SELECT next.sequence, %(occurred_at)s, %(actor_id)s, %(actor_username)s::text,
-           %(ward_id)s, %(ward_code)s::text, %(kind)s::text, %(person)s::uuid,
-           %(measure_ref)s::text, %(decision)s::text, %(reason)s::text, %(data)s::jsonb,
-           next.prev_hash,
-           encode(sha256(convert_to(
-               %(before)s::text || next.prev_hash || %(between)s::text
-               || next.sequence::text || %(after)s::text, 'UTF8')), 'hex')
-    FROM next
-    RETURNING id, sequence, prev_hash, hash
-), indexed AS (
-    INSERT INTO auditlog_auditeventperson (event_id, person_public_id)
-    SELECT appended.id, person FROM appended, unnest(%(people)s::uuid[]) AS person
+_PREV_JSON, _SEQUENCE_JSON = json.dumps(_PREV_MARK), json.dumps(_SEQUENCE_MARK)
+_QUEUE = (
+    "INSERT INTO auditlog_pendingevent (text_before, text_between, text_after, people) "
+    "VALUES {values}"
 )
-SELECT id, sequence, prev_hash, hash FROM appended
-"""
+_QUEUE_VALUES = "(%s, %s, %s, %s::uuid[])"
 
 
-def _append_one(row: AuditEvent, spec: Event) -> AuditEvent:
-    """One event, appended by one statement that reads the head, hashes and inserts: the
-    chain's lock is held for two round trips and a commit, not for a conversation."""
+def _hashed_text(row: AuditEvent) -> tuple[str, str, str]:
+    """The row's canonical text, cut where the head's hash and sequence go."""
     content = row.content()
     content["prev_hash"], content["sequence"] = _PREV_MARK, _SEQUENCE_MARK
     text = canonical_form(content).decode()
-    before, _, rest = text.partition(json.dumps(_PREV_MARK))
-    between, _, after = rest.partition(json.dumps(_SEQUENCE_MARK))
+    before, _, rest = text.partition(_PREV_JSON)
+    between, _, after = rest.partition(_SEQUENCE_JSON)
     # The marker's quotes go: the hash is written inside quotes, the sequence as a number.
-    before, between = before + '"', '"' + between
+    return before + '"', '"' + between, after
+
+
+def _queue(rows: list[AuditEvent], events: list[Event]) -> None:
+    """One statement queues the events as their canonical text; the deferred trigger reads
+    the columns from that text, links and appends them at commit."""
+    params: list[Any] = []
+    for row, spec in zip(rows, events, strict=True):
+        params += [*_hashed_text(row), sorted(spec.person_index())]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _APPEND_ONE,
-            {
-                "genesis": GENESIS_HASH,
-                "occurred_at": row.occurred_at,
-                "actor_id": row.actor_id,
-                "actor_username": row.actor_username,
-                "ward_id": row.ward_id,
-                "ward_code": row.ward_code,
-                "kind": str(row.kind),
-                "person": row.person_public_id,
-                "measure_ref": row.measure_ref,
-                "decision": row.decision,
-                "reason": row.reason,
-                "data": canonical_form(row.data).decode(),
-                "before": before,
-                "between": between,
-                "after": after,
-                "people": [uuid.UUID(p) for p in sorted(spec.person_index())],
-            },
-        )
-        row.pk, row.sequence, row.prev_hash, row.hash = cursor.fetchone()
-    row._state.adding, row._state.db = False, connection.alias
-    return row
+        cursor.execute(_QUEUE.format(values=", ".join([_QUEUE_VALUES] * len(rows))), params)
+        if _in_test_transaction():
+            # A test's wrapping transaction never commits: link now, as commit would.
+            cursor.execute("SET CONSTRAINTS auditlog_link_at_commit IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS auditlog_link_at_commit DEFERRED")
+
+
+def _in_test_transaction() -> bool:
+    blocks = connection.atomic_blocks
+    return bool(blocks) and getattr(blocks[0], "_from_testcase", False)
 
 
 def record_event(
@@ -204,9 +164,9 @@ def record_event(
     reason: str = "",
     data: dict[str, Any] | None = None,
     persons: Iterable[str] = (),
-) -> AuditEvent:
+) -> None:
     """Append one event to the chain. Call it last in the action's own transaction."""
-    (event,) = record_events(
+    record_events(
         [
             Event(
                 kind=kind,
@@ -222,7 +182,6 @@ def record_event(
             )
         ]
     )
-    return event
 
 
 def export_events(

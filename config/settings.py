@@ -118,6 +118,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with the commit the audit chain needs (auditlog/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "auditlog.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers, so the audit chain cannot fork on SQLite either.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -14,19 +14,17 @@ from auditlog.verification import verify_chain
 
 
 def append(n: int, now, actor=None) -> list[AuditEvent]:
-    events = []
+    """n events, each in its own transaction; the last n of the chain, oldest first."""
     for i in range(n):
         with transaction.atomic():
-            events.append(
-                record_event(
-                    kind=EventKind.DETAILS_VIEWED,
-                    actor=actor,
-                    occurred_at=now,
-                    decision="shown",
-                    data={"i": i},
-                )
+            record_event(
+                kind=EventKind.DETAILS_VIEWED,
+                actor=actor,
+                occurred_at=now,
+                decision="shown",
+                data={"i": i},
             )
-    return events
+    return list(AuditEvent.objects.order_by("-sequence")[:n])[::-1]
 
 
 # Messages are translated; these tests read the English ones.
@@ -186,6 +184,60 @@ class TestRecordEventOutsideATransaction:
 
 
 @pytest.mark.django_db(transaction=True)
+class TestLinkedAtCommit:
+    """PostgreSQL links events into the chain when their transaction commits (0009)."""
+
+    def test_an_event_joins_the_chain_only_when_its_act_commits(self, now):
+        with transaction.atomic():
+            record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now)
+            assert AuditEvent.objects.count() == 0  # queued, not yet in the chain
+        (event,) = AuditEvent.objects.all()
+        assert (event.sequence, event.prev_hash) == (1, GENESIS_HASH)
+        assert event.hash == event.compute_hash()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM auditlog_pendingevent")
+            assert cursor.fetchone() == (0,)  # the queue is emptied by the commit
+
+    def test_an_act_rolled_back_leaves_no_event(self, now):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now)
+            raise RuntimeError("the act failed")
+        append(1, now)
+
+        assert list(AuditEvent.objects.values_list("sequence", flat=True)) == [1]
+        assert verify_chain().ok
+
+    def test_a_link_that_fails_at_commit_undoes_the_act(self, now):
+        """No decision without its event: if the chain refuses the event at commit, the act
+        in the same transaction is undone with it."""
+        from supportmeasures.models import Ward
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE auditlog_auditevent ADD CONSTRAINT refuse_all CHECK (false) NOT VALID"
+            )
+        try:
+            with pytest.raises(IntegrityError), transaction.atomic():
+                Ward.objects.create(code="149999", name="試験区")
+                record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE auditlog_auditevent DROP CONSTRAINT refuse_all")
+
+        assert not Ward.objects.filter(code="149999").exists()
+        assert AuditEvent.objects.count() == 0
+
+    def test_events_of_one_transaction_keep_their_order(self, now):
+        with transaction.atomic():
+            for i in range(3):
+                record_event(
+                    kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, data={"i": i}
+                )
+        assert [e.data["i"] for e in AuditEvent.objects.order_by("sequence")] == [0, 1, 2]
+        assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
 class TestConcurrentWriters:
     def test_eight_writers_never_fork_or_gap_the_chain(self, now):
         errors: list[BaseException] = []
@@ -243,7 +295,7 @@ def test_one_event_hashed_by_the_database_is_hashed_as_python_hashes_it(clerk_a,
         "number": -12,
     }
     with transaction.atomic():
-        one = record_events(
+        record_events(
             [
                 Event(
                     kind=EventKind.DETAILS_VIEWED,
@@ -257,14 +309,15 @@ def test_one_event_hashed_by_the_database_is_hashed_as_python_hashes_it(clerk_a,
                 )
             ]
         )
-        batch = record_events(
+        record_events(
             [Event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, data=awkward)] * 2
         )
-    stored = AuditEvent.objects.get(pk=one[0].pk)
-    assert stored.hash == stored.compute_hash() == one[0].hash
+    stored, *batch = list(AuditEvent.objects.order_by("-sequence")[:3])[::-1]
+    assert stored.hash == stored.compute_hash()
+    assert [e.hash for e in batch] == [e.compute_hash() for e in batch]
     assert stored.data == {**awkward, "persons": ["2f1c9c3e-5a7b-4c1e-9d2a-0b6f1e2d3c4b"]}
     assert stored.people.count() == 1
-    assert [e.prev_hash for e in batch] == [one[0].hash, batch[0].hash]
+    assert [e.prev_hash for e in batch] == [stored.hash, batch[0].hash]
     assert verify_chain().ok
     # The fast verifier reads COPY's escaped text (backslashes, tabs, newlines) back exactly.
     from auditlog.verification import verify_with_checkpoints

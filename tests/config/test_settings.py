@@ -63,4 +63,4 @@ class TestEnvironmentDrivenSettings:
             REDIS_URL="redis://cache.example:6379/0",
         )
 
-        assert result.stdout.split()[1:3] == ["django.db.backends.postgresql", "False"]
+        assert result.stdout.split()[1:3] == ["auditlog.postgresql", "False"]

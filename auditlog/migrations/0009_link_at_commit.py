@@ -1,0 +1,101 @@
+"""PostgreSQL: events are linked into the chain when their transaction commits.
+
+`record_events` queues each event in `auditlog_pendingevent` as its canonical text, cut
+where the head's sequence and hash go. A deferred constraint trigger then, at commit, takes
+the chain's lock, reads the head, hashes and appends the event (and its person index), and
+removes it from the queue. The lock is held only for that work and the commit itself, inside
+the server: never across a round trip to the application, as it was when the application
+took it. Sequence numbers follow the order of commits.
+
+The queue is UNLOGGED: it only ever holds rows of transactions still running, and a crash
+ends those. SQLite needs none of this (one writer at a time) and gets nothing.
+"""
+
+from django.db import migrations
+
+# Keep in step with auditlog.actions.CHAIN_LOCK_KEY and offline_verify.GENESIS_HASH.
+CHAIN_LOCK_KEY = 0x4D414D4F5249
+GENESIS_HASH = "0" * 64
+
+POSTGRES_UP = f"""
+CREATE UNLOGGED TABLE auditlog_pendingevent (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The event's canonical text, cut where the head's hash and sequence go, which only
+    -- the commit can know. The columns are read from that very text: what is stored is what
+    -- is hashed.
+    text_before text NOT NULL,
+    text_between text NOT NULL,
+    text_after text NOT NULL,
+    people uuid[] NOT NULL
+);
+
+CREATE FUNCTION auditlog_link_pending() RETURNS trigger AS $$
+DECLARE
+    content jsonb;
+    head_sequence bigint;
+    head_hash text;
+    hashed text;
+    appended bigint;
+BEGIN
+    -- Everything that needs no head is done before the lock.
+    DELETE FROM auditlog_pendingevent WHERE id = NEW.id;
+    content := (NEW.text_before || '{GENESIS_HASH}' || NEW.text_between || '0'
+                || NEW.text_after)::jsonb;
+    -- Held until this transaction's commit is visible; each statement below sees the
+    -- commits of the writers that held it before.
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY});
+    -- The lock orders the writers; the commit waits for the disk after it is freed, in
+    -- the same round trip (auditlog/postgresql/base.py).
+    PERFORM set_config('synchronous_commit', 'off', true);
+    SELECT sequence, hash INTO head_sequence, head_hash
+        FROM auditlog_auditevent ORDER BY sequence DESC LIMIT 1;
+    IF NOT FOUND THEN
+        head_sequence := 0;
+        head_hash := '{GENESIS_HASH}';
+    END IF;
+    hashed := NEW.text_before || head_hash || NEW.text_between || (head_sequence + 1)::text
+              || NEW.text_after;
+    INSERT INTO auditlog_auditevent (
+        sequence, occurred_at, actor_id, actor_username, ward_id, ward_code, kind,
+        person_public_id, measure_ref, decision, reason, data, prev_hash, hash)
+    VALUES (
+        head_sequence + 1, (content->>'occurred_at')::timestamptz,
+        (content->>'actor_id')::bigint, content->>'actor_username',
+        (content->>'ward_id')::bigint, content->>'ward_code', content->>'kind',
+        (content->>'person_public_id')::uuid, content->>'measure_ref',
+        content->>'decision', content->>'reason', content->'data', head_hash,
+        encode(sha256(convert_to(hashed, 'UTF8')), 'hex'))
+    RETURNING id INTO appended;
+    IF cardinality(NEW.people) > 0 THEN
+        INSERT INTO auditlog_auditeventperson (event_id, person_public_id)
+            SELECT appended, person FROM unnest(NEW.people) AS person;
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE CONSTRAINT TRIGGER auditlog_link_at_commit
+    AFTER INSERT ON auditlog_pendingevent
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION auditlog_link_pending();
+"""
+POSTGRES_DOWN = """
+DROP TABLE IF EXISTS auditlog_pendingevent;
+DROP FUNCTION IF EXISTS auditlog_link_pending();
+"""
+
+
+def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRES_UP, params=None)
+
+
+def uninstall(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRES_DOWN, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("auditlog", "0008_approval_expiry")]
+
+    operations = [migrations.RunPython(install, uninstall)]
