@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from html import escape
 from typing import Any
 
@@ -10,8 +11,8 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from auditlog.models import DECISION_LABELS, EventKind
 from auditlog.selectors import EventFilter
@@ -23,7 +24,27 @@ ENCODINGS = [("utf-8", _("UTF-8 (with BOM, for Excel)")), ("cp932", _("Shift_JIS
 
 class ListSelect(forms.Select):
     """A single select rendered in Python: the filter form has a hundred options, and the
-    template-per-option renderer cost more than the page's query (make bench)."""
+    template-per-option renderer cost more than the page's query (make bench).
+
+    `fixed=True` for choices that are a code list (never read from the database): their
+    options are built once per language and shared by every copy of the form's widget."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, fixed: bool = False) -> None:
+        super().__init__(attrs)
+        # Copies of a widget (one per form) share this dict: copy.copy keeps the reference.
+        self.built: dict[str, str] | None = {} if fixed else None
+
+    def _options(self) -> str:
+        language = get_language() or ""
+        if self.built is not None and language in self.built:
+            return self.built[language]
+        options = "".join(
+            f'<option value="{escape("" if v is None else str(v))}">{escape(str(label))}</option>'
+            for v, label in self.choices
+        )
+        if self.built is not None:
+            self.built[language] = options
+        return options
 
     def render(
         self,
@@ -32,16 +53,11 @@ class ListSelect(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
     ) -> SafeString:
-        chosen = "" if value is None else str(value)
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        options = []
-        for v, label in self.choices:
-            code = "" if v is None else str(v)
-            selected = " selected" if code == chosen else ""
-            options.append(
-                f'<option value="{escape(code)}"{selected}>{escape(str(label))}</option>'
-            )
-        return format_html("<select{}>{}</select>", flatatt(final), SafeString("".join(options)))
+        # The chosen code is selected (codes are unique; a code not offered selects nothing).
+        unselected = f'<option value="{escape("" if value is None else str(value))}">'
+        options = self._options().replace(unselected, unselected[:-1] + " selected>", 1)
+        return format_html("<select{}>{}</select>", flatatt(final), SafeString(options))
 
 
 class ListTextInput(forms.TextInput):
@@ -73,6 +89,14 @@ def _staff_choices() -> list[tuple[object, str]]:
     ]
 
 
+def _kind_choices() -> list[tuple[str, object]]:
+    return [("", _("All")), *EventKind.choices]
+
+
+def _decision_choices() -> list[tuple[str, object]]:
+    return [("", _("All")), *DECISION_LABELS.items()]
+
+
 def check_period(first: datetime.date, last: datetime.date) -> None:
     if first > last:
         raise forms.ValidationError(_("The start of the period is after its end."))
@@ -100,17 +124,15 @@ class EventFilterForm(forms.Form):
         label=_("Staff member"), choices=_staff_choices, coerce=int, empty_value=None,
         required=False, widget=ListSelect,
     )  # fmt: skip
+    # Code lists as functions: a form copies its fields, and a list of choices with them.
     kind = forms.ChoiceField(
-        label=_("Event"),
-        choices=[("", _("All")), *EventKind.choices],
-        required=False,
-        widget=ListSelect,
+        label=_("Event"), choices=_kind_choices, required=False, widget=ListSelect(fixed=True)
     )
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("", _("All"))] + [(k, v) for k, v in DECISION_LABELS.items()],
+        choices=_decision_choices,
         required=False,
-        widget=ListSelect,
+        widget=ListSelect(fixed=True),
     )
     person = forms.CharField(
         label=_("Person (name or reading)"),
@@ -122,6 +144,12 @@ class EventFilterForm(forms.Form):
     measure = forms.CharField(
         label=_("Measure reference"), max_length=40, required=False, widget=ListTextInput
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read once per form: validating and rendering would each read them again.
+        self.fields["ward"].choices = functools.cache(_ward_choices)  # type: ignore[attr-defined]
+        self.fields["staff"].choices = functools.cache(_staff_choices)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -41,7 +41,7 @@ def _uuid(value: str) -> str | None:
 
 
 def _filter_form(data: object) -> EventFilterForm:
-    form = EventFilterForm(data)  # type: ignore[arg-type]
+    form = EventFilterForm(data)
     form.is_valid()
     return form
 

@@ -8,8 +8,9 @@ import io
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -515,3 +516,105 @@ class TestVerifyNowAndJobRuns:
         assert "weekly-anomaly-reports" in page
         assert "RuntimeError: the mail server refused the connection" in page
         assert "Traceback" not in page
+
+
+def _plant_views(actor, now, count: int) -> None:
+    with transaction.atomic():
+        record_events([Event(kind=EventKind.DETAILS_VIEWED, actor=actor, occurred_at=now)] * count)
+
+
+class TestPagesReadInAFixedNumberOfQueries:
+    @pytest.mark.parametrize("page", ["events", "filtered", "person", "staff"])
+    def test_as_many_queries_for_fifty_events_as_for_one(
+        self, page, auditor, login, clerk_a, x, now, django_assert_num_queries
+    ):
+        url = {
+            "events": reverse("auditlog:events"),
+            "filtered": reverse("auditlog:events")
+            + f"?staff={clerk_a.pk}&kind={EventKind.DETAILS_VIEWED}",
+            "person": reverse("auditlog:person", args=[x.public_id]),
+            "staff": reverse("auditlog:staff", args=[clerk_a.pk]),
+        }[page]
+        client = login(auditor)
+        _plant_views(clerk_a, now, 1)
+        client.get(url)
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+
+        _plant_views(clerk_a, now, selectors.PAGE_SIZE)
+
+        with django_assert_num_queries(len(few)):
+            response = client.get(url)
+        assert response.status_code == 200
+
+
+class TestChainStatusIsOneQuery:
+    def test_the_last_verification_and_the_alarms_as_each_query_alone_reads_them(
+        self, now, django_assert_num_queries
+    ):
+        from auditlog import jobs
+        from auditlog.models import JobOutcome, JobRun
+
+        later = now + datetime.timedelta(hours=1)
+        jobs.run_job(selectors.VERIFICATION_JOB, lambda at: "ok", now=now, period="a")
+        jobs.run_job("notification-digests", lambda at: 1 / 0, now=now, period="a")  # type: ignore[arg-type,return-value]
+        jobs.run_job("escalate-waiting-plans", lambda at: 1 / 0, now=now, period="a")  # type: ignore[arg-type,return-value]
+        jobs.run_job("escalate-waiting-plans", lambda at: "ok", now=later, period="b")
+        JobRun.objects.create(job=jobs.VERIFY_ON_DEMAND, period="c", started_at=later)  # running
+        names = (selectors.VERIFICATION_JOB, jobs.VERIFY_ON_DEMAND)
+
+        with django_assert_num_queries(1):
+            verification, alarms = jobs.last_finished_and_alarms(names)
+
+        expected = (
+            JobRun.objects.filter(job__in=names)
+            .exclude(outcome=JobOutcome.RUNNING)
+            .order_by("-started_at", "-pk")
+            .first()
+        )
+        assert verification == expected and verification is not None
+        assert verification.job == selectors.VERIFICATION_JOB
+        assert alarms == jobs.alarms()
+        assert [r.job for r in alarms] == ["notification-digests"]
+
+    def test_nothing_run_yet(self):
+        from auditlog import jobs
+
+        assert jobs.last_finished_and_alarms(("a", "b")) == (None, [])
+
+
+class TestFilterFormLayout:
+    """The filter form is laid out in Python, exactly as the shared field template does."""
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {},
+            {"since": "2026-11-27", "until": "R8.1.1"},
+            {"since": "令和99年99月99日", "ward": "abc", "kind": "nope", "person": "<b>&'\""},
+            {"kind": EventKind.DETAILS_VIEWED, "decision": "approved", "measure": 'x"y'},
+        ],
+    )
+    def test_is_the_field_template(self, data, auditor, ward_a):
+        import re
+
+        from django.template import engines
+
+        from auditlog.forms import EventFilterForm
+
+        form = EventFilterForm(data)
+        form.is_valid()
+        shared = engines["django"].from_string(
+            '{% include "includes/form_errors.html" %}{% for field in form %}'
+            '{% include "includes/field.html" %}{% endfor %}'
+        )
+
+        ours = engines["django"].from_string(
+            "{% load audit_tags %}{{ form|form_errors }}{{ form|form_fields }}"
+        )
+
+        def tags(html: str) -> str:
+            return re.sub(r">\s+<", "><", html).strip()
+
+        assert tags(ours.render({"form": form})) == tags(shared.render({"form": form}))
+        assert "selected" in ours.render({"form": form})

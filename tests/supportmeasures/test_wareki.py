@@ -250,3 +250,24 @@ class TestMeasureEndFor:
     def test_a_start_on_29_february_ends_on_the_last_day_of_february(self) -> None:
         # 民法143条2項: no corresponding day, so the period ends at the end of that month.
         assert measure_end_for(date(2024, 2, 29)) == date(2025, 2, 28)
+
+
+class TestBothCalendarsOfTimes:
+    @pytest.mark.parametrize("language", ["ja", "en"])
+    def test_writes_each_time_as_both_calendars_does(self, language: str) -> None:
+        import datetime
+
+        from django.utils import translation
+
+        from supportmeasures.templatetags.mamori import both_calendars, both_calendars_of_times
+
+        times = [
+            datetime.datetime(2019, 4, 30, 14, 59, tzinfo=datetime.UTC),  # 平成, 23:59 in Japan
+            datetime.datetime(2019, 4, 30, 15, 0, tzinfo=datetime.UTC),  # 令和 1 May in Japan
+            datetime.datetime(2026, 11, 27, 1, 2, 3, tzinfo=datetime.UTC),
+            datetime.datetime(2026, 11, 27, 1, 2, 3, tzinfo=datetime.UTC),
+        ]
+        with translation.override(language):
+            both = both_calendars_of_times()
+
+            assert [both(t) for t in times] == [both_calendars(t) for t in times]
