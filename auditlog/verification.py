@@ -81,9 +81,9 @@ def verify_chain() -> ChainReport:
 # Verification against the checkpoints sealed outside the database -------------------------
 
 # The canonical form (models.canonical_form of AuditEvent.content()) is built without a model
-# instance: COPY gives the raw columns, Python JSON-escapes the text ones with the C encoder
-# (exactly as json.dumps with ensure_ascii=False), re-encodes
-# `data` with sorted keys, and the three pieces are joined and hashed.
+# instance, in two places at once: PostgreSQL writes the text around `data` (its `to_json`
+# escapes exactly as json.dumps with ensure_ascii=False) on its own core, while Python
+# re-encodes `data` with sorted keys, joins the three pieces and hashes.
 
 MAX_PROBLEMS = 100
 
@@ -123,9 +123,6 @@ def split_content(content: dict[str, Any]) -> tuple[str, str, str]:
     return head + ',"data":', data, after
 
 
-c_encode_string: Callable[[str], str] = (
-    getattr(json_encoder, "c_encode_basestring", None) or json_encoder.py_encode_basestring
-)
 _COPY_ESCAPES = re.compile(r"\\(.)")
 _COPY_CHARS = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "\\": "\\"}
 
@@ -134,73 +131,47 @@ def _unescape_copy(field: str) -> str:
     return _COPY_ESCAPES.sub(lambda m: _COPY_CHARS.get(m.group(1), m.group(1)), field)
 
 
-COPY_ROWS = 50_000
-
-
-# The columns as PostgreSQL stores them, written by COPY with no conversion at all (the
-# server's share of the work is then small); the canonical pieces are built here.
-_RAW_SQL = """
-SELECT sequence, actor_id, actor_username, data, decision, kind, measure_ref, occurred_at,
-       person_public_id, prev_hash, reason, ward_code, ward_id, hash
+# Each row's canonical text before and after `data`, keys in sorted order (as in
+# AuditEvent.content()); `data` as stored, re-encoded in Python.
+_TEXT_SQL = """
+SELECT sequence,
+       '{"actor_id":' || COALESCE(actor_id::text, 'null')
+       || ',"actor_username":' || to_json(actor_username)::text || ',"data":',
+       data,
+       ',"decision":' || to_json(decision)::text
+       || ',"kind":' || to_json(kind)::text
+       || ',"measure_ref":' || to_json(measure_ref)::text
+       || ',"occurred_at":"'
+       || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+       || '","person_public_id":' || COALESCE('"' || person_public_id::text || '"', 'null')
+       || ',"prev_hash":' || to_json(prev_hash)::text
+       || ',"reason":' || to_json(reason)::text
+       || ',"sequence":' || sequence::text
+       || ',"ward_code":' || to_json(ward_code)::text
+       || ',"ward_id":' || COALESCE(ward_id::text, 'null') || '}',
+       prev_hash, hash
 FROM auditlog_auditevent WHERE sequence >= %s AND sequence <= %s ORDER BY sequence
 """
-_NULL = "\\N"
 
 
-def _utc_text(value: str) -> str:
-    """COPY's `2026-01-01 09:00:00.5+00` (the connection is in UTC) as format_timestamp
-    writes it: `2026-01-01T09:00:00.500000Z`."""
-    if not value.endswith("+00"):  # pragma: no cover - Django keeps connections in UTC
-        raise ValueError(value)
-    fraction = value[20:-3]
-    return f"{value[:10]}T{value[11:19]}.{fraction:0<6}Z"
-
-
-def _copied_range(first: int, last: int) -> list[Row]:
-    """Rows as PostgreSQL's COPY writes them: one text stream, split here. Far cheaper than a
-    cursor's per-value conversions. A range is read whole before it is checked: checking may
-    query, and a connection in COPY cannot."""
-    found: list[Row] = []
-    q = c_encode_string
+def _copied_rows(first: int, last: int) -> Iterator[Row]:
+    """Rows as PostgreSQL's COPY writes them: one text stream, split here, far cheaper than a
+    cursor's per-value conversions. Streamed: the server reads and writes the next rows
+    while these are checked, on another core. So nothing may query on this connection
+    until the stream ends (a connection in COPY cannot); see _Walk.suspects."""
     with connection.cursor() as cursor:
-        sql = cursor.mogrify(_RAW_SQL, [first, last])
+        sql = cursor.mogrify(_TEXT_SQL, [first, last])
         with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
             tail = ""
             for block in copy:
                 lines = (tail + bytes(block).decode()).split("\n")
                 tail = lines.pop()
                 for line in lines:
-                    fields = line.split("\t")
                     if "\\" in line:  # COPY escapes backslashes and control characters
-                        fields = [f if f == _NULL else _unescape_copy(f) for f in fields]
-                    (seq, actor, username, data, decision, kind, measure, at, person, prev,
-                     reason, ward_code, ward, stored) = fields  # fmt: skip
-                    pre = (
-                        f'{{"actor_id":{"null" if actor == _NULL else actor},'
-                        f'"actor_username":{q(username)},"data":'
-                    )
-                    post = (
-                        f',"decision":{q(decision)},"kind":{q(kind)},'
-                        f'"measure_ref":{q(measure)},"occurred_at":"{_utc_text(at)}",'
-                        f'"person_public_id":{"null" if person == _NULL else q(person)},'
-                        f'"prev_hash":{q(prev)},"reason":{q(reason)},"sequence":{seq},'
-                        f'"ward_code":{q(ward_code)},'
-                        f'"ward_id":{"null" if ward == _NULL else ward}}}'
-                    )
-                    found.append((int(seq), pre, data, post, prev, stored))
-    return found
-
-
-def _copied_rows(first: int, last: int) -> Iterator[Row]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT max(sequence) FROM auditlog_auditevent")
-        (head,) = cursor.fetchone()
-    last = min(last, head or 0)
-    start = first
-    while start <= last:
-        end = min(last, start + COPY_ROWS - 1)
-        yield from _copied_range(start, end)
-        start = end + 1
+                        seq, pre, data, post, prev, stored = map(_unescape_copy, line.split("\t"))
+                    else:
+                        seq, pre, data, post, prev, stored = line.split("\t")
+                    yield int(seq), pre, data, post, prev, stored
 
 
 def rows(first: int, last: int) -> Iterator[Row]:
@@ -247,6 +218,9 @@ class _Walk:
     matched_sequence: int = 0
     rewritten: list[tuple[int, Checkpoint]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Rows whose hash does not match, with their place in `problems`: what happened to them
+    # is asked of the database once the rows have all been read (see _copied_rows).
+    suspects: list[tuple[int, Row]] = field(default_factory=list)
 
     def run(self, rows: Iterable[Row]) -> None:
         sha256 = hashlib.sha256
@@ -279,6 +253,7 @@ class _Walk:
             self.checked += 1
         self.expected, self.previous = expected, previous
         self.head_sequence, self.head_hash = expected - 1, previous or GENESIS_HASH
+        self._explain_suspects()
 
     def _problem(self, text: str) -> None:
         self.problems.append(text)
@@ -297,13 +272,18 @@ class _Walk:
         self._problem(text)
 
     def _bad_hash(self, row: Row) -> None:
-        sequence = row[0]
-        original = _original_sequence(row) if len(self.problems) < MAX_PROBLEMS else None
-        if original is not None:
-            text = _("event #%(seq)d was written as event #%(original)d: events were reordered")
-            self._problem(text % {"seq": sequence, "original": original})
-        else:
-            self._problem(_("event #%(seq)d was changed after it was written") % {"seq": sequence})
+        if len(self.problems) < MAX_PROBLEMS:
+            self.suspects.append((len(self.problems), row))
+        self._problem(_("event #%(seq)d was changed after it was written") % {"seq": row[0]})
+
+    def _explain_suspects(self) -> None:
+        """A changed row may be a row moved: name where it was written, if so."""
+        for place, row in self.suspects:
+            original = _original_sequence(row)
+            if original is not None:
+                text = _("event #%(seq)d was written as event #%(original)d: events were reordered")
+                self.problems[place] = text % {"seq": row[0], "original": original}
+        self.suspects.clear()
 
     def _compare(self, sequence: int, stored: str) -> None:
         for checkpoint in self.sealed[sequence]:
