@@ -139,7 +139,8 @@ class AuditEvent(models.Model):
     )
     ward_code = models.CharField(_("ward code"), max_length=6, blank=True)
     kind = models.CharField(_("event"), max_length=50, choices=EventKind.choices)
-    person_public_id = models.UUIDField(_("person"), null=True, blank=True, db_index=True)
+    # Found through the person index (AuditEventPerson), which also holds this column.
+    person_public_id = models.UUIDField(_("person"), null=True, blank=True)
     measure_ref = models.CharField(_("measure"), max_length=40, blank=True)
     decision = models.CharField(_("decision"), max_length=40, blank=True)
     reason = models.TextField(_("reason"), blank=True)

@@ -2,7 +2,8 @@
 
 Every index is written under the chain's lock at each append. The single-column indexes on
 actor, ward and measure are covered by the (column, sequence) indexes the auditors' filters
-read; the `varchar_pattern_ops` copies of the hashes and the measure serve LIKE queries, and
+read, and the one on the person by the person index (AuditEventPerson, which holds every
+event's person); the `varchar_pattern_ops` copies of the hashes and the measure serve LIKE queries, and
 nothing searches a hash or a measure by prefix. The unique indexes on the hashes stay.
 
 Plain DROP INDEX on both databases: altering the fields through the schema editor would
@@ -20,6 +21,7 @@ REDUNDANT = [
     "auditlog_auditevent_measure_ref_716ae076_like",
     "auditlog_auditevent_hash_8c7b8a72_like",
     "auditlog_auditevent_prev_hash_6469da69_like",
+    "auditlog_auditevent_person_public_id_83a4c301",
 ]
 
 
@@ -35,6 +37,7 @@ def create(apps, schema_editor):
         f"CREATE INDEX {REDUNDANT[0]} ON {table} (actor_id)",
         f"CREATE INDEX {REDUNDANT[1]} ON {table} (ward_id)",
         f"CREATE INDEX {REDUNDANT[2]} ON {table} (measure_ref)",
+        f"CREATE INDEX {REDUNDANT[6]} ON {table} (person_public_id)",
     ]
     if like:
         statements += [
@@ -74,6 +77,11 @@ class Migration(migrations.Migration):
                     model_name="auditevent",
                     name="measure_ref",
                     field=models.CharField(blank=True, max_length=40, verbose_name="measure"),
+                ),
+                migrations.AlterField(
+                    model_name="auditevent",
+                    name="person_public_id",
+                    field=models.UUIDField(blank=True, null=True, verbose_name="person"),
                 ),
                 migrations.AlterField(
                     model_name="auditevent",

@@ -64,7 +64,8 @@ def _rows(
         sequence = first_sequence + offset
         actor = staff[offset % len(staff)] if offset % 7 and staff else None
         ward = wards[offset % len(wards)]
-        kind, decision, reason = KINDS[offset % len(KINDS)]
+        # Drawn, not cycled: cycled beside the staff, each clerk would only ever do one kind.
+        kind, decision, reason = KINDS[rng.randrange(len(KINDS))]
         person = persons[rng.randrange(len(persons))] if offset % 5 else None
         occurred_at = start_at + datetime.timedelta(microseconds=offset * 1_003)
         data: dict[str, Any] = {"i": offset, "purpose": "registry_search"}
