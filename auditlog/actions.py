@@ -120,6 +120,7 @@ _QUEUE = (
     "VALUES {values}"
 )
 _QUEUE_VALUES = "(%s, %s, %s, %s::uuid[])"
+_APPEND_NOW = "SELECT auditlog_append(%s, %s, %s, %s::uuid[])"
 
 
 def _hashed_text(row: AuditEvent) -> tuple[str, str, str]:
@@ -135,16 +136,17 @@ def _hashed_text(row: AuditEvent) -> tuple[str, str, str]:
 
 def _queue(rows: list[AuditEvent], events: list[Event]) -> None:
     """One statement queues the events as their canonical text; the deferred trigger reads
-    the columns from that text, links and appends them at commit."""
+    the columns from that text, links and appends them at commit (`auditlog_append`)."""
     params: list[Any] = []
     for row, spec in zip(rows, events, strict=True):
-        params += [*_hashed_text(row), sorted(spec.person_index())]
+        params.append([*_hashed_text(row), sorted(spec.person_index())])
     with connection.cursor() as cursor:
-        cursor.execute(_QUEUE.format(values=", ".join([_QUEUE_VALUES] * len(rows))), params)
         if _in_test_transaction():
-            # A test's wrapping transaction never commits: link now, as commit would.
-            cursor.execute("SET CONSTRAINTS auditlog_link_at_commit IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS auditlog_link_at_commit DEFERRED")
+            # A test's wrapping transaction never commits: link now, as the commit would.
+            cursor.executemany(_APPEND_NOW, params)
+            return
+        values = ", ".join([_QUEUE_VALUES] * len(rows))
+        cursor.execute(_QUEUE.format(values=values), [p for row in params for p in row])
 
 
 def _in_test_transaction() -> bool:

@@ -36,6 +36,7 @@ from supportmeasures.models import (
     Staff,
     SupportMeasure,
 )
+from supportmeasures.selectors import staff_with_roles
 
 logger = logging.getLogger(__name__)
 
@@ -155,15 +156,6 @@ def run_scheduled(name: str, *, now: datetime.datetime, period: str = "", final:
     return run
 
 
-def _staff_with_roles(*roles: str) -> list[Staff]:
-    return list(
-        Staff.objects.filter(is_active=True, groups__name__in=roles)
-        .select_related("ward")
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def raise_alarm(run: JobRun, *, now: datetime.datetime) -> JobRun:
     """Mark a failed run alarmed and tell every auditor and administrator (in-app, email)."""
     with transaction.atomic(durable=True):
@@ -185,7 +177,7 @@ def _notify_alarm(run: JobRun, first_line: str, now: datetime.datetime) -> None:
         (Role.ADMINISTRATOR, reverse("admin:auditlog_jobrun_changelist") + f"?job={run.job}"),
     ):
         notify(
-            _staff_with_roles(role),
+            staff_with_roles(role),
             subject=_("Scheduled job failed twice: %(job)s (%(period)s)")
             % {"job": run.job, "period": run.period},
             body=_(
@@ -284,12 +276,6 @@ def last_finished_and_alarms(jobs: tuple[str, str]) -> tuple[JobRun | None, list
 # --- the jobs --------------------------------------------------------------------------------
 
 
-def _ward_staff(ward_id: int, *roles: str) -> list[Staff]:
-    from inquiries.actions import _staff_of
-
-    return _staff_of([ward_id], *roles)
-
-
 def _claim_reminder(
     measure_pk: int, kind: ReminderKind, now: datetime.datetime, still_due: Callable[..., bool]
 ) -> SupportMeasure | None:
@@ -343,7 +329,7 @@ def remind_measures_ending(now: datetime.datetime) -> str:
             opens = measure.extension_opens_on()
             assert measure.ends_on is not None and opens is not None
             notify(
-                _ward_staff(measure.owning_ward_id, Role.CLERK, Role.SUPERVISOR),
+                staff_with_roles(Role.CLERK, Role.SUPERVISOR, wards=[measure.owning_ward_id]),
                 subject=_("Measure %(ref)s ends on %(date)s: send the notice")
                 % {
                     "ref": measure.ref,
@@ -390,7 +376,7 @@ def lapse_measures_and_ask_supervisors(now: datetime.datetime) -> str:
                 continue
             assert measure.ends_on is not None
             notify(
-                _ward_staff(measure.owning_ward_id, Role.SUPERVISOR),
+                staff_with_roles(Role.SUPERVISOR, wards=[measure.owning_ward_id]),
                 subject=_("To decide: measure %(ref)s lapsed on %(date)s")
                 % {
                     "ref": measure.ref,

@@ -46,6 +46,7 @@ from supportmeasures.actions import (
 )
 from supportmeasures.models import NoticeMode, Role, Staff, Ward
 from supportmeasures.screening import Query, Result, Screening, screen, screen_many
+from supportmeasures.selectors import staff_with_roles
 
 logger = logging.getLogger(__name__)
 
@@ -183,17 +184,7 @@ def send_digests(*, now: datetime.datetime) -> int:
 
 
 def _staff_of(wards: Iterable[Ward | int], *roles: str) -> list[Staff]:
-    ids = [w.pk if isinstance(w, Ward) else w for w in wards]
-    return list(
-        Staff.objects.filter(
-            is_active=True,
-            groups__name__in=roles,
-            warduserobjectpermission__content_object__in=ids,
-            warduserobjectpermission__permission__codename="work_in_ward",
-        )
-        .select_related("ward")
-        .distinct()
-    )
+    return staff_with_roles(*roles, wards=wards)
 
 
 def _owning_wards(codes: Iterable[str]) -> list[Ward]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -289,3 +290,17 @@ def ending_notice_of(*, user: Staff, ref: str) -> tuple[SupportMeasure, Person]:
     if party is None:
         raise Http404
     return party.measure, party.person
+
+
+def staff_with_roles(*roles: str, wards: Iterable[Ward | int] | None = None) -> list[Staff]:
+    """Active staff holding any of `roles`; with `wards`, only those who work in one of them
+    (the `work_in_ward` grant). The one query for "who must be told" (notices, alarms)."""
+    staff = Staff.objects.filter(is_active=True, groups__name__in=roles)
+    if wards is not None:
+        staff = staff.filter(
+            warduserobjectpermission__content_object__in=[
+                w.pk if isinstance(w, Ward) else w for w in wards
+            ],
+            warduserobjectpermission__permission__codename="work_in_ward",
+        )
+    return list(staff.select_related("ward").distinct().order_by("pk"))

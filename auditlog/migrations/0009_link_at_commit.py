@@ -29,7 +29,10 @@ CREATE UNLOGGED TABLE auditlog_pendingevent (
     people uuid[] NOT NULL
 );
 
-CREATE FUNCTION auditlog_link_pending() RETURNS trigger AS $$
+-- Link one event into the chain: its canonical text, cut where the head's hash and sequence
+-- go, and the registered people it concerns.
+CREATE FUNCTION auditlog_append(text_before text, text_between text, text_after text,
+                                people uuid[]) RETURNS void AS $$
 DECLARE
     content jsonb;
     head_sequence bigint;
@@ -38,9 +41,7 @@ DECLARE
     appended bigint;
 BEGIN
     -- Everything that needs no head is done before the lock.
-    DELETE FROM auditlog_pendingevent WHERE id = NEW.id;
-    content := (NEW.text_before || '{GENESIS_HASH}' || NEW.text_between || '0'
-                || NEW.text_after)::jsonb;
+    content := (text_before || '{GENESIS_HASH}' || text_between || '0' || text_after)::jsonb;
     -- Held until this transaction's commit is visible; each statement below sees the
     -- commits of the writers that held it before.
     PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY});
@@ -53,8 +54,8 @@ BEGIN
         head_sequence := 0;
         head_hash := '{GENESIS_HASH}';
     END IF;
-    hashed := NEW.text_before || head_hash || NEW.text_between || (head_sequence + 1)::text
-              || NEW.text_after;
+    hashed := text_before || head_hash || text_between || (head_sequence + 1)::text
+              || text_after;
     INSERT INTO auditlog_auditevent (
         sequence, occurred_at, actor_id, actor_username, ward_id, ward_code, kind,
         person_public_id, measure_ref, decision, reason, data, prev_hash, hash)
@@ -66,10 +67,17 @@ BEGIN
         content->>'decision', content->>'reason', content->'data', head_hash,
         encode(sha256(convert_to(hashed, 'UTF8')), 'hex'))
     RETURNING id INTO appended;
-    IF cardinality(NEW.people) > 0 THEN
+    IF cardinality(people) > 0 THEN
         INSERT INTO auditlog_auditeventperson (event_id, person_public_id)
-            SELECT appended, person FROM unnest(NEW.people) AS person;
+            SELECT appended, person FROM unnest(people) AS person;
     END IF;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE FUNCTION auditlog_link_pending() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM auditlog_pendingevent WHERE id = NEW.id;
+    PERFORM auditlog_append(NEW.text_before, NEW.text_between, NEW.text_after, NEW.people);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -82,6 +90,7 @@ CREATE CONSTRAINT TRIGGER auditlog_link_at_commit
 POSTGRES_DOWN = """
 DROP TABLE IF EXISTS auditlog_pendingevent;
 DROP FUNCTION IF EXISTS auditlog_link_pending();
+DROP FUNCTION IF EXISTS auditlog_append(text, text, text, uuid[]);
 """
 
 
