@@ -78,8 +78,9 @@ def record_events(events: list[Event]) -> None:
 
     PostgreSQL: the events are queued in the transaction and linked into the chain when it
     commits (migration 0009): their sequence numbers follow the order of commits, and no
-    writer waits on another's round trips. SQLite: linked here, under the write lock an
-    IMMEDIATE transaction already holds.
+    writer waits on another's round trips. Until then they are not in `AuditEvent`, not
+    even for this transaction (tests, whose transaction never commits, link at once).
+    SQLite: linked here, under the write lock an IMMEDIATE transaction already holds.
     """
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(events[0].kind if events else "")

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from auditlog.models import GENESIS_HASH, AuditEvent, format_timestamp
@@ -238,6 +239,12 @@ def latest_checkpoint(directory: Path | None = None) -> Checkpoint | None:
 
 def _head() -> tuple[int, str]:
     head = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Events are visible once committed, a moment before they are on disk (their commit
+        # does not wait for it, auditlog/postgresql): never seal a head a crash could undo.
+        # A synchronous commit of our own flushes the WAL past it.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_logical_emit_message(true, 'mamori.seal', '')")
     return head if head else (0, GENESIS_HASH)
 
 

@@ -121,6 +121,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with the commit the audit chain needs (auditlog/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "auditlog.postgresql"
+    from psycopg import IsolationLevel
+
+    # The audit chain's commit-time link needs READ COMMITTED, whatever the server's default.
+    DATABASES["default"].setdefault("OPTIONS", {})["isolation_level"] = (
+        IsolationLevel.READ_COMMITTED
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers, so the audit chain cannot fork on SQLite either.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

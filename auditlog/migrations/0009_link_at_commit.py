@@ -40,8 +40,23 @@ DECLARE
     hashed text;
     appended bigint;
 BEGIN
-    -- Everything that needs no head is done before the lock.
+    -- The lock below makes each later statement see the previous holder's commit only in
+    -- READ COMMITTED (a fresh snapshot per statement); at any other level the head read
+    -- would be stale.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'audit events need READ COMMITTED, not %',
+            current_setting('transaction_isolation');
+    END IF;
+    -- Work that needs no head is done before the lock (for a transaction's first event; its
+    -- later events already run under it).
     content := (text_before || '{GENESIS_HASH}' || text_between || '0' || text_after)::jsonb;
+    -- The rows the event's foreign keys point to, locked as the foreign-key checks at
+    -- commit will lock them, but before the chain's lock: an act holding its ward's row
+    -- FOR UPDATE is waited for here, not while holding the chain's lock (a deadlock).
+    PERFORM 1 FROM supportmeasures_staff
+        WHERE id = (content->>'actor_id')::bigint FOR KEY SHARE;
+    PERFORM 1 FROM supportmeasures_ward
+        WHERE id = (content->>'ward_id')::bigint FOR KEY SHARE;
     -- Held until this transaction's commit is visible; each statement below sees the
     -- commits of the writers that held it before.
     PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY});
@@ -72,7 +87,11 @@ BEGIN
             SELECT appended, person FROM unnest(people) AS person;
     END IF;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql
+-- A session keeps this function's plans: one made while the table was small (a new
+-- database, a test) would read the head by scanning the whole table for as long as the
+-- session lives, each append slower than the last. Only index plans, then.
+SET enable_seqscan = off;
 
 CREATE FUNCTION auditlog_link_pending() RETURNS trigger AS $$
 BEGIN
@@ -80,7 +99,8 @@ BEGIN
     PERFORM auditlog_append(NEW.text_before, NEW.text_between, NEW.text_after, NEW.people);
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql
+SET enable_seqscan = off;
 
 CREATE CONSTRAINT TRIGGER auditlog_link_at_commit
     AFTER INSERT ON auditlog_pendingevent

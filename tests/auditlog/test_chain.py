@@ -27,6 +27,21 @@ def append(n: int, now, actor=None) -> list[AuditEvent]:
     return list(AuditEvent.objects.order_by("-sequence")[:n])[::-1]
 
 
+def _wait_for_a_lock_wait() -> None:
+    """Until another session of this database waits for a lock (at most 10 s)."""
+    import time
+
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+
+
 # Messages are translated; these tests read the English ones.
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -225,6 +240,52 @@ class TestLinkedAtCommit:
                 cursor.execute("ALTER TABLE auditlog_auditevent DROP CONSTRAINT refuse_all")
 
         assert not Ward.objects.filter(code="149999").exists()
+        assert AuditEvent.objects.count() == 0
+
+    def test_an_act_holding_its_ward_row_does_not_deadlock_with_the_chain(self, now):
+        """An act locks its ward's row FOR UPDATE, then records its event. Meanwhile another
+        act's event for that ward reaches its commit. The second must wait for the ward row
+        before it takes the chain's lock: had it taken the lock first, its foreign-key check
+        would wait for the first act, and the first act's commit for the lock (deadlock)."""
+        from supportmeasures.models import Ward
+
+        ward = Ward.objects.create(code="149998", name="試験区")
+        locked, errors = threading.Event(), []
+
+        def first_act() -> None:
+            try:
+                with transaction.atomic():
+                    Ward.objects.select_for_update().get(pk=ward.pk)
+                    locked.set()
+                    _wait_for_a_lock_wait()
+                    record_event(
+                        kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, ward=ward
+                    )
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=first_act)
+        thread.start()
+        assert locked.wait(10)
+        try:
+            with transaction.atomic():
+                record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, ward=ward)
+        finally:
+            thread.join()
+
+        assert errors == []
+        assert AuditEvent.objects.filter(ward=ward).count() == 2
+        assert verify_chain().ok
+
+    def test_refuses_to_link_at_another_isolation_level(self, now):
+        """Under REPEATABLE READ the head read after the lock could be stale: refused, and
+        the act with it."""
+        with pytest.raises(DatabaseError, match="READ COMMITTED"), transaction.atomic():
+            raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now)
+
         assert AuditEvent.objects.count() == 0
 
     def test_events_of_one_transaction_keep_their_order(self, now):
