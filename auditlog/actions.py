@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -76,11 +76,12 @@ def record_events(events: list[Event]) -> None:
     """Append events to the chain in order. Call it in the action's own transaction: no
     decision without its event, no event without its decision.
 
-    PostgreSQL: the events are queued in the transaction and linked into the chain when it
-    commits (migration 0009): their sequence numbers follow the order of commits, and no
-    writer waits on another's round trips. Until then they are not in `AuditEvent`, not
-    even for this transaction (tests, whose transaction never commits, link at once).
-    SQLite: linked here, under the write lock an IMMEDIATE transaction already holds.
+    PostgreSQL: the events are sent with the commit, in its round trip, and linked into the
+    chain as it commits (migration 0009, auditlog/postgresql/base.py): their sequence numbers
+    follow the order of commits, and no writer waits on another's round trips. Until then
+    they are not in `AuditEvent`, not even for this transaction (tests, whose transaction
+    never commits, link at once). SQLite: linked here, under the write lock an IMMEDIATE
+    transaction already holds.
     """
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(events[0].kind if events else "")
@@ -88,12 +89,10 @@ def record_events(events: list[Event]) -> None:
         return
     rows = [_row(spec) for spec in events]
     if connection.vendor == "postgresql":
-        # The commit then waits for the disk after the chain's lock is freed (the backend in
-        # auditlog/postgresql); without that backend nothing would wait, so it is required.
-        if not hasattr(connection, "audit_events_queued"):
+        # Only the backend in auditlog/postgresql sends queued events with the commit.
+        if not getattr(connection, "sends_audit_events", False):
             raise ImproperlyConfigured("DATABASES ENGINE must be auditlog.postgresql")
         _queue(rows, events)
-        connection.audit_events_queued = True
         return
     if connection.vendor != "sqlite":  # pragma: no cover - other databases are not supported
         raise NotImplementedError(connection.vendor)
@@ -135,19 +134,40 @@ def _hashed_text(row: AuditEvent) -> tuple[str, str, str]:
     return before + '"', '"' + between, after
 
 
+class QueuedEvents:
+    """Events of a transaction, each as its canonical text cut where the head's hash and
+    sequence go, and its people. The commit sends them (`commit_statement`). They are held
+    in Django's on-commit list only so that a savepoint rolled back drops them with it;
+    called after the commit, they have nothing left to do."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[list[Any]]) -> None:
+        self.rows = rows
+
+    def __call__(self) -> None:
+        return None
+
+
+def commit_statement(queued: list[QueuedEvents], mogrify: Callable[..., str]) -> str:
+    """The statement that queues a transaction's events, sent ahead of its COMMIT; the
+    deferred trigger links each one as the transaction commits (`auditlog_append`)."""
+    rows = [row for events in queued for row in events.rows]
+    values = ", ".join([_QUEUE_VALUES] * len(rows))
+    return mogrify(_QUEUE.format(values=values), [value for row in rows for value in row])
+
+
 def _queue(rows: list[AuditEvent], events: list[Event]) -> None:
-    """One statement queues the events as their canonical text; the deferred trigger reads
-    the columns from that text, links and appends them at commit (`auditlog_append`)."""
-    params: list[Any] = []
-    for row, spec in zip(rows, events, strict=True):
-        params.append([*_hashed_text(row), sorted(spec.person_index())])
-    with connection.cursor() as cursor:
-        if _in_test_transaction():
-            # A test's wrapping transaction never commits: link now, as the commit would.
-            cursor.executemany(_APPEND_NOW, params)
-            return
-        values = ", ".join([_QUEUE_VALUES] * len(rows))
-        cursor.execute(_QUEUE.format(values=values), [p for row in params for p in row])
+    texts: list[list[Any]] = [
+        [*_hashed_text(row), sorted(spec.person_index())]
+        for row, spec in zip(rows, events, strict=True)
+    ]
+    if _in_test_transaction():
+        # A test's wrapping transaction never commits: link now, as the commit would.
+        with connection.cursor() as cursor:
+            cursor.executemany(_APPEND_NOW, texts)
+        return
+    transaction.on_commit(QueuedEvents(texts))
 
 
 def _in_test_transaction() -> bool:

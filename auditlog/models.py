@@ -117,7 +117,9 @@ class AuditEvent(models.Model):
     sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     # No single-column indexes where a (column, sequence) index below serves: each index is
-    # written under the chain's lock at every append.
+    # written under the chain's lock at every append. No foreign-key constraint in the
+    # database either (Django still protects the staff and wards from deletion): its check
+    # would lock the staff and ward rows under the chain's lock at every append.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -126,6 +128,7 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("staff member"),
         db_index=False,
+        db_constraint=False,
     )
     actor_username = models.CharField(_("user name"), max_length=150, blank=True)
     ward = models.ForeignKey(
@@ -136,6 +139,7 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("ward"),
         db_index=False,
+        db_constraint=False,
     )
     ward_code = models.CharField(_("ward code"), max_length=6, blank=True)
     kind = models.CharField(_("event"), max_length=50, choices=EventKind.choices)
@@ -254,7 +258,11 @@ class AuditEventPerson(models.Model):
     event and as append-only. Its content is also in the hashed event (`person_public_id`,
     `data["persons"]`), so verification can tell a doctored index from the truth."""
 
-    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="people")
+    # Written with its event by the same database function; no constraint to check at
+    # commit, under the chain's lock.
+    event = models.ForeignKey(
+        AuditEvent, on_delete=models.PROTECT, related_name="people", db_constraint=False
+    )
     person_public_id = models.UUIDField(_("person"))
 
     class Meta:

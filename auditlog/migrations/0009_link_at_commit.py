@@ -50,13 +50,6 @@ BEGIN
     -- Work that needs no head is done before the lock (for a transaction's first event; its
     -- later events already run under it).
     content := (text_before || '{GENESIS_HASH}' || text_between || '0' || text_after)::jsonb;
-    -- The rows the event's foreign keys point to, locked as the foreign-key checks at
-    -- commit will lock them, but before the chain's lock: an act holding its ward's row
-    -- FOR UPDATE is waited for here, not while holding the chain's lock (a deadlock).
-    PERFORM 1 FROM supportmeasures_staff
-        WHERE id = (content->>'actor_id')::bigint FOR KEY SHARE;
-    PERFORM 1 FROM supportmeasures_ward
-        WHERE id = (content->>'ward_id')::bigint FOR KEY SHARE;
     -- Held until this transaction's commit is visible; each statement below sees the
     -- commits of the writers that held it before.
     PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY});

@@ -27,12 +27,14 @@ def append(n: int, now, actor=None) -> list[AuditEvent]:
     return list(AuditEvent.objects.order_by("-sequence")[:n])[::-1]
 
 
-def _wait_for_a_lock_wait() -> None:
-    """Until another session of this database waits for a lock (at most 10 s)."""
+def _wait_for_a_lock_wait_or(done: threading.Event) -> None:
+    """Until another session of this database waits for a lock, or `done` (at most 10 s)."""
     import time
 
     with connection.cursor() as cursor:
         for _ in range(200):
+            if done.is_set():
+                return
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
@@ -222,6 +224,26 @@ class TestLinkedAtCommit:
         assert list(AuditEvent.objects.values_list("sequence", flat=True)) == [1]
         assert verify_chain().ok
 
+    def test_an_event_of_a_rolled_back_savepoint_goes_with_it(self, now):
+        with transaction.atomic():
+            record_event(
+                kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, data={"kept": 1}
+            )
+            with pytest.raises(RuntimeError), transaction.atomic():
+                record_event(
+                    kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, data={"kept": 0}
+                )
+                raise RuntimeError("the inner act failed")
+            record_event(
+                kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, data={"kept": 2}
+            )
+
+        assert [e.data for e in AuditEvent.objects.order_by("sequence")] == [
+            {"kept": 1},
+            {"kept": 2},
+        ]
+        assert verify_chain().ok
+
     def test_a_link_that_fails_at_commit_undoes_the_act(self, now):
         """No decision without its event: if the chain refuses the event at commit, the act
         in the same transaction is undone with it."""
@@ -243,21 +265,21 @@ class TestLinkedAtCommit:
         assert AuditEvent.objects.count() == 0
 
     def test_an_act_holding_its_ward_row_does_not_deadlock_with_the_chain(self, now):
-        """An act locks its ward's row FOR UPDATE, then records its event. Meanwhile another
-        act's event for that ward reaches its commit. The second must wait for the ward row
-        before it takes the chain's lock: had it taken the lock first, its foreign-key check
-        would wait for the first act, and the first act's commit for the lock (deadlock)."""
+        """An act locks its ward's row FOR UPDATE, then records its event; meanwhile another
+        act's event for that ward commits. Linking must not wait for the ward's row while it
+        holds the chain's lock: the first act's commit would then wait for the lock, and the
+        lock for the first act (a deadlock). The audit tables have no foreign-key checks."""
         from supportmeasures.models import Ward
 
         ward = Ward.objects.create(code="149998", name="試験区")
-        locked, errors = threading.Event(), []
+        locked, second_done, errors = threading.Event(), threading.Event(), []
 
         def first_act() -> None:
             try:
                 with transaction.atomic():
                     Ward.objects.select_for_update().get(pk=ward.pk)
                     locked.set()
-                    _wait_for_a_lock_wait()
+                    _wait_for_a_lock_wait_or(second_done)
                     record_event(
                         kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, ward=ward
                     )
@@ -273,11 +295,23 @@ class TestLinkedAtCommit:
             with transaction.atomic():
                 record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now, ward=ward)
         finally:
+            second_done.set()
             thread.join()
 
         assert errors == []
         assert AuditEvent.objects.filter(ward=ward).count() == 2
         assert verify_chain().ok
+
+    def test_staff_and_wards_named_by_events_still_cannot_be_deleted(self, now, clerk_a):
+        from django.db.models import ProtectedError
+
+        with transaction.atomic():
+            record_event(kind=EventKind.DETAILS_VIEWED, actor=clerk_a, occurred_at=now)
+
+        for named in (clerk_a.ward, clerk_a):
+            with pytest.raises(ProtectedError) as refused:
+                named.delete()
+            assert any(isinstance(o, AuditEvent) for o in refused.value.protected_objects)
 
     def test_refuses_to_link_at_another_isolation_level(self, now):
         """Under REPEATABLE READ the head read after the lock could be stale: refused, and
