@@ -203,20 +203,22 @@ other core, re-encodes `data` with sorted keys, joins the pieces, hashes and com
 that does not hash is explained (moved or changed) once the stream has ended. No model
 instance per event.
 
-Appends: `record_events` queues the event, as its canonical text cut where the head's hash
-and sequence go, in an unlogged table. A deferred constraint trigger links it at commit: it
-takes the chain's lock, reads the head, hashes, inserts the event and its person index. The
-lock is held only for that work and the commit, inside the server, never across a round trip
-to the application. The commit does not wait for the disk under the lock; the wait follows in
-the same round trip (`COMMIT; SELECT pg_logical_emit_message(true, …)`, the
-`auditlog.postgresql` backend), where concurrent writers share one flush. The writers are
+Appends: `record_events` keeps the event, as its canonical text cut where the head's hash and
+sequence go, until the commit, which sends it in its own round trip: `INSERT INTO
+auditlog_pendingevent …; COMMIT; SELECT pg_logical_emit_message(true, …)` (the
+`auditlog.postgresql` backend). At COMMIT a deferred trigger links it: it takes the chain's
+lock, reads the head, hashes, inserts the event and its person index. The lock is held only
+for that work and the commit, inside the server, never across a round trip to the
+application. The commit does not wait for the disk under the lock; the SELECT that follows
+does, and concurrent writers share that flush. The audit tables have no foreign-key
+constraints (their checks locked the staff and ward rows under the lock). The writers are
 {WRITERS} processes, as the app's workers are; chained and plain rounds alternate, and the
 median of each is compared.
 
 On 2 cores shared by PostgreSQL and the writers, both sides are bound by CPU: a chained
-append costs about twice a plain INSERT (the queued row, the head read, the hash, the person
-index row and its foreign-key checks, and the application's work to build the canonical
-text), so the ratio sits near 0.5 and moves a few hundredths from run to run.
+append costs more than a plain INSERT (the queued row, the head read, the hash, the person
+index row, and the application's work to build the canonical text), and the ratio moves a
+few hundredths from round to round.
 """
     write_section("Audit chain (issue 5)", body)
     print(body)
