@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from html import escape
 from urllib.parse import quote_plus
 
@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from auditlog.models import DECISION_LABELS, REASON_LABELS, EventKind
 from auditlog.selectors import EventRow
+from supportmeasures.templatetags.mamori import LabelsOncePerPage
 
 register = template.Library()
 
@@ -43,19 +44,6 @@ def _details(data: dict[str, object]) -> str:
     return ", ".join(parts)
 
 
-class _Labels:
-    """Each label translated once per page, not once per row."""
-
-    def __init__(self, labels: Mapping[str, object]) -> None:
-        self.labels = labels
-        self.done: dict[str, str] = {}
-
-    def __call__(self, value: str) -> str:
-        if value not in self.done:
-            self.done[value] = escape(str(self.labels.get(value, value)))
-        return self.done[value]
-
-
 @register.filter
 def event_rows(events: Iterable[EventRow]) -> SafeString:
     """Plain string building with one escape per value: this is the workspace's hot path."""
@@ -63,8 +51,9 @@ def event_rows(events: Iterable[EventRow]) -> SafeString:
 
     when = both_calendars_of_times()
     events_url, person_url, staff_url = _urls(get_script_prefix())
-    kinds = _Labels(dict(EventKind.choices))
-    decisions, reasons = _Labels(DECISION_LABELS), _Labels(REASON_LABELS)
+    kinds = LabelsOncePerPage(dict(EventKind.choices), html=True)
+    decisions = LabelsOncePerPage(DECISION_LABELS, html=True)
+    reasons = LabelsOncePerPage(REASON_LABELS, html=True)
     system = escape(gettext("system"))
     person_label = gettext("history of person %(id)s")
     rows = []

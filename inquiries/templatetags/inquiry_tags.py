@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Mapping
 
 from django import template
 from django.urls import get_script_prefix, reverse
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from inquiries.models import Channel, InquiryState, PlanState, Risk, Urgency
 from inquiries.selectors import InquiryRow, PlanRow
+from supportmeasures.templatetags.mamori import LabelsOncePerPage
 
 register = template.Library()
 
@@ -74,19 +74,6 @@ def inquiry_url(inquiry: InquiryRow) -> str:
     return _url("inquiries:detail", inquiry.public_id)
 
 
-class _Labels:
-    """Each label translated once per list, not once per row."""
-
-    def __init__(self, labels: Mapping[str, object]) -> None:
-        self.labels = labels
-        self.done: dict[str, str] = {}
-
-    def __call__(self, value: str) -> str:
-        if value not in self.done:
-            self.done[value] = str(self.labels.get(value, value))
-        return self.done[value]
-
-
 def risk_badges(risk: str, is_emergency: bool) -> SafeString:
     badge = format_html(
         '<span class="badge {}">{}</span>',
@@ -105,8 +92,8 @@ def inquiry_rows(inquiries: list[InquiryRow], incoming: bool) -> SafeString:
     """The rows of an inquiry list, built here: lists are the hot pages (make bench)."""
     from supportmeasures.templatetags.mamori import both_calendars
 
-    badges = _Labels({s: status_badge(s) for s in _LABELS})
-    states, urgencies = _Labels(_STATES), _Labels(_URGENCIES)
+    badges = LabelsOncePerPage({s: status_badge(s) for s in _LABELS})
+    states, urgencies = LabelsOncePerPage(_STATES), LabelsOncePerPage(_URGENCIES)
     return format_html_join(
         "",
         '<tr><td>{}</td><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
@@ -131,7 +118,7 @@ def plan_rows(plans: list[PlanRow]) -> SafeString:
     """Rows of the ward's plan list: risk, whom, channel, state, created."""
     from supportmeasures.templatetags.mamori import both_calendars
 
-    states, channels = _Labels(_PLAN_STATES), _Labels(_CHANNELS)
+    states, channels = LabelsOncePerPage(_PLAN_STATES), LabelsOncePerPage(_CHANNELS)
     return format_html_join(
         "",
         '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
@@ -154,7 +141,7 @@ def plan_items(plans: list[PlanRow]) -> SafeString:
     """The approvers' queue of plans: one list item each, emergencies already first."""
     from supportmeasures.templatetags.mamori import both_calendars
 
-    channels = _Labels(_CHANNELS)
+    channels = LabelsOncePerPage(_CHANNELS)
     return format_html_join(
         "",
         '<li>{} <a href="{}">{}: {} — {}</a> ({}, {})</li>',

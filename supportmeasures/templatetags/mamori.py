@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from html import escape
 
 from django import template
 from django.utils import timezone
@@ -58,3 +59,18 @@ def effective_status(measure, today: datetime.date) -> str:
 @register.filter
 def effective_status_label(measure, today: datetime.date) -> str:
     return measure.effective_status_label(today)
+
+
+class LabelsOncePerPage:
+    """Each code's label translated once per page, not once per row (and with `html`,
+    escaped once too), for lists rendered in Python."""
+
+    def __init__(self, labels: Mapping[str, object], *, html: bool = False) -> None:
+        self.labels, self.html = labels, html
+        self.done: dict[str, str] = {}
+
+    def __call__(self, value: str) -> str:
+        if value not in self.done:
+            label = str(self.labels.get(value, value))
+            self.done[value] = escape(label) if self.html else label
+        return self.done[value]
