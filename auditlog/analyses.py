@@ -25,7 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auditlog.models import AuditEvent, EventKind
+from auditlog.models import AuditEvent, EventKind, day_start
 from auditlog.selectors import can_read_auditlog
 from inquiries.models import ContactPlan, Inquiry
 from supportmeasures.models import MeasureParty, Staff, SupportMeasure
@@ -590,12 +590,7 @@ def period_of(
     first_day: datetime.date, last_day: datetime.date
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """[start of first_day, start of the day after last_day) in Japan time."""
-    zone = _zone()
-    since = datetime.datetime.combine(first_day, datetime.time(), tzinfo=zone)
-    until = datetime.datetime.combine(
-        last_day + datetime.timedelta(days=1), datetime.time(), tzinfo=zone
-    )
-    return since, until
+    return day_start(first_day), day_start(last_day + datetime.timedelta(days=1))
 
 
 def default_period(now: datetime.datetime) -> tuple[datetime.date, datetime.date]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from auditlog.charts import Chart, bar_chart, stacked_bar_chart
-from auditlog.models import AuditEvent
+from auditlog.models import AuditEvent, day_start
 from auditlog.selectors import can_read_auditlog
 from inquiries.models import ContactPlan, Inquiry, InquiryState, PlanState
 from supportmeasures.models import MeasureStatus, Staff, SupportMeasure, Ward
@@ -75,7 +75,7 @@ class Dashboard:
 def _activity(now: datetime.datetime, today: datetime.date) -> tuple[Chart, Chart, datetime.date]:
     zone = ZoneInfo(settings.TIME_ZONE)
     first = today - datetime.timedelta(days=ACTIVITY_DAYS - 1)
-    since = datetime.datetime.combine(first, datetime.time(), tzinfo=zone)
+    since = day_start(first)
     counts = (
         AuditEvent.objects.filter(occurred_at__gte=since, occurred_at__lte=now)
         .annotate(day=TruncDate("occurred_at", tzinfo=zone))

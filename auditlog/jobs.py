@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auditlog.models import JobOutcome, JobRun
+from auditlog.models import JobOutcome, JobRun, day_start
 from supportmeasures import wareki
 from supportmeasures.models import (
     MeasureReminder,
@@ -448,7 +448,7 @@ def report_week(now: datetime.datetime) -> tuple[datetime.datetime, datetime.dat
     """The week before the one ``now`` falls in: Monday 00:00 to Monday 00:00, Japan time."""
     local = timezone.localtime(now)
     monday = local.date() - datetime.timedelta(days=local.weekday())
-    until = timezone.make_aware(datetime.datetime.combine(monday, datetime.time()))
+    until = day_start(monday)
     return until - datetime.timedelta(days=7), until
 
 

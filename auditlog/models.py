@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -104,6 +106,12 @@ REASON_LABELS = {
     "approval_expired": _("the approval expired"),
     "registry_changed": _("the registry changed"),
 }
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The first instant of a calendar day in the office's time zone (Japan time): the one
+    place a date becomes a time, for periods, filters, charts and reports."""
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def format_timestamp(value: Any) -> str:

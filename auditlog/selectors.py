@@ -12,10 +12,9 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
-from django.utils import timezone
 
 from auditlog.checkpoints import Checkpoint
-from auditlog.models import AuditEvent, EventKind, JobOutcome, JobRun
+from auditlog.models import AuditEvent, EventKind, JobOutcome, JobRun, day_start
 from supportmeasures import names, screening
 from supportmeasures.models import MeasureParty, Person, Role, Staff
 
@@ -129,16 +128,12 @@ def _event_ids_concerning(person_ids: tuple[str, ...]) -> RawSQL:
     )
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def _filtered(flt: EventFilter) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.all()
     if flt.since:
-        events = events.filter(occurred_at__gte=_day_start(flt.since))
+        events = events.filter(occurred_at__gte=day_start(flt.since))
     if flt.until:
-        events = events.filter(occurred_at__lt=_day_start(flt.until + datetime.timedelta(days=1)))
+        events = events.filter(occurred_at__lt=day_start(flt.until + datetime.timedelta(days=1)))
     if flt.ward_id:
         events = events.filter(ward_id=flt.ward_id)
     if flt.actor_id:
