@@ -17,46 +17,39 @@ from supportmeasures.models import (
 CASE_ROLES = (Role.CLERK, Role.SUPERVISOR)
 
 
-def ward_ids(user: Staff) -> frozenset[int]:
-    """The wards whose cases the user works on: their own guardian grants, read straight from
-    the direct foreign-key permission table (one indexed query, every scoped page asks it).
-
-    Only per-user grants count (register_staff makes them); a group grant or a superuser flag
-    gives nothing here, so protected data never opens by a shortcut.
-    """
-    cache = getattr(user, "_mamori_ward_ids", None)
-    if cache is None:
-        cache = (
+def _granted_ids(
+    user: Staff,
+    table: type[WardUserObjectPermission] | type[SupportMeasureUserObjectPermission],
+    codename: str,
+) -> frozenset[int]:
+    """The ids of the objects `user` holds `codename` on, read straight from guardian's
+    direct foreign-key permission table (one indexed query), kept on the user object for
+    the request. Only per-user grants count: a group grant or a superuser flag gives
+    nothing here, so protected data never opens by a shortcut."""
+    cached: dict[str, frozenset[int]] = user.__dict__.setdefault("_mamori_grants", {})
+    if codename not in cached:
+        cached[codename] = (
             frozenset(
-                WardUserObjectPermission.objects.filter(
+                table.objects.filter(
                     user=user,
-                    permission__codename="work_in_ward",
+                    permission__codename=codename,
                     permission__content_type__app_label="supportmeasures",
                 ).values_list("content_object_id", flat=True)
             )
             if user.is_active
             else frozenset()
         )
-        user._mamori_ward_ids = cache  # type: ignore[attr-defined]
-    return cache
+    return cached[codename]
+
+
+def ward_ids(user: Staff) -> frozenset[int]:
+    """The wards whose cases the user works on (register_staff grants them)."""
+    return _granted_ids(user, WardUserObjectPermission, "work_in_ward")
 
 
 def granted_measure_ids(user: Staff) -> frozenset[int]:
-    cache = getattr(user, "_mamori_granted_ids", None)
-    if cache is None:
-        cache = (
-            frozenset(
-                SupportMeasureUserObjectPermission.objects.filter(
-                    user=user,
-                    permission__codename="view_protected_details",
-                    permission__content_type__app_label="supportmeasures",
-                ).values_list("content_object_id", flat=True)
-            )
-            if user.is_active
-            else frozenset()
-        )
-        user._mamori_granted_ids = cache  # type: ignore[attr-defined]
-    return cache
+    """The measures whose protected details the user may be shown."""
+    return _granted_ids(user, SupportMeasureUserObjectPermission, "view_protected_details")
 
 
 def can_search(user: Staff) -> bool:
