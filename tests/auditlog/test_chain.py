@@ -224,6 +224,36 @@ class TestLinkedAtCommit:
         assert list(AuditEvent.objects.values_list("sequence", flat=True)) == [1]
         assert verify_chain().ok
 
+    def test_awkward_text_sent_with_the_commit_hashes_as_python_hashes_it(self, now, tmp_path):
+        """The commit sends the events as SQL text (quoted by psycopg): quotes, backslashes,
+        percent signs, control characters and emoji must arrive exactly."""
+        from auditlog.verification import verify_with_checkpoints
+
+        awkward = {
+            "quote": "it's \"quoted\" \\ and ''doubled''",
+            "percent": "100% %s %(x)s %%",
+            "lines": "一行目\n二行目\ttab\r\x01",
+            "emoji": "👩‍👧 髙橋 﨑 \u2028",
+            "nested": {"b": [1, 2.5, None, True], "a": {"z": "", "y": "\u3000"}},
+        }
+        with transaction.atomic():
+            record_event(
+                kind=EventKind.DETAILS_VIEWED,
+                actor=None,
+                occurred_at=now,
+                reason="理由 '引用' %s",
+                data=awkward,
+                persons=("2f1c9c3e-5a7b-4c1e-9d2a-0b6f1e2d3c4b",),
+            )
+
+        (event,) = AuditEvent.objects.all()
+        assert event.data == {**awkward, "persons": ["2f1c9c3e-5a7b-4c1e-9d2a-0b6f1e2d3c4b"]}
+        assert event.reason == "理由 '引用' %s"
+        assert event.hash == event.compute_hash()
+        assert event.people.count() == 1
+        report = verify_with_checkpoints(directory=tmp_path)
+        assert report.ok and report.checked == 1
+
     def test_an_event_of_a_rolled_back_savepoint_goes_with_it(self, now):
         with transaction.atomic():
             record_event(
