@@ -576,6 +576,7 @@ def grant_details_access(
         if not reason.strip():
             raise ActionRefused(_("Give the reason access is granted."))
         assign_perm("supportmeasures.view_protected_details", grantee, measure)
+        permissions.forget_grants(grantee)
         _record_decision(
             measure,
             kind=DecisionKind.ACCESS_GRANTED,
@@ -603,6 +604,7 @@ def revoke_details_access(
         if measure.pk not in permissions.granted_measure_ids(grantee):
             raise InvalidTransition(_("This staff member has no access to revoke."))
         remove_perm("supportmeasures.view_protected_details", grantee, measure)
+        permissions.forget_grants(grantee)
         _record_decision(
             measure,
             kind=DecisionKind.ACCESS_REVOKED,
@@ -755,6 +757,7 @@ def register_staff(
         staff.save()
         staff.groups.set([Group.objects.get_or_create(name=role)[0]])
         assign_perm("supportmeasures.work_in_ward", staff, ward)
+        permissions.forget_grants(staff)
         record_event(
             kind=EventKind.STAFF_REGISTERED,
             actor=acting_user,

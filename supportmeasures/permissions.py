@@ -26,9 +26,13 @@ def _granted_ids(
     direct foreign-key permission table (one indexed query), kept on the user object for
     the request. Only per-user grants count: a group grant or a superuser flag gives
     nothing here, so protected data never opens by a shortcut."""
-    cached: dict[str, frozenset[int]] = user.__dict__.setdefault("_mamori_grants", {})
-    if codename not in cached:
-        cached[codename] = (
+    cached: dict[tuple[str, str], frozenset[int]] | None = getattr(user, "_mamori_grants", None)
+    if cached is None:
+        cached = {}
+        user._mamori_grants = cached  # type: ignore[attr-defined]
+    key = (table._meta.db_table, codename)
+    if key not in cached:
+        cached[key] = (
             frozenset(
                 table.objects.filter(
                     user=user,
@@ -39,7 +43,13 @@ def _granted_ids(
             if user.is_active
             else frozenset()
         )
-    return cached[codename]
+    return cached[key]
+
+
+def forget_grants(user: Staff) -> None:
+    """After a grant or a revoke: the next check reads the grants again."""
+    if hasattr(user, "_mamori_grants"):
+        del user._mamori_grants
 
 
 def ward_ids(user: Staff) -> frozenset[int]:

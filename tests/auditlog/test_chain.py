@@ -254,6 +254,24 @@ class TestLinkedAtCommit:
         report = verify_with_checkpoints(directory=tmp_path)
         assert report.ok and report.checked == 1
 
+    def test_events_are_sent_once_when_code_commits_by_hand(self, now):
+        """With autocommit off, Django keeps its on-commit list across commits: the events of
+        one commit must not be sent again by the next."""
+        from supportmeasures.models import Ward
+
+        transaction.set_autocommit(False)
+        try:
+            with transaction.atomic():
+                record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now)
+            transaction.commit()
+            Ward.objects.create(code="149997", name="試験区")
+            transaction.commit()
+        finally:
+            transaction.set_autocommit(True)
+
+        assert AuditEvent.objects.count() == 1
+        assert verify_chain().ok
+
     def test_an_event_of_a_rolled_back_savepoint_goes_with_it(self, now):
         with transaction.atomic():
             record_event(

@@ -543,6 +543,23 @@ class TestBatchScreeningPage:
 
 
 class TestGrantsCanBeRevoked:
+    def test_the_same_staff_object_sees_a_grant_and_its_revoke(
+        self, clerk_b, supervisor_a, x_measure, now
+    ):
+        """Grants are read once per user object; a grant or a revoke reads them again."""
+        from supportmeasures import permissions
+
+        assert x_measure.pk not in permissions.granted_measure_ids(clerk_b)
+        actions.grant_details_access(
+            measure=x_measure, acting_user=supervisor_a, grantee=clerk_b, reason="照会回答",
+            granted_at=now,
+        )  # fmt: skip
+        assert x_measure.pk in permissions.granted_measure_ids(clerk_b)
+        actions.revoke_details_access(
+            measure=x_measure, acting_user=supervisor_a, grantee=clerk_b, revoked_at=now
+        )
+        assert x_measure.pk not in permissions.granted_measure_ids(clerk_b)
+
     def test_a_revoked_grant_is_a_404_again(self, login, clerk_b, supervisor_a, x, x_measure, now):
         actions.grant_details_access(
             measure=x_measure,
