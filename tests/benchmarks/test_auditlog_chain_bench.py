@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 EVENTS = int(os.environ.get("AUDIT_BENCH_EVENTS", "1000000"))
 WRITERS = 8
 APPENDS_PER_WRITER = 300
-ROUNDS = 3
+ROUNDS = 5
 OLD_VERIFIER_EVENTS = 100_000
 
 
@@ -178,7 +178,8 @@ def test_audit_chain_at_scale(settings: Any, tmp_path: Path) -> None:
     after = verify_with_checkpoints()
     assert after.ok and after.checked == head + ROUNDS * appended, after.problems
     chained_rate, plain_rate = statistics.median(chained_rates), statistics.median(plain_rates)
-    ratio = chained_rate / plain_rate
+    # Each round's pair ran back to back: their ratio is what drift on the machine spares.
+    ratio = statistics.median(c / p for c, p in zip(chained_rates, plain_rates, strict=True))
     round_ratios = ", ".join(
         f"{c / p:.2f}" for c, p in zip(chained_rates, plain_rates, strict=True)
     )
@@ -195,7 +196,7 @@ COPY; the append-only trigger stays on) in {generate_seconds:.1f} s.
 | the model-instance verifier (`verify_events`) on the first {old_events:,} | {old_rate:,.0f} events/s | (comparison) |
 | chained appends, {WRITERS} writers × {APPENDS_PER_WRITER} (`record_events` in its own transaction), median of {ROUNDS} rounds | {chained_rate:,.0f} appends/s | |
 | plain INSERTs of the same rows, {WRITERS} writers, one per transaction, median of {ROUNDS} rounds | {plain_rate:,.0f} inserts/s | |
-| chained / plain (each round: {round_ratios}) | {ratio:.2f} | ≥ 0.5 |
+| chained / plain, median of the rounds' ratios (each round: {round_ratios}) | {ratio:.2f} | ≥ 0.5 |
 
 Verification streams the rows with `COPY … TO STDOUT`: PostgreSQL writes each row's canonical
 text around `data` (its `to_json` escapes exactly as `json.dumps` does) while Python, on the
@@ -213,7 +214,7 @@ application. The commit does not wait for the disk under the lock; the SELECT th
 does, and concurrent writers share that flush. The audit tables have no foreign-key
 constraints (their checks locked the staff and ward rows under the lock). The writers are
 {WRITERS} processes, as the app's workers are; chained and plain rounds alternate, and the
-median of each is compared.
+median of the rounds' ratios is reported.
 
 On 2 cores shared by PostgreSQL and the writers, both sides are bound by CPU: a chained
 append costs more than a plain INSERT (the queued row, the head read, the hash, the person
