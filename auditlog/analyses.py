@@ -97,7 +97,7 @@ class EventRow:
             occurred_at=event.occurred_at,
             actor_id=event.actor_id,
             actor=_staff_name(event.actor, event.actor_username),
-            ward=str(event.ward) if event.ward_id else "",
+            ward=str(event.ward) if event.ward else event.ward_code,  # as recorded, if gone
             kind=event.kind,
             kind_label=event.get_kind_display(),
             person_public_id=event.person_public_id,

@@ -618,3 +618,52 @@ class TestFilterFormLayout:
 
         assert tags(ours.render({"form": form})) == tags(shared.render({"form": form}))
         assert "selected" in ours.render({"form": form})
+
+
+class TestStaffAndWardsRemovedBehindDjangosBack:
+    """The audit tables keep no foreign-key constraints in the database (their checks ran
+    under the chain's lock). A staff member or ward deleted with raw SQL must not take the
+    record with them: every page still answers, naming them as the events recorded them."""
+
+    def test_every_page_still_shows_what_was_recorded(self, login, auditor, x, tmp_path):
+        from auditlog.analyses import REPORT_CODES
+        from auditlog.verification import verify_with_checkpoints
+        from supportmeasures.models import Staff, Ward
+
+        gone_ward = Ward.objects.create(code="149996", name="消えた区")
+        gone = Staff.objects.create_user(username="gone_clerk", ward=gone_ward)
+        today = timezone.localdate()
+        sunday = today - datetime.timedelta(days=(today.weekday() + 1) % 7)
+        # Late on a Sunday: the out-of-hours report lists it, naming the staff member.
+        late = timezone.make_aware(datetime.datetime.combine(sunday, datetime.time(23, 0)))
+        with transaction.atomic():
+            record_events(
+                [
+                    Event(
+                        kind=EventKind.DETAILS_VIEWED,
+                        actor=gone,
+                        occurred_at=late,
+                        person_public_id=x.public_id,
+                        decision="shown",
+                    )
+                ]
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM supportmeasures_staff WHERE id = %s", [gone.pk])
+            cursor.execute("DELETE FROM supportmeasures_ward WHERE id = %s", [gone_ward.pk])
+
+        client = login(auditor)
+        listed = client.get(reverse("auditlog:events"))
+        assert listed.status_code == 200
+        assert "gone_clerk" in listed.content.decode()
+        history = client.get(reverse("auditlog:person", args=[x.public_id]))
+        assert "gone_clerk" in history.content.decode()
+        assert client.get(reverse("auditlog:staff", args=[gone.pk])).status_code == 404
+        assert client.get(reverse("auditlog:dashboard")).status_code == 200
+        reports = [client.get(reverse("auditlog:report", args=[code])) for code in REPORT_CODES]
+        assert [r.status_code for r in reports] == [200] * len(REPORT_CODES)
+        assert any("gone_clerk" in r.content.decode() for r in reports)
+        assert all("None" not in r.content.decode() for r in reports)
+        exported = client.post(reverse("auditlog:export"), {"encoding": "utf-8"})
+        assert "gone_clerk" in b"".join(exported.streaming_content).decode("utf-8-sig")
+        assert verify_with_checkpoints(directory=tmp_path).ok
