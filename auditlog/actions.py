@@ -188,7 +188,7 @@ def record_event(
     data: dict[str, Any] | None = None,
     persons: Iterable[str] = (),
 ) -> None:
-    """Append one event to the chain. Call it last in the action's own transaction."""
+    """Append one event to the chain, inside the action's own transaction."""
     record_events(
         [
             Event(

@@ -76,7 +76,7 @@ class EventListView(AuditorsOnly):
                 "found": found,
                 "person_id": person_id or "",
                 "query": query.urlencode(),
-                "export_fields": [(k, v) for k, v in query.items() if k not in ("verify",)],
+                "export_fields": list(query.items()),
                 "encodings": ENCODINGS,
                 "status": selectors.chain_status(user=user),
             },

@@ -183,10 +183,6 @@ def send_digests(*, now: datetime.datetime) -> int:
     return sent
 
 
-def _staff_of(wards: Iterable[Ward | int], *roles: str) -> list[Staff]:
-    return staff_with_roles(*roles, wards=wards)
-
-
 def _owning_wards(codes: Iterable[str]) -> list[Ward]:
     return list(Ward.objects.filter(code__in=list(codes)))
 
@@ -206,7 +202,7 @@ def _tell_owning_wards(
     wards = [w for w in _owning_wards(codes) if w.pk not in skip]
     if wards:
         notify(
-            _staff_of(wards, Role.SUPERVISOR, Role.CLERK),
+            staff_with_roles(Role.SUPERVISOR, Role.CLERK, wards=wards),
             subject=subject,
             body=body,
             url=url,
@@ -279,7 +275,11 @@ def create_inquiry(
             },
         )
         notify(
-            [s for s in _staff_of([from_ward], Role.SUPERVISOR) if s.pk != acting_user.pk],
+            [
+                s
+                for s in staff_with_roles(Role.SUPERVISOR, wards=[from_ward])
+                if s.pk != acting_user.pk
+            ],
             subject=_("Inquiry awaiting your sign-off: %(status)s")
             % {"status": inquiry.get_protected_status_display()},
             body=_("%(author)s drafted an inquiry to %(ward)s.")
@@ -332,7 +332,7 @@ def sign_off_inquiry(
         status = inquiry.get_protected_status_display()
         url = inquiry.get_absolute_url()
         notify(
-            _staff_of([inquiry.to_ward], Role.CLERK, Role.SUPERVISOR),
+            staff_with_roles(Role.CLERK, Role.SUPERVISOR, wards=[inquiry.to_ward]),
             subject=_("New inquiry from %(ward)s — %(status)s")
             % {"ward": inquiry.from_ward, "status": status},
             body=_("Acknowledge the support-measure status before you read it."),
@@ -445,7 +445,7 @@ def _after_status_rise(
     if inquiry.state != InquiryState.AWAITING_SIGNOFF:
         wards.append(inquiry.to_ward)
     notify(
-        _staff_of(wards, Role.CLERK, Role.SUPERVISOR),
+        staff_with_roles(Role.CLERK, Role.SUPERVISOR, wards=wards),
         subject=_("Protected status raised to %(status)s: stop and check before any contact")
         % {"status": inquiry.get_protected_status_display()},
         body=_("Inquiry from %(from_ward)s to %(to_ward)s about %(name)s.")
@@ -556,7 +556,11 @@ def answer_inquiry(
             data={"inquiry": str(inquiry.public_id)},
         )
         notify(
-            [s for s in _staff_of([inquiry.to_ward], Role.SUPERVISOR) if s.pk != acting_user.pk],
+            [
+                s
+                for s in staff_with_roles(Role.SUPERVISOR, wards=[inquiry.to_ward])
+                if s.pk != acting_user.pk
+            ],
             subject=_("An answer awaits your sign-off — %(status)s")
             % {"status": inquiry.get_protected_status_display()},
             body=_("An answer is a disclosure: check it says only what is needed."),
@@ -696,7 +700,7 @@ def _ask_approvers(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> N
     else:
         approvers = [
             s
-            for s in _staff_of([plan.acting_ward], Role.SUPERVISOR)
+            for s in staff_with_roles(Role.SUPERVISOR, wards=[plan.acting_ward])
             if s.pk not in (actor.pk, plan.author_id)
         ]
         subject = _("Contact plan awaiting approval — risk %(risk)s") % {
@@ -1122,7 +1126,7 @@ def escalate_waiting_plans(*, now: datetime.datetime) -> list[str]:
             notify(
                 [
                     s
-                    for s in _staff_of([plan.acting_ward], Role.SUPERVISOR)
+                    for s in staff_with_roles(Role.SUPERVISOR, wards=[plan.acting_ward])
                     if s.pk != plan.author_id
                 ],
                 subject=_("A contact plan has waited too long for approval"),
