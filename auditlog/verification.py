@@ -364,11 +364,34 @@ def _limited(problems: list[str]) -> list[str]:
     return [*problems[:MAX_PROBLEMS], _("… and %(count)d more problems") % {"count": more}]
 
 
-def verify_with_checkpoints(*, directory: Path | None = None) -> VerificationReport:
-    """Verify the whole chain (hashes, links, gaps) and compare it with every checkpoint.
+def _never_linked() -> list[str]:
+    """Committed rows left in the queue of events (migration 0009): the trigger that links
+    them at commit was switched off, so their acts committed without their events."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM auditlog_pendingevent")
+        (count,) = cursor.fetchone()
+    if not count:
+        return []
+    return [
+        ngettext(
+            "%(count)d event was queued but never linked into the chain: the trigger that "
+            "links events at commit was switched off, and its act committed without it",
+            "%(count)d events were queued but never linked into the chain: the trigger that "
+            "links events at commit was switched off, and their acts committed without them",
+            count,
+        )
+        % {"count": count}
+    ]
 
-    Reads rows as tuples from a server-side cursor (no model instance per event). Problems
-    are translated sentences naming the event and the checkpoint concerned.
+
+def verify_with_checkpoints(*, directory: Path | None = None) -> VerificationReport:
+    """Verify the whole chain (hashes, links, gaps) and compare it with every checkpoint;
+    on PostgreSQL, also that no event was left queued and never linked.
+
+    Streams the rows (`rows`, no model instance per event). Problems are translated
+    sentences naming the event and the checkpoint concerned.
     """
     checkpoints, problems = scan_checkpoints(directory)
     valid = [c for c in checkpoints if c.signature_valid]
@@ -383,6 +406,7 @@ def verify_with_checkpoints(*, directory: Path | None = None) -> VerificationRep
         for c in genesis
         if c.last_hash != GENESIS_HASH
     ]
+    problems += _never_linked()
     walk = _Walk(sealed)
     walk.run(rows(1, MAX_SEQUENCE))
     walk.finish()

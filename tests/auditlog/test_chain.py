@@ -467,3 +467,31 @@ def test_one_event_hashed_by_the_database_is_hashed_as_python_hashes_it(clerk_a,
 
     report = verify_with_checkpoints(directory=tmp_path)
     assert report.ok and report.checked == AuditEvent.objects.count()
+
+
+@pytest.mark.django_db(transaction=True)
+class TestTheLinkCannotBeSwitchedOffUnseen:
+    def test_verification_names_events_queued_while_the_trigger_was_off(self, now, tmp_path):
+        """A database owner switches off the trigger that links events at commit: the acts
+        then commit without their events. Verification must say so."""
+        from auditlog.verification import verify_with_checkpoints
+
+        raw("ALTER TABLE auditlog_pendingevent DISABLE TRIGGER auditlog_link_at_commit")
+        try:
+            for _ in range(2):
+                with transaction.atomic():
+                    record_event(kind=EventKind.DETAILS_VIEWED, actor=None, occurred_at=now)
+        finally:
+            raw("ALTER TABLE auditlog_pendingevent ENABLE TRIGGER auditlog_link_at_commit")
+
+        try:
+            report = verify_with_checkpoints(directory=tmp_path)
+        finally:
+            raw("DELETE FROM auditlog_pendingevent")  # not a Django table: not flushed
+
+        assert AuditEvent.objects.count() == 0
+        assert not report.ok
+        assert report.problems == [
+            "2 events were queued but never linked into the chain: the trigger that links "
+            "events at commit was switched off, and their acts committed without them"
+        ]
