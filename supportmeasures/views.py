@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -36,7 +38,7 @@ from supportmeasures.forms import (
 )
 from supportmeasures.importing import ImportFileError
 from supportmeasures.models import MeasureStatus, Person, Staff, SupportMeasure, Ward
-from supportmeasures.screening import Query
+from supportmeasures.screening import RANK, Query, Result
 
 # Recorded as the purpose of screenings made from the search page.
 SEARCH_PURPOSE = "registry_search"
@@ -73,6 +75,129 @@ class HomeView(TemplateView):
         )
 
 
+@dataclass(frozen=True)
+class SearchBanner:
+    """The one verdict above the search results: the template renders it as it is."""
+
+    level: str  # a screening Result: the strongest flag anywhere on the page
+    css: str
+    title_css: str
+    aria_role: str
+    title: StrOrPromise
+    paragraphs: tuple[StrOrPromise, ...]
+
+
+_FLAG_TITLE = "flag-banner__title"
+_NOTICE_TITLE = "notice__title"
+_COUNTERPARTY_TITLE = gettext_lazy("Counterparty (相手方): tell them nothing")
+_COUNTERPARTY_TEXT = gettext_lazy(
+    "This person is registered as a counterparty. Do not tell them anything about the "
+    "protected residents of their measures: not where they live, work or study, not that "
+    "they visited an office. Any contact needs a contact plan and a supervisor's sign-off."
+)
+_LISTED_COUNTERPARTY_TITLE = gettext_lazy(
+    "A counterparty (相手方) is shown on this page: tell them nothing"
+)
+_LISTED_COUNTERPARTY_TEXT = gettext_lazy(
+    "Someone shown below is registered as a counterparty, though not as an exact match for "
+    "what you typed. If the person you deal with may be one of them, tell them nothing about "
+    "the protected residents of their measures, and make no contact without a contact plan "
+    "and a supervisor's sign-off."
+)
+_PROTECTED_TITLE = gettext_lazy("Protected resident (保護対象)")
+_PROTECTED_TEXT = gettext_lazy(
+    "This person is protected by a support measure. Never disclose their whereabouts. Any "
+    "contact concerning them needs a supervisor's sign-off."
+)
+_LISTED_PROTECTED_TITLE = gettext_lazy("A protected resident (保護対象) is shown on this page")
+_LISTED_PROTECTED_TEXT = gettext_lazy(
+    "Someone shown below is protected by a support measure, though not as an exact match for "
+    "what you typed. Never disclose their whereabouts. Any contact concerning them needs a "
+    "supervisor's sign-off."
+)
+_ALSO_PROTECTED = gettext_lazy(
+    "A protected resident (保護対象) also matches what you typed: never disclose their whereabouts."
+)
+_POSSIBLE_TITLE = gettext_lazy("Possible match: check before any contact")
+_POSSIBLE_TEXT = gettext_lazy(
+    "A registered person has the same name or reading, but the date of birth does not "
+    "confirm it. Confirm the identity with a supervisor before any contact."
+)
+_NOBODY_TITLE = gettext_lazy("No exact match in the registry")
+_NOBODY_TEXT = gettext_lazy(
+    "Nobody in the registry matches. This does not prove the person is safe to contact: "
+    "check the spelling, the reading and former names."
+)
+_NONE_IN_FORCE_TITLE = gettext_lazy("Nobody shown has a support measure in force")
+_NONE_IN_FORCE_TEXT = gettext_lazy(
+    "The people listed below are in the registry, but none of them has a support measure in "
+    "force. This does not prove the person is safe to contact: check the spelling, the "
+    "reading and former names."
+)
+
+
+def search_banner(
+    *, screened: Sequence[selectors.ScreenedPerson], others: Sequence[Person]
+) -> SearchBanner:
+    """The banner for everything the search page shows: counterparty > protected (joint
+    family included) > possible match > nothing. A screening's match counts with its
+    result (a possible match stays one); a partial row with its flags, since a clerk reads
+    every row's badge. "Nobody matches" is said only when no row shown carries a flag."""
+    found = max((Result(s.result) for s in screened), key=RANK.__getitem__, default=Result.CLEAR)
+    listed = (
+        Result.COUNTERPARTY
+        if any(p.is_counterparty for p in others)
+        else Result.PROTECTED
+        if any(p.is_protected for p in others)
+        else Result.CLEAR
+    )
+    level = max(found, listed, key=RANK.__getitem__)
+    # What the screening found, when weaker than the banner, is still said under it.
+    notes: tuple[StrOrPromise, ...] = ()
+    if level != found and found == Result.PROTECTED:
+        notes = (_ALSO_PROTECTED,)
+    elif level != found and found == Result.POSSIBLE_MATCH:
+        notes = (_POSSIBLE_TEXT,)
+    if level == Result.COUNTERPARTY:
+        exact = found == level
+        return SearchBanner(
+            level=level,
+            css="flag-banner flag-banner--counterparty",
+            title_css=_FLAG_TITLE,
+            aria_role="alert",
+            title=_COUNTERPARTY_TITLE if exact else _LISTED_COUNTERPARTY_TITLE,
+            paragraphs=(_COUNTERPARTY_TEXT if exact else _LISTED_COUNTERPARTY_TEXT, *notes),
+        )
+    if level == Result.PROTECTED:
+        exact = found == level
+        return SearchBanner(
+            level=level,
+            css="flag-banner flag-banner--protected",
+            title_css=_FLAG_TITLE,
+            aria_role="alert",
+            title=_PROTECTED_TITLE if exact else _LISTED_PROTECTED_TITLE,
+            paragraphs=(_PROTECTED_TEXT if exact else _LISTED_PROTECTED_TEXT, *notes),
+        )
+    if level == Result.POSSIBLE_MATCH:
+        return SearchBanner(
+            level=level,
+            css="notice notice--warning",
+            title_css=_NOTICE_TITLE,
+            aria_role="alert",
+            title=_POSSIBLE_TITLE,
+            paragraphs=(_POSSIBLE_TEXT,),
+        )
+    # Nothing flagged: a list below is mentioned only when there is one.
+    return SearchBanner(
+        level=level,
+        css="notice notice--info",
+        title_css=_NOTICE_TITLE,
+        aria_role="status",
+        title=_NONE_IN_FORCE_TITLE if others else _NOBODY_TITLE,
+        paragraphs=(_NONE_IN_FORCE_TEXT if others else _NOBODY_TEXT,),
+    )
+
+
 class SearchView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _staff(request)
@@ -94,12 +219,14 @@ class SearchView(View):
                 context["screening"] = found
                 screened = selectors.people_in_screening(screening=found, today=today)
             found_ids = {s.person.pk for s in screened}
-            context["screened"] = screened
-            context["results"] = [
+            others = [
                 p
                 for p in selectors.search_people(user=user, today=today, **data)
                 if p.pk not in found_ids
             ]
+            context["screened"] = screened
+            context["results"] = others
+            context["banner"] = search_banner(screened=screened, others=others)
         return render(request, "supportmeasures/search.html", context)
 
 
