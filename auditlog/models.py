@@ -53,6 +53,7 @@ class EventKind(models.TextChoices):
     CONTACT_REFUSED = "plan.contact_refused", _("Contact without an approved plan refused")
     EMERGENCY_REVIEWED = "plan.emergency_reviewed", _("Emergency contact reviewed")
     APPROVAL_EXPIRED = "plan.approval_expired", _("Contact plan's approval expired")
+    PLAN_REASSESSED = "plan.reassessed", _("Contact plan reassessed, approvals withdrawn")
     STAFF_REGISTERED = "staff.registered", _("Staff member registered")
     TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
     AUDITLOG_EXPORTED = "auditlog.exported", _("Audit log exported")

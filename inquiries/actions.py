@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from auditlog.actions import record_event
 from auditlog.models import EventKind
-from inquiries import guard
+from inquiries import guard, risk
+from inquiries import permissions as plan_permissions
+from inquiries.permissions import PlanNeedsRewording as PlanNeedsRewording
 from inquiries.models import (
     STATUS_RANK,
     ContactPlan,
@@ -44,7 +47,7 @@ from supportmeasures.actions import (
     SameStaffMember,
     TrainingLapsed,
 )
-from supportmeasures.models import NoticeMode, Role, Staff, Ward
+from supportmeasures.models import NoticeMode, PartyRole, Person, Role, Staff, Ward
 from supportmeasures.screening import Query, Result, Screening, screen, screen_many
 from supportmeasures.selectors import staff_with_roles
 
@@ -56,10 +59,6 @@ RESULT_TO_STATUS = {
     Result.PROTECTED: ProtectedStatus.PROTECTED,
     Result.COUNTERPARTY: ProtectedStatus.COUNTERPARTY,
 }
-
-
-class PlanNeedsRewording(ActionRefused):
-    pass
 
 
 def strongest(*statuses: str) -> str:
@@ -458,6 +457,14 @@ def _after_status_rise(
         critical=True,
         now=at,
     )
+    # Every plan already made for this inquiry is screened again, in the same transaction.
+    for plan in (
+        ContactPlan.objects.select_for_update()
+        .select_related("acting_ward", "author", "inquiry")
+        .filter(inquiry=inquiry, state__in=[PlanState.AWAITING_APPROVAL, PlanState.APPROVED])
+        .order_by("pk")
+    ):
+        _reassess_locked(plan, actor=actor, why="inquiry_status_raised", at=at)
 
 
 def reevaluate_open_inquiries(*, now: datetime.datetime) -> list[str]:
@@ -494,6 +501,8 @@ def reevaluate_open_inquiries(*, now: datetime.datetime) -> list[str]:
             if inquiry.protected_status != previous:
                 _after_status_rise(inquiry, previous, None, "registry_changed", now)
                 raised.append(str(inquiry.public_id))
+    # Plans carry their own people (the person contacted): screened again too.
+    reevaluate_open_plans(now=now)
     return raised
 
 
@@ -611,19 +620,69 @@ def sign_off_answer(
 
 
 def plan_fingerprint(plan: ContactPlan) -> str:
-    """What an approval binds to: every field that says whom, how, why and what."""
+    """What an approval binds to: every field that says whom, how, why and what, and the
+    risk and statuses the approver saw. A status that rises later changes it, so an approval
+    given before no longer counts (promise 9)."""
     content: dict[str, object] = {
         field: str(getattr(plan, field))
         for field in ("inquiry_id", "matter_name", "matter_kana", "matter_birth_date",
                       "target_name", "target_kana", "target_birth_date", "target_contact",
                       "target_relation", "channel", "purpose", "wording", "is_emergency",
-                      "emergency_reason")
+                      "emergency_reason", "risk", "target_status", "matter_status",
+                      "needs_rewording")
     }  # fmt: skip
     content["categories"] = sorted(plan.categories)
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def assess(plan: ContactPlan) -> None:
+def _office_names() -> list[str]:
+    names = list(Ward.objects.values_list("name", flat=True))
+    return names + [f"{name}役所" for name in names]
+
+
+def _protected_names(*screenings: Screening) -> set[str]:
+    return {
+        m.person_name
+        for found in screenings
+        for m in found.matches
+        if m.role != PartyRole.COUNTERPARTY
+    }
+
+
+def _is_the_protected_person(target: Screening, matter: Screening, inquiry_ids: set[str]) -> bool:
+    """The plan contacts the protected person herself (a certain match, never a possible one):
+    telling her where she is reveals nothing to anyone else."""
+    if target.result != Result.PROTECTED:
+        return False
+    own = {str(m.person_public_id) for m in target.matches if m.result == Result.PROTECTED}
+    concerned = set(matter.person_ids()) | inquiry_ids
+    return not concerned or bool(own & concerned)
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What the disclosure guard needs to know about a plan: the same for its wording and
+    for what was actually said."""
+
+    office_names: list[str]
+    protected_names: list[str]
+    own_office_names: list[str]
+    own_ward_holds_the_case: bool
+
+    def check(self, text: str, categories: Iterable[str]) -> list[guard.Finding]:
+        categories = list(categories)
+        return guard.check(
+            text,
+            categories,
+            self.office_names,
+            protected_names=self.protected_names,
+            own_office_names=self.own_office_names,
+            own_identity_allowed=DisclosureCategory.IDENTITY in categories
+            and not self.own_ward_holds_the_case,
+        )
+
+
+def assess(plan: ContactPlan) -> GuardContext:
     """Risk, screening and guard findings: computed by the server, never entered."""
     target = screen(Query(plan.target_name, plan.target_kana, plan.target_birth_date))
     matter = (
@@ -631,31 +690,207 @@ def assess(plan: ContactPlan) -> None:
         if plan.matter_name or plan.matter_kana
         else Screening(Result.CLEAR)
     )
+    inquiry = plan.inquiry
     plan.target_status = _status_of(target)
     plan.matter_status = _status_of(matter)
-    if plan.inquiry is not None:
-        plan.matter_status = strongest(plan.matter_status, plan.inquiry.protected_status)
-    if plan.target_status == ProtectedStatus.COUNTERPARTY:
-        plan.risk = Risk.CRITICAL
-    elif plan.matter_status in (
-        ProtectedStatus.PROTECTED,
-        ProtectedStatus.COUNTERPARTY,
-        ProtectedStatus.POSSIBLE_MATCH,
-    ) or plan.target_status in (ProtectedStatus.PROTECTED, ProtectedStatus.POSSIBLE_MATCH):
-        plan.risk = Risk.HIGH
-    else:
-        plan.risk = Risk.NORMAL
-    ward_names = list(Ward.objects.values_list("name", flat=True))
-    offices = ward_names + [f"{name}役所" for name in ward_names]
-    plan.findings = [f.as_dict() for f in guard.check(plan.wording, plan.categories, offices)]
     codes = set(target.owning_ward_codes()) | set(matter.owning_ward_codes())
     people = set(target.person_ids()) | set(matter.person_ids())
-    if plan.inquiry is not None:
-        codes |= set(plan.inquiry.owning_ward_codes)
-        people |= set(plan.inquiry.person_ids)
+    inquiry_people: set[str] = set()
+    if inquiry is not None:
+        plan.matter_status = strongest(plan.matter_status, inquiry.protected_status)
+        codes |= set(inquiry.owning_ward_codes)
+        inquiry_people = set(inquiry.person_ids)
+        people |= inquiry_people
     plan.owning_ward_codes = sorted(codes)
     plan.person_ids = sorted(people)
+    is_self = _is_the_protected_person(target, matter, inquiry_people)
+    # The names of the protected people the plan concerns, as registered and as typed: said
+    # to anyone but her, a name confirms she is known here.
+    protected_names: set[str] = set()
+    if not is_self and risk.is_flagged(plan.matter_status):
+        protected_names = _protected_names(matter) | {plan.matter_name}
+        if inquiry is not None and inquiry.is_flagged:
+            protected_names.add(inquiry.subject_name)
+            protected_names |= set(
+                Person.objects.filter(
+                    public_id__in=inquiry.person_ids,
+                    parties__role__in=[PartyRole.PROTECTED, PartyRole.JOINT],
+                ).values_list("name", flat=True)
+            )
+    ward = plan.acting_ward
+    context = GuardContext(
+        office_names=_office_names(),
+        protected_names=sorted(n for n in protected_names if n),
+        own_office_names=[ward.name, f"{ward.name}役所"],
+        # Saying who we are is no disclosure, unless our own ward holds the case (then
+        # 「鶴見区役所の者です」 said to him tells him where she is).
+        own_ward_holds_the_case=ward.code in codes,
+    )
+    plan.findings = [f.as_dict() for f in context.check(plan.wording, plan.categories)]
+    plan.risk, plan.needs_rewording = risk.decide(
+        target_status=plan.target_status,
+        matter_status=plan.matter_status,
+        findings=plan.findings,
+        target_is_the_protected_person=is_self,
+    )
+    reasons: list[dict[str, object]] = []
+    if inquiry is not None and inquiry.is_flagged:
+        reasons.append(
+            {
+                "code": "inquiry",
+                "status": inquiry.protected_status,
+                "raised": inquiry.raised_status == inquiry.protected_status
+                and inquiry.raised_status != inquiry.registry_status,
+            }
+        )
+    reasons += risk.screening_reasons(
+        "target", target, query_has_date=plan.target_birth_date is not None
+    )
+    reasons += risk.screening_reasons(
+        "matter", matter, query_has_date=plan.matter_birth_date is not None
+    )
+    if plan.findings:
+        reasons.append({"code": "wording", "findings": plan.findings})
+    if plan.needs_rewording:
+        reasons.append({"code": "blocked"})
+    if plan.is_emergency:
+        reasons.append({"code": "emergency"})
+    if not reasons:
+        reasons.append({"code": "clear"})
+    plan.risk_reasons = reasons
     plan.fingerprint = plan_fingerprint(plan)
+    return context
+
+
+def _plan_summary(plan: ContactPlan) -> tuple[str, str, str, bool]:
+    return (plan.risk, plan.target_status, plan.matter_status, plan.needs_rewording)
+
+
+def _reassess_locked(
+    plan: ContactPlan, *, actor: Staff | None, why: str, at: datetime.datetime
+) -> bool:
+    """Inside the caller's transaction, with the plan locked: screen it again now. If its risk
+    or any status rose, its approvals no longer suffice: they are withdrawn, the plan awaits
+    approval again, and its author, approvers and supervisors are told. A fall is never
+    applied here (fail closed): the author changes the plan, and it is assessed afresh."""
+    if plan.state not in (PlanState.AWAITING_APPROVAL, PlanState.APPROVED):
+        return False
+    before = _plan_summary(plan)
+    assess(plan)
+    after = _plan_summary(plan)
+    rose = risk.raised(before[0], after[0], before[1:3], after[1:3]) or (
+        after[3] and not before[3]
+    )
+    if not rose:
+        plan.refresh_from_db()
+        return False
+    approvers = [
+        a.approver
+        for a in plan.approvals.filter(withdrawn_at__isnull=True).select_related("approver__ward")
+    ]
+    withdrawn = plan.approvals.filter(withdrawn_at__isnull=True).update(withdrawn_at=at)
+    plan.state = PlanState.AWAITING_APPROVAL
+    plan.updated_at = at
+    plan.escalated_at = None
+    plan.save()
+    record_event(
+        kind=EventKind.PLAN_REASSESSED,
+        actor=actor,
+        occurred_at=at,
+        ward=plan.acting_ward,
+        decision=plan.risk,
+        reason=why,
+        persons=plan.person_ids,
+        data={
+            **_plan_event_data(plan),
+            "before": {"risk": before[0], "target_status": before[1], "matter_status": before[2]},
+            "approvals_withdrawn": withdrawn,
+        },
+    )
+    supervisors = staff_with_roles(Role.SUPERVISOR, wards=[plan.acting_ward])
+    notify(
+        [plan.author, *approvers, *supervisors],
+        subject=_("STOP: a contact plan's risk rose to %(risk)s — approvals withdrawn")
+        % {"risk": plan.get_risk_display()},
+        body=" ".join(risk.explain(plan.risk_reasons)),
+        url=plan.get_absolute_url(),
+        critical=True,
+        now=at,
+    )
+    _tell_owning_wards(
+        plan.owning_ward_codes,
+        [plan.acting_ward],
+        now=at,
+        url=plan.get_absolute_url(),
+        critical=True,
+        subject=_("A contact is planned concerning your protected resident"),
+        body=_("%(ward)s plans a %(channel)s to %(target)s. By %(author)s. Why: %(purpose)s")
+        % {
+            "ward": plan.acting_ward,
+            "channel": plan.get_channel_display(),
+            "target": plan.target_name,
+            "author": plan.author,
+            "purpose": plan.purpose,
+        },
+    )
+    return True
+
+
+def reassess_plan(
+    *, plan: ContactPlan, actor: Staff | None, why: str, at: datetime.datetime
+) -> bool:
+    """_reassess_locked in a transaction of its own: True when the plan's risk rose."""
+    with transaction.atomic(durable=True):
+        locked = (
+            ContactPlan.objects.select_for_update()
+            .select_related("acting_ward", "author", "inquiry")
+            .get(pk=plan.pk)
+        )
+        return _reassess_locked(locked, actor=actor, why=why, at=at)
+
+
+class PlanReassessed(ActionRefused):
+    pass
+
+
+def _refuse_if_risk_rose(plan: ContactPlan, actor: Staff, at: datetime.datetime) -> None:
+    if reassess_plan(plan=plan, actor=actor, why="status_rose", at=at):
+        raise PlanReassessed(
+            _(
+                "The registry now says more about this plan's people than when it was "
+                "approved: its risk rose and its approvals were withdrawn. Read it again; it "
+                "must be approved again before any contact."
+            )
+        )
+
+
+def reevaluate_open_plans(*, now: datetime.datetime) -> list[str]:
+    """After a registry change: re-screen the people of every plan not yet acted on; a plan
+    whose status rose is reassessed at once (approvals withdrawn, people told)."""
+    open_plans = list(
+        ContactPlan.objects.filter(
+            state__in=[PlanState.AWAITING_APPROVAL, PlanState.APPROVED]
+        ).only(
+            "target_name", "target_kana", "target_birth_date", "matter_name", "matter_kana",
+            "matter_birth_date", "target_status", "matter_status",
+        )
+    )  # fmt: skip
+    queries = [Query(p.target_name, p.target_kana, p.target_birth_date) for p in open_plans] + [
+        Query(p.matter_name, p.matter_kana, p.matter_birth_date) for p in open_plans
+    ]
+    found = screen_many(queries)
+    n = len(open_plans)
+    reassessed = []
+    for i, plan in enumerate(open_plans):
+        target, matter = _status_of(found[i]), _status_of(found[n + i])
+        if not (plan.matter_name or plan.matter_kana):
+            matter = ProtectedStatus.NONE
+        if STATUS_RANK[ProtectedStatus(target)] > STATUS_RANK[
+            ProtectedStatus(plan.target_status)
+        ] or STATUS_RANK[ProtectedStatus(matter)] > STATUS_RANK[ProtectedStatus(plan.matter_status)]:
+            if reassess_plan(plan=plan, actor=None, why="registry_changed", at=now):
+                reassessed.append(str(plan.public_id))
+    return reassessed
 
 
 PLAN_FIELDS = (
@@ -741,7 +976,8 @@ def _announce_plan(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> N
 def create_plan(
     *, acting_user: Staff, created_at: datetime.datetime, **fields: object
 ) -> ContactPlan:
-    """Record a plan before any contact. A normal-risk plan needs no approval."""
+    """Record a plan before any contact. Every plan awaits a supervisor's approval: one
+    nobody flagged is what a misspelt name produces (promise 9)."""
     ward = acting_user.ward
     if ward is None or not _in_ward(acting_user, ward):
         raise NotPermitted(_("Only clerks and supervisors of a ward can plan contacts."))
@@ -758,11 +994,7 @@ def create_plan(
         raise NotPermitted(_("That inquiry is not your ward's."))
     _validate_plan(plan)
     assess(plan)
-    plan.state = (
-        PlanState.APPROVED
-        if plan.risk == Risk.NORMAL and not plan.is_emergency
-        else PlanState.AWAITING_APPROVAL
-    )
+    plan.state = PlanState.AWAITING_APPROVAL
     with transaction.atomic(durable=True):
         plan.save()
         record_event(
@@ -796,11 +1028,7 @@ def update_plan(
         if plan.fingerprint == previous:
             return plan
         withdrawn = plan.approvals.filter(withdrawn_at__isnull=True).update(withdrawn_at=updated_at)
-        plan.state = (
-            PlanState.APPROVED
-            if plan.risk == Risk.NORMAL and not plan.is_emergency
-            else PlanState.AWAITING_APPROVAL
-        )
+        plan.state = PlanState.AWAITING_APPROVAL
         plan.updated_at = updated_at
         plan.refusal_reason = ""
         plan.save()
@@ -817,41 +1045,24 @@ def update_plan(
 
 
 def valid_approvals(plan: ContactPlan, at: datetime.datetime) -> list[PlanApproval]:
-    return list(
-        plan.approvals.filter(
-            withdrawn_at__isnull=True, fingerprint=plan.fingerprint, expires_at__gt=at
-        ).select_related("approver")
-    )
+    return plan_permissions.valid_approvals(plan, at)
 
 
 def approve_plan(
     *, plan: ContactPlan, acting_user: Staff, approved_at: datetime.datetime
 ) -> ContactPlan:
-    """One approver's sign-off. High: one approver; critical or emergency: two different."""
-    today = timezone.localdate(approved_at)
+    """One approver's sign-off. Normal or high: one approver; critical or emergency: two
+    different. The plan is screened again first: an approval never rests on a stale risk."""
+    refusal = plan_permissions.approve_refusal(acting_user, plan, approved_at)
+    if refusal is not None:
+        raise refusal
+    _refuse_if_risk_rose(plan, acting_user, approved_at)
     with transaction.atomic(durable=True):
         plan = ContactPlan.objects.select_for_update().select_related("acting_ward").get(pk=plan.pk)
-        if plan.is_emergency:
-            if not acting_user.has_role(Role.SUPERVISOR):
-                raise NotPermitted(_("Only supervisors approve contact plans."))
-            if not permissions.is_trained(acting_user, today):
-                raise TrainingLapsed()
-        else:
-            _require_supervisor_of(acting_user, plan.acting_ward, today)
-        if plan.author_id == acting_user.pk:
-            raise SameStaffMember(_("Nobody approves their own plan."))
-        if plan.state != PlanState.AWAITING_APPROVAL:
-            raise InvalidTransition(_("This plan is not awaiting approval."))
-        if plan.risk == Risk.CRITICAL and plan.findings:
-            raise PlanNeedsRewording(
-                _(
-                    "The wording reveals where a protected person is or has been. It must be "
-                    "changed before a critical plan can be approved."
-                )
-            )
+        refusal = plan_permissions.approve_refusal(acting_user, plan, approved_at)
+        if refusal is not None:
+            raise refusal
         current = valid_approvals(plan, approved_at)
-        if any(a.approver_id == acting_user.pk for a in current):
-            raise SameStaffMember(_("You have already approved this plan."))
         hours = settings.MAMORI_APPROVAL_HOURS
         try:
             with transaction.atomic():
@@ -879,6 +1090,7 @@ def approve_plan(
                 "fingerprint": plan.fingerprint,
                 "approvals": len(current) + 1,
                 "needed": plan.approvals_needed,
+                "risk": plan.risk,
             },
         )
         if complete:
@@ -896,18 +1108,11 @@ def approve_plan(
 def refuse_plan(
     *, plan: ContactPlan, acting_user: Staff, reason: str, refused_at: datetime.datetime
 ) -> ContactPlan:
-    today = timezone.localdate(refused_at)
     with transaction.atomic(durable=True):
         plan = ContactPlan.objects.select_for_update().select_related("acting_ward").get(pk=plan.pk)
-        if plan.is_emergency and acting_user.has_role(Role.SUPERVISOR):
-            if not permissions.is_trained(acting_user, today):
-                raise TrainingLapsed()
-        else:
-            _require_supervisor_of(acting_user, plan.acting_ward, today)
-        if plan.author_id == acting_user.pk:
-            raise SameStaffMember(_("Nobody decides on their own plan."))
-        if plan.state not in (PlanState.AWAITING_APPROVAL, PlanState.APPROVED):
-            raise InvalidTransition(_("This plan cannot be refused now."))
+        refusal = plan_permissions.refuse_refusal(acting_user, plan, refused_at)
+        if refusal is not None:
+            raise refusal
         if not reason.strip():
             raise ActionRefused(_("Say why the plan is refused."))
         plan.state = PlanState.REFUSED
@@ -943,17 +1148,22 @@ def record_contact(
     categories: list[str],
     contacted_at: datetime.datetime,
 ) -> ContactRecord:
-    """After the contact: what was said and what came of it. Without a valid approved plan
-    (when one was needed) it is refused, and the refusal is an audit event."""
-    plan = ContactPlan.objects.select_related("acting_ward").get(pk=plan.pk)
+    """After the contact: what was said and what came of it. Without the approvals the plan
+    needs now (screened again first) it is refused, and the refusal is an audit event. What
+    was said goes through the disclosure guard: anything beyond the plan alerts the owning
+    ward's supervisors, the approvers and the auditors."""
+    plan = ContactPlan.objects.select_related("acting_ward", "inquiry").get(pk=plan.pk)
     if not _in_ward(acting_user, plan.acting_ward):
         raise NotPermitted(_("Only the acting ward records its contacts."))
+    if not said.strip() or not outcome.strip():
+        raise ActionRefused(_("Record what was said and the outcome."))
     refusal = ""
-    if plan.state != PlanState.APPROVED:
+    if reassess_plan(plan=plan, actor=acting_user, why="status_rose", at=contacted_at):
+        refusal = "risk_rose"
+        plan.refresh_from_db()
+    elif plan.state != PlanState.APPROVED:
         refusal = "no_approved_plan"
-    elif (plan.risk != Risk.NORMAL or plan.is_emergency) and len(
-        valid_approvals(plan, contacted_at)
-    ) < plan.approvals_needed:
+    elif len(valid_approvals(plan, contacted_at)) < plan.approvals_needed:
         refusal = "approval_expired"
     if refusal:
         with transaction.atomic(durable=True):
@@ -968,12 +1178,14 @@ def record_contact(
             )
         raise ActionRefused(
             _(
-                "This plan is not approved (or its approval expired): the contact may not be "
-                "made or recorded. The attempt was recorded."
+                "This plan is not approved (or its approval expired, or its risk rose): the "
+                "contact may not be made or recorded. The attempt was recorded."
             )
         )
-    if not said.strip() or not outcome.strip():
-        raise ActionRefused(_("Record what was said and the outcome."))
+    context = assess(ContactPlan.objects.select_related("acting_ward", "inquiry").get(pk=plan.pk))
+    said_findings = [f.as_dict() for f in context.check(said, categories)]
+    approved_words = {(f["kind"], f["text"]) for f in plan.findings}
+    findings_beyond = [f for f in said_findings if (f["kind"], f["text"]) not in approved_words]
     beyond = sorted(set(categories) - set(plan.categories))
     with transaction.atomic(durable=True):
         record = ContactRecord.objects.create(
@@ -984,6 +1196,8 @@ def record_contact(
             outcome=outcome,
             categories=sorted(categories),
             beyond_plan=beyond,
+            said_findings=said_findings,
+            findings_beyond_plan=findings_beyond,
         )
         plan.state = PlanState.CONTACTED
         plan.save(update_fields=["state"])
@@ -993,19 +1207,26 @@ def record_contact(
             occurred_at=contacted_at,
             decision="recorded",
             persons=plan.person_ids,
-            data={"plan": str(plan.public_id), "beyond_plan": beyond},
+            data={
+                "plan": str(plan.public_id),
+                "beyond_plan": beyond,
+                "findings_beyond_plan": [f["kind"] for f in findings_beyond],
+            },
         )
-        if beyond:
+        if beyond or findings_beyond:
             approvers = [a.approver for a in plan.approvals.select_related("approver__ward")]
-            auditors = list(
-                Staff.objects.filter(is_active=True, groups__name=Role.AUDITOR).select_related(
-                    "ward"
-                )
+            owning_supervisors = staff_with_roles(
+                Role.SUPERVISOR, wards=_owning_wards(plan.owning_ward_codes)
             )
+            auditors = staff_with_roles(Role.AUDITOR)
+            told = [
+                str(DisclosureCategory(c).label) for c in beyond
+            ] + [f"「{f['text']}」 ({guard.Finding(**f).label})" for f in findings_beyond]
             notify(
-                [*approvers, *auditors],
+                [*approvers, *owning_supervisors, *auditors],
                 subject=_("A contact disclosed more than approved"),
-                body=", ".join(str(DisclosureCategory(c).label) for c in beyond),
+                body=_("%(ward)s, %(target)s: %(told)s")
+                % {"ward": plan.acting_ward, "target": plan.target_name, "told": ", ".join(told)},
                 url=plan.get_absolute_url(),
                 critical=True,
                 now=contacted_at,
@@ -1032,6 +1253,8 @@ def review_emergency(
             raise NotPermitted(_("A supervisor of the owning ward reviews emergencies."))
         if not permissions.is_trained(acting_user, today):
             raise TrainingLapsed()
+        if not plan_permissions.may_review_emergency(acting_user, plan, today):
+            raise InvalidTransition(_("This emergency cannot be reviewed now."))
         if not note.strip():
             raise ActionRefused(_("Write the review."))
         plan.emergency_reviewed_by = acting_user
@@ -1065,7 +1288,6 @@ def expire_approvals(*, now: datetime.datetime) -> list[str]:
             approvals__withdrawn_at__isnull=True,
             approvals__expires_at__lte=now,
         )
-        .exclude(risk=Risk.NORMAL, is_emergency=False)
         .values_list("pk", flat=True)
         .distinct()
     )
@@ -1137,3 +1359,61 @@ def escalate_waiting_plans(*, now: datetime.datetime) -> list[str]:
             )
             escalated.append(str(plan.public_id))
     return escalated
+
+
+def reveal_plan_contact(
+    *, plan: ContactPlan, acting_user: Staff, confirmed: bool, revealed_at: datetime.datetime
+) -> str:
+    """The phone number or address a plan will use, when it may be a protected resident's:
+    only to those who must act on the plan, trained, after they confirm the warning; each look
+    (and each refusal) is an audit event, in the same transaction as the answer."""
+    today = timezone.localdate(revealed_at)
+    refusal: ActionRefused | None = None
+    if not plan_permissions.may_see_contact(acting_user, plan, today):
+        refusal = (
+            TrainingLapsed()
+            if plan_permissions.must_act_on(acting_user, plan)
+            else NotPermitted(_("Only the people who must act on this plan see its contact."))
+        )
+    elif plan_permissions.contact_is_protected(plan) and not confirmed:
+        refusal = ActionRefused(_("Confirm the warning before you open the contact."))
+    with transaction.atomic(durable=True):
+        record_event(
+            kind=EventKind.DETAILS_REFUSED if refusal else EventKind.DETAILS_VIEWED,
+            actor=acting_user,
+            occurred_at=revealed_at,
+            decision="refused" if refusal else "shown",
+            reason=type(refusal).__name__ if refusal else "plan_contact",
+            persons=plan.person_ids,
+            data={"plan": str(plan.public_id), "field": "target_contact"},
+        )
+    if refusal is not None:
+        raise refusal
+    return plan.target_contact
+
+
+def record_audit_reading(
+    *,
+    acting_user: Staff,
+    plan: ContactPlan | None = None,
+    inquiry: Inquiry | None = None,
+    read_at: datetime.datetime,
+) -> None:
+    """An auditor reads a plan or an inquiry (read-only): who watched is recorded too."""
+    if not acting_user.has_role(Role.AUDITOR):
+        raise NotPermitted(_("Only auditors read plans and inquiries of every ward."))
+    subject = plan if plan is not None else inquiry
+    if subject is None:
+        raise ValueError("a plan or an inquiry")
+    with transaction.atomic(durable=True):
+        record_event(
+            kind=EventKind.DETAILS_VIEWED,
+            actor=acting_user,
+            occurred_at=read_at,
+            decision="shown",
+            reason="audit",
+            persons=subject.person_ids,
+            data={"plan": str(plan.public_id)}
+            if plan is not None
+            else {"inquiry": str(subject.public_id)},
+        )

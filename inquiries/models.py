@@ -256,6 +256,10 @@ class ContactPlan(models.Model):
     target_status = models.CharField(max_length=20, choices=ProtectedStatus.choices)
     matter_status = models.CharField(max_length=20, choices=ProtectedStatus.choices)
     findings = models.JSONField(default=list, blank=True)
+    # Why the plan has its risk (inquiries/risk.py renders them), and whether its wording
+    # must change before anyone may approve it.
+    risk_reasons = models.JSONField(default=list, blank=True)
+    needs_rewording = models.BooleanField(default=False)
     fingerprint = models.CharField(max_length=64)
     owning_ward_codes = models.JSONField(default=list, blank=True)
     # Public ids of the registered people it concerns: its audit events are indexed by them.
@@ -345,6 +349,10 @@ class ContactRecord(models.Model):
     outcome = models.TextField(_("outcome"))
     categories = models.JSONField(_("what was disclosed"), default=list)
     beyond_plan = models.JSONField(default=list, blank=True)
+    # The disclosure guard's findings in what was said, and those the plan's wording did
+    # not have (each one a disclosure nobody approved).
+    said_findings = models.JSONField(default=list, blank=True)
+    findings_beyond_plan = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"record {self.plan_id}"

@@ -130,12 +130,15 @@ def inquiry_for_user(*, user: Staff, public_id: uuid.UUID) -> Inquiry:
         return inquiry
     if inquiry.to_ward_id in wards and inquiry.state not in HIDDEN_FROM_RECEIVER:
         return inquiry
+    if user.has_role(Role.AUDITOR):  # read-only, and every reading is recorded
+        return inquiry
     raise Http404
 
 
 def plan_for_user(*, user: Staff, public_id: uuid.UUID) -> ContactPlan:
     """The acting ward's staff; supervisors of any ward for an emergency (they may approve);
-    the owning ward of the people concerned (it reviews emergencies)."""
+    the owning ward of the people concerned (it reviews emergencies); auditors (read-only,
+    every reading recorded)."""
     try:
         plan = ContactPlan.objects.select_related(
             "acting_ward", "author", "inquiry", "emergency_reviewed_by"
@@ -147,6 +150,8 @@ def plan_for_user(*, user: Staff, public_id: uuid.UUID) -> ContactPlan:
     if plan.acting_ward_id in wards or wards & owning:
         return plan
     if plan.is_emergency and user.has_role(Role.SUPERVISOR):
+        return plan
+    if user.has_role(Role.AUDITOR):
         return plan
     raise Http404
 

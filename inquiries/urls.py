@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/new/", views.PlanFormView.as_view(), name="new_plan"),
     path("plans/<uuid:public_id>/", views.PlanDetailView.as_view(), name="plan"),
     path("plans/<uuid:public_id>/edit/", views.PlanFormView.as_view(), name="edit_plan"),
+    path("plans/<uuid:public_id>/contact/", views.PlanContactView.as_view(), name="plan_contact"),
     path(
         "plans/<uuid:public_id>/<str:action>/", views.PlanActionView.as_view(), name="plan_action"
     ),

@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from inquiries import actions, guard, selectors
+from inquiries import actions, guard, risk, selectors
+from inquiries import permissions as plan_permissions
 from inquiries.forms import (
+    AcknowledgeContactForm,
     AcknowledgeInquiryForm,
     AnswerForm,
     ContactRecordForm,
@@ -26,13 +28,21 @@ from inquiries.forms import (
 from inquiries.models import ContactPlan, Inquiry, InquiryState
 from supportmeasures import permissions
 from supportmeasures.actions import ActionRefused
-from supportmeasures.models import Staff
+from supportmeasures.models import Role, Staff
 from supportmeasures.views import _staff
 
 
 def _case_staff(request: HttpRequest) -> Staff:
     user = _staff(request)
     if not user.has_role(*permissions.CASE_ROLES):
+        raise Http404
+    return user
+
+
+def _reader(request: HttpRequest) -> Staff:
+    """Case staff, or an auditor (who reads, never acts)."""
+    user = _staff(request)
+    if not user.has_role(*permissions.CASE_ROLES, Role.AUDITOR):
         raise Http404
     return user
 
@@ -101,8 +111,11 @@ class InquiryView(View):
     # a 404 for every method, as for an inquiry it may not see.
     side = ""
 
+    # Auditors may read the inquiry (InquiryDetailView), never act on it.
+    auditors_read = False
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        self.user = _case_staff(request)
+        self.user = _reader(request) if self.auditors_read else _case_staff(request)
         self.inquiry = selectors.inquiry_for_user(user=self.user, public_id=kwargs["public_id"])
         self.receiving = self.inquiry.to_ward_id in permissions.ward_ids(self.user)
         self.sending = self.inquiry.from_ward_id in permissions.ward_ids(self.user)
@@ -122,11 +135,20 @@ class InquiryView(View):
 
 
 class InquiryDetailView(InquiryView):
+    auditors_read = True
+
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if self.must_acknowledge():
             return redirect("inquiries:acknowledge", public_id=public_id)
-        answer_visible = self.receiving or self.inquiry.state == InquiryState.ANSWERED
-        return render(
+        auditing = not (self.sending or self.receiving)
+        if auditing:
+            actions.record_audit_reading(
+                acting_user=self.user, inquiry=self.inquiry, read_at=timezone.now()
+            )
+        answer_visible = (
+            self.receiving or auditing or self.inquiry.state == InquiryState.ANSWERED
+        )
+        response = render(
             request,
             "inquiries/inquiry_detail.html",
             {
@@ -134,10 +156,13 @@ class InquiryDetailView(InquiryView):
                 "receiving": self.receiving,
                 "sending": self.sending,
                 "answer_visible": answer_visible,
+                "auditing": auditing,
                 "raise_form": RaiseStatusForm(current=self.inquiry.protected_status),
                 "plans": list(self.inquiry.plans.order_by("-created_at")),
             },
         )
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class AcknowledgeView(InquiryView):
@@ -381,32 +406,85 @@ class PlanFormView(View):
 
 class PlanView(View):
     plan: ContactPlan
+    # Auditors may read a plan (PlanDetailView), never act on it.
+    auditors_read = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        self.user = _case_staff(request)
+        self.user = _reader(request) if self.auditors_read else _case_staff(request)
         self.plan = selectors.plan_for_user(user=self.user, public_id=kwargs["public_id"])
         return super().dispatch(request, *args, **kwargs)
 
 
 class PlanDetailView(PlanView):
+    auditors_read = True
+
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         now = timezone.now()
-        return render(
+        auditing = not self.user.has_role(*permissions.CASE_ROLES)
+        if auditing:
+            actions.record_audit_reading(acting_user=self.user, plan=self.plan, read_at=now)
+        can = plan_permissions.plan_actions(self.user, self.plan, now)
+        record = getattr(self.plan, "record", None)
+        response = render(
             request,
             "inquiries/plan_detail.html",
             {
                 "plan": self.plan,
+                "can": can,
+                "auditing": auditing,
+                "approved_now": plan_permissions.is_approved_now(self.plan, now),
+                "reasons": risk.explain(self.plan.risk_reasons),
                 "pieces": guard.highlight(self.plan.wording, self.plan.findings),
                 "findings": [guard.Finding(**f) for f in self.plan.findings],
                 "approvals": list(self.plan.approvals.select_related("approver").order_by("pk")),
                 "valid": actions.valid_approvals(self.plan, now),
-                "record": getattr(self.plan, "record", None),
+                "record": record,
+                "said_findings": [guard.Finding(**f) for f in record.findings_beyond_plan]
+                if record
+                else [],
                 "refuse_form": ReasonForm(),
                 "record_form": ContactRecordForm(),
                 "review_form": ReasonForm(),
-                "is_author": self.plan.author_id == self.user.pk,
             },
         )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PlanContactView(PlanView):
+    """The contact a plan will use, when it may be a protected resident's: a warning to
+    confirm first, then the contact, each look recorded; never cached."""
+
+    def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        if not plan_permissions.contact_is_protected(self.plan):
+            return redirect(self.plan)
+        return self.page(AcknowledgeContactForm())
+
+    def page(
+        self, form: AcknowledgeContactForm, contact: str = "", status: int = 200
+    ) -> HttpResponse:
+        response = render(
+            self.request,
+            "inquiries/plan_contact.html",
+            {"plan": self.plan, "form": form, "contact": contact},
+            status=status,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        form = AcknowledgeContactForm(request.POST)
+        try:
+            contact = actions.reveal_plan_contact(
+                plan=self.plan,
+                acting_user=self.user,
+                confirmed=form.is_valid(),
+                revealed_at=timezone.now(),
+            )
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+            return self.page(form, status=403)
+        return self.page(form, contact=contact)
 
 
 class PlanActionView(PlanView):
@@ -433,7 +511,7 @@ class PlanActionView(PlanView):
                     raise ActionRefused(
                         _("Record what was said, the outcome and what was disclosed.")
                     )
-                actions.record_contact(
+                record = actions.record_contact(
                     plan=self.plan,
                     acting_user=self.user,
                     said=record_form.cleaned_data["said"],
@@ -441,7 +519,16 @@ class PlanActionView(PlanView):
                     categories=record_form.cleaned_data["categories"],
                     contacted_at=now,
                 )
-                messages.success(request, _("The contact was recorded."))
+                if record.beyond_plan or record.findings_beyond_plan:
+                    messages.warning(
+                        request,
+                        _(
+                            "The contact was recorded. What was said goes beyond the plan: "
+                            "the owning ward, the approvers and the auditors were alerted."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("The contact was recorded."))
             elif action == "review":
                 form = ReasonForm(request.POST)
                 if not form.is_valid():

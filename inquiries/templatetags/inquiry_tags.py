@@ -11,7 +11,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 
-from inquiries.models import Channel, InquiryState, PlanState, Risk, Urgency
+from inquiries.models import (
+    Channel,
+    DisclosureCategory,
+    InquiryState,
+    PlanState,
+    Risk,
+    Urgency,
+)
 from inquiries.selectors import InquiryRow, PlanRow
 from supportmeasures.templatetags.mamori import LabelsOncePerPage
 
@@ -158,3 +165,12 @@ def plan_items(plans: list[PlanRow]) -> SafeString:
             for p in plans
         ),
     )
+
+
+_DISCLOSURES = dict(DisclosureCategory.choices)
+
+
+@register.filter
+def disclosure_label(value: str) -> str:
+    """A disclosure category's label; never its code on a page."""
+    return str(_DISCLOSURES.get(value, value))

@@ -1,0 +1,222 @@
+"""A contact plan's risk, and why, in words an approver reads in a hurry.
+
+The risk is computed from everything the plan says, never entered (issue 10):
+
+| the plan | risk | approvals |
+| --- | --- | --- |
+| the person contacted screens as a counterparty | critical | two |
+| the wording reveals a location (or names the protected person) and the plan concerns anyone flagged (inquiry, matter or target: protected, possible match or counterparty) | critical, and not approvable until reworded | two |
+| the wording reveals a location, or the plan concerns anyone flagged | high | one |
+| nothing found anywhere | normal | one |
+
+Every plan needs at least one approval by a trained supervisor of the acting ward who did not
+write it: a plan nobody flagged is exactly the one a misspelt name produces (promise 9).
+
+Reasons are stored as small dicts (codes and names, no prose) so that each page renders them
+in its own language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from inquiries.models import STATUS_RANK, ProtectedStatus, Risk
+from supportmeasures.models import MeasureStatus, PartyRole, SupportMeasure
+from supportmeasures.screening import Match, Reason, Result, Screening
+
+RISK_RANK = {Risk.NORMAL: 0, Risk.HIGH: 1, Risk.CRITICAL: 2}
+
+FLAGGED = (
+    ProtectedStatus.POSSIBLE_MATCH,
+    ProtectedStatus.PROTECTED,
+    ProtectedStatus.COUNTERPARTY,
+)
+
+
+def is_flagged(status: str) -> bool:
+    return status in FLAGGED
+
+
+def _rank(status: str) -> int:
+    return STATUS_RANK[ProtectedStatus(status)]
+
+
+def decide(
+    *,
+    target_status: str,
+    matter_status: str,
+    findings: Sequence[dict[str, Any]],
+    target_is_the_protected_person: bool,
+) -> tuple[str, bool]:
+    """(risk, blocked): blocked means no approval until the wording changes."""
+    concerns_flagged = is_flagged(target_status) or is_flagged(matter_status)
+    if findings and concerns_flagged and not target_is_the_protected_person:
+        return Risk.CRITICAL, True
+    if target_status == ProtectedStatus.COUNTERPARTY:
+        return Risk.CRITICAL, False
+    if findings or concerns_flagged:
+        return Risk.HIGH, False
+    return Risk.NORMAL, False
+
+
+def _birth(match: Match, query_has_date: bool) -> str:
+    if Reason.BIRTH_DATE_AGREES in match.reasons:
+        return "agrees"
+    if Reason.BIRTH_DATE_DIFFERS in match.reasons:
+        return "differs"
+    return "registry_unknown" if query_has_date else "not_entered"
+
+
+def _strongest_per_person(matches: Iterable[Match]) -> list[Match]:
+    """One line per person and role: a person in several measures reads once per role."""
+    seen: dict[tuple[int, str], Match] = {}
+    for m in matches:
+        key = (m.person_id, m.role)
+        if key not in seen:
+            seen[key] = m
+    return list(seen.values())
+
+
+def screening_reasons(
+    who: str, screening: Screening, *, query_has_date: bool
+) -> list[dict[str, Any]]:
+    """What the screening found about the target or the matter, as reason dicts."""
+    matches = _strongest_per_person(screening.matches)
+    statuses = dict(
+        SupportMeasure.objects.filter(ref__in=sorted({m.measure_ref for m in matches}))
+        .values_list("ref", "status")
+        .order_by()
+    )
+    return [
+        {
+            "code": "match",
+            "who": who,
+            "result": m.result,
+            "role": m.role,
+            "name": m.person_name,
+            "measure": m.measure_ref,
+            "measure_status": statuses.get(m.measure_ref, ""),
+            "how": [r for r in m.reasons if not str(r).startswith("birth_date")],
+            "birth": _birth(m, query_has_date),
+        }
+        for m in matches
+    ]
+
+
+# --- in words -------------------------------------------------------------------------------
+
+_WHO = {"target": gettext_lazy("the person you will contact"), "matter": gettext_lazy("the person the matter concerns")}  # fmt: skip
+_ROLE = {
+    PartyRole.COUNTERPARTY: gettext_lazy("counterparty"),
+    PartyRole.PROTECTED: gettext_lazy("protected resident"),
+    PartyRole.JOINT: gettext_lazy("family member covered by the measure"),
+}
+_MEASURE = {
+    MeasureStatus.PROVISIONAL: gettext_lazy("a provisional support measure"),
+    MeasureStatus.ACTIVE: gettext_lazy("a support measure in force"),
+    MeasureStatus.LAPSED: gettext_lazy("a lapsed support measure (still protecting)"),
+}
+_HOW = {
+    "name_match": gettext_lazy("name"),
+    "alias_match": gettext_lazy("alias or former name"),
+    "reading_match": gettext_lazy("reading"),
+}
+_BIRTH = {
+    "agrees": gettext_lazy("The date of birth agrees."),
+    "differs": gettext_lazy("The date of birth differs: check whether it is the same person."),
+    "not_entered": gettext_lazy("No date of birth was entered."),
+    "registry_unknown": gettext_lazy("The registry has no date of birth for them."),
+}
+
+
+def _how(codes: Sequence[str]) -> str:
+    words = []
+    for code in codes:
+        label = _HOW.get(code)
+        if label is None:
+            try:
+                label = Reason(code).label
+            except ValueError:
+                label = code
+        words.append(str(label))
+    return _(", ").join(words) or str(_HOW["name_match"])
+
+
+def _match_sentence(r: dict[str, Any]) -> str:
+    values = {
+        "who": _WHO.get(r["who"], r["who"]),
+        "how": _how(r.get("how", [])),
+        "measure": _MEASURE.get(r.get("measure_status", ""), _MEASURE[MeasureStatus.ACTIVE]),
+        "role": _ROLE.get(r["role"], r["role"]),
+        "name": r["name"],
+        "ref": r["measure"],
+    }
+    if r["result"] == Result.POSSIBLE_MATCH:
+        text = _(
+            "The %(how)s of %(who)s resembles the %(role)s (%(name)s) of %(measure)s "
+            "%(ref)s: it may be the same person."
+        )
+    else:
+        text = _(
+            "The %(how)s of %(who)s matches the %(role)s (%(name)s) of %(measure)s %(ref)s."
+        )
+    return f"{text % values} {_BIRTH.get(r.get('birth', ''), '')}".strip()
+
+
+def explain(reasons: Iterable[dict[str, Any]]) -> list[str]:
+    """Each reason as one sentence, in the active language."""
+    from inquiries import guard
+
+    out: list[str] = []
+    for r in reasons:
+        code = r.get("code")
+        if code == "match":
+            out.append(_match_sentence(r))
+        elif code == "inquiry":
+            label = ProtectedStatus(r["status"]).label
+            if r.get("raised"):
+                out.append(
+                    _("The inquiry carries the status %(status)s (raised by its sender).")
+                    % {"status": label}
+                )
+            else:
+                out.append(_("The inquiry carries the status %(status)s.") % {"status": label})
+        elif code == "wording":
+            found = _("; ").join(
+                f"「{f['text']}」 ({guard.Finding(**f).label})" if f["start"] >= 0 else str(
+                    guard.Finding(**f).label
+                )
+                for f in r["findings"]
+            )
+            out.append(
+                _("The wording reveals a location or the person: %(found)s.") % {"found": found}
+            )
+        elif code == "blocked":
+            out.append(
+                _(
+                    "The plan concerns a flagged person and its wording reveals a location: "
+                    "it is critical and cannot be approved until the wording is changed."
+                )
+            )
+        elif code == "clear":
+            out.append(
+                _(
+                    "Nobody was found in the registry and the wording reveals no location. "
+                    "A supervisor other than the author must still approve: a misspelt name "
+                    "looks exactly like this."
+                )
+            )
+        elif code == "emergency":
+            out.append(_("Emergency: two supervisors must approve."))
+    return out
+
+
+def raised(old_risk: str, new_risk: str, old: Sequence[str], new: Sequence[str]) -> bool:
+    """Did the risk or any screened status rise?"""
+    if RISK_RANK[Risk(new_risk)] > RISK_RANK[Risk(old_risk)]:
+        return True
+    return any(_rank(n) > _rank(o) for o, n in zip(old, new, strict=True))
