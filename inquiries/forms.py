@@ -8,8 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inquiries.models import STATUS_RANK, Channel, DisclosureCategory, ProtectedStatus, Urgency
-from supportmeasures.forms import JapaneseDateField
+from supportmeasures.forms import REASON_LENGTH, JapaneseDateField
 from supportmeasures.models import Ward
+
+# Words said, written or asked: the disclosure guard reads all of them, so they are bounded.
+WORDS_LENGTH = 4000
 
 
 class InquiryForm(forms.Form):
@@ -22,11 +25,14 @@ class InquiryForm(forms.Form):
     subject_birth_date = JapaneseDateField(label=_("Date of birth"), required=False)
     question = forms.CharField(
         label=_("What do you ask?"),
+        max_length=WORDS_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Ask only what you need to know."),
     )
     reason = forms.CharField(
-        label=_("Why do you need it?"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Why do you need it?"),
+        max_length=REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     urgency = forms.ChoiceField(
         label=_("Urgency"),
@@ -67,7 +73,9 @@ class SignOffForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RaiseStatusForm(forms.Form):
@@ -96,9 +104,19 @@ class AcknowledgeInquiryForm(forms.Form):
     )
 
 
+class AcknowledgeContactForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I need this contact to act on this plan. I will use it only for the approved "
+            "contact and tell nobody where this person lives or how to reach them."
+        )
+    )
+
+
 class AnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("Answer"),
+        max_length=WORDS_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("An answer is a disclosure: say only what is needed."),
     )
@@ -120,7 +138,9 @@ class PlanForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=Channel.choices, widget=forms.RadioSelect
     )
-    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = forms.CharField(
+        label=_("Purpose"), max_length=REASON_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
     categories = forms.MultipleChoiceField(
         label=_("What will be disclosed"),
         choices=DisclosureCategory.choices,
@@ -128,6 +148,7 @@ class PlanForm(forms.Form):
     )
     wording = forms.CharField(
         label=_("The words you intend to say or write"),
+        max_length=WORDS_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "Checked for anything that reveals where a protected person is or has "
@@ -137,7 +158,10 @@ class PlanForm(forms.Form):
     )
     is_emergency = forms.BooleanField(label=_("Emergency: it cannot wait"), required=False)
     emergency_reason = forms.CharField(
-        label=_("Why it cannot wait"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Why it cannot wait"),
+        max_length=REASON_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -149,9 +173,13 @@ class PlanForm(forms.Form):
 
 class ContactRecordForm(forms.Form):
     said = forms.CharField(
-        label=_("What was actually said or sent"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What was actually said or sent"),
+        max_length=WORDS_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    outcome = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(
+        label=_("Outcome"), max_length=REASON_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
     categories = forms.MultipleChoiceField(
         label=_("What was disclosed"),
         choices=DisclosureCategory.choices,

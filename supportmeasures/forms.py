@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from supportmeasures import wareki
+from supportmeasures import names, wareki
 from supportmeasures.actions import PartyData, PersonData
 from supportmeasures.models import (
     AccessPurpose,
@@ -22,6 +24,15 @@ from supportmeasures.models import (
 
 FIRST_DAY, LAST_DAY = datetime.date(1868, 1, 25), datetime.date(2199, 12, 31)
 DATE_HINT = _("For example 令和7年4月1日, R7.4.1 or 2025-04-01.")
+
+# Free text a person types: every field has a limit, so nothing reaches the database (or the
+# disclosure guard) longer than its column or the guard was sized for.
+NAME_LENGTH = 100  # Person.name, PersonAlias.name
+KANA_LENGTH = 200  # Person.kana
+KEY_LENGTH = 200  # Person.name_key and kana_key, PersonAlias.name_key
+ADDRESS_LENGTH = 300  # as the screening API accepts it
+LIST_LENGTH = 1000  # aliases or former names, one per line
+REASON_LENGTH = 1000
 
 
 class JapaneseDateField(forms.Field):
@@ -69,6 +80,24 @@ def _lines(text: str) -> list[str]:
     ]
 
 
+def _fits_key(value: str, key: Callable[[str], str]) -> str:
+    # A few characters unfold when names are normalised (㍿ → 株式会社, ﷺ → 18 letters): a
+    # name that fits its field could still overflow its match key, a 500 from the database.
+    if len(key(value)) > KEY_LENGTH:
+        raise forms.ValidationError(
+            _("This is too long once written out in full. Shorten it."), code="max_length"
+        )
+    return value
+
+
+def _name_lines(text: str) -> str:
+    """Each alias or former name is stored on its own: each must fit a name's limits."""
+    for line in _lines(text):
+        MaxLengthValidator(NAME_LENGTH)(line)
+        _fits_key(line, names.name_key)
+    return text
+
+
 class SearchForm(forms.Form):
     name = forms.CharField(
         label=_("Name"),
@@ -92,12 +121,15 @@ class SearchForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    kana = forms.CharField(label=_("Reading (kana)"), max_length=200, required=False)
+    name = forms.CharField(label=_("Name"), max_length=NAME_LENGTH)
+    kana = forms.CharField(label=_("Reading (kana)"), max_length=KANA_LENGTH, required=False)
     birth_date = JapaneseDateField(label=_("Date of birth"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, required=False)
     address = forms.CharField(
-        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Address"),
+        max_length=ADDRESS_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     resident_number = forms.CharField(
@@ -105,16 +137,30 @@ class PersonForm(forms.Form):
     )
     aliases = forms.CharField(
         label=_("Aliases and other spellings"),
+        max_length=LIST_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line: 通称, other kanji forms, Latin spelling."),
     )
     former_names = forms.CharField(
         label=_("Former names"),
+        max_length=LIST_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One per line, for example a name before marriage or divorce."),
     )
+
+    def clean_name(self) -> str:
+        return _fits_key(self.cleaned_data["name"], names.name_key)
+
+    def clean_kana(self) -> str:
+        return _fits_key(self.cleaned_data["kana"], names.kana_key)
+
+    def clean_aliases(self) -> str:
+        return _name_lines(self.cleaned_data["aliases"])
+
+    def clean_former_names(self) -> str:
+        return _name_lines(self.cleaned_data["former_names"])
 
     def person_data(self) -> PersonData:
         data = self.cleaned_data
@@ -226,7 +272,10 @@ class DecisionForm(forms.Form):
         ),
     )
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason"),
+        max_length=REASON_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -239,6 +288,7 @@ class DecisionForm(forms.Form):
 class ExtendForm(forms.Form):
     reason = forms.CharField(
         label=_("Note (supporting opinion, renewed application)"),
+        max_length=REASON_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -259,16 +309,22 @@ class EndForm(forms.Form):
             (EndReason.DECIDED.value, EndReason.DECIDED.label),
         ],
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CorrectPeriodForm(forms.Form):
     ends_on = JapaneseDateField(label=_("Corrected end date"))
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -278,7 +334,9 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class GrantForm(forms.Form):
     grantee = StaffChoiceField(label=_("Staff member"), queryset=Staff.objects.none())
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, grantees: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
