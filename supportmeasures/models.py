@@ -181,9 +181,13 @@ class Person(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The keys are an invariant of the row (key == f(name)), so they are kept here where
-        # nothing that saves a person can forget them; bulk paths call refresh_match_keys.
+        # nothing that saves a person can forget them; bulk paths call refresh_match_keys and
+        # bulk_create loose_match_keys().
         self.refresh_match_keys()
         super().save(*args, **kwargs)
+        if _names_saved(kwargs, "name", "kana"):
+            PersonMatchKey.objects.filter(person=self, alias=None).delete()
+            PersonMatchKey.objects.bulk_create(self.loose_match_keys())
 
     def get_absolute_url(self) -> str:
         return reverse("supportmeasures:person", kwargs={"public_id": self.public_id})
@@ -191,6 +195,19 @@ class Person(models.Model):
     def refresh_match_keys(self) -> None:
         self.name_key = names.name_key(self.name)
         self.kana_key = names.kana_key(self.kana)
+
+    def loose_match_keys(self) -> list[PersonMatchKey]:
+        """The person's loose keys (names.registry_match_keys), unsaved."""
+        return [
+            PersonMatchKey(person=self, kind=kind, key=key)
+            for kind, key in sorted(names.registry_match_keys(self.name, self.kana))
+        ]
+
+
+def _names_saved(save_kwargs: dict[str, Any], *fields: str) -> bool:
+    """Whether a save writes any of these fields (all of them unless update_fields says)."""
+    update_fields = save_kwargs.get("update_fields")
+    return update_fields is None or bool(set(update_fields) & set(fields))
 
 
 class AliasKind(models.TextChoices):
@@ -218,9 +235,40 @@ class PersonAlias(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.refresh_match_keys()
         super().save(*args, **kwargs)
+        if _names_saved(kwargs, "name"):
+            PersonMatchKey.objects.filter(alias=self).delete()
+            PersonMatchKey.objects.bulk_create(self.loose_match_keys())
 
     def refresh_match_keys(self) -> None:
         self.name_key = names.name_key(self.name)
+
+    def loose_match_keys(self) -> list[PersonMatchKey]:
+        return [
+            PersonMatchKey(person_id=self.person_id, alias=self, kind=kind, key=key)
+            for kind, key in sorted(names.registry_match_keys(self.name))
+        ]
+
+
+class PersonMatchKey(models.Model):
+    """A loose match key of a person or of one of their aliases (names.registry_match_keys:
+    voicing and long vowels folded, romaji read as kana, kanji surname + kana given name,
+    confusable kanji). Rewritten whenever the name is saved; screening looks keys up exactly,
+    like name_key, and a person found only here is a possible match, never a certain one."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
+    # Set for an alias's keys, so that saving or deleting the alias replaces only its own.
+    alias = models.ForeignKey(
+        PersonAlias, on_delete=models.CASCADE, null=True, blank=True, related_name="match_keys"
+    )
+    kind = models.CharField(max_length=10)  # names.KeyKind
+    key = models.CharField(max_length=300)
+
+    class Meta:
+        # A plain B-tree for the exact IN (...) look-ups (db_index would add a LIKE index too).
+        indexes = [models.Index(fields=["key"], name="personmatchkey_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
 
 
 class MeasureKind(models.TextChoices):

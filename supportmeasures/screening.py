@@ -11,6 +11,9 @@ Rules (issue: screening), applied against every person of every measure in force
 - a reading match whose dates of birth agree is a match for that role;
 - a full-name match whose dates of birth disagree, or a reading match without an agreeing
   date, is a possible match;
+- a person found only through a loose key (issue 10: reading voiced or not, long vowels,
+  given name first, romaji, kanji surname with a kana given name, a confusable kanji; see
+  names.py) is a possible match, whatever the dates: close enough to check, never proof;
 - the overall result is the strongest: counterparty > protected > possible_match > clear.
 """
 
@@ -29,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportmeasures import names
 from supportmeasures.models import PartyRole, Ward
+from supportmeasures.names import KeyKind, QueryKey
 
 # Keys are looked up in chunks so a 10,000-entry batch stays within parameter limits.
 CHUNK = 2000
@@ -46,12 +50,37 @@ RANK = {Result.CLEAR: 0, Result.POSSIBLE_MATCH: 1, Result.PROTECTED: 2, Result.C
 
 
 class Reason(TextChoices):
+    # Codes are stable: the API returns them and other code explains them in plain words.
     NAME = "name_match", _("Name matches")
     ALIAS = "alias_match", _("Alias or former name matches")
     READING = "reading_match", _("Reading matches")
+    # Loose matches (names.query_match_keys), only when nothing above matched.
+    MIXED_SCRIPT = "mixed_script_match", _("Name matches, part in kanji, part in kana")
+    LOOSE_READING = "loose_reading_match", _("Reading matches loosely (voicing, long vowels)")
+    GIVEN_NAME_FIRST = "given_name_first", _("Name matches, given name written first")
+    ROMAJI = "romaji_match", _("Name in romaji matches")
+    CONFUSABLE_KANJI = "confusable_kanji_match", _("Name matches but for a look-alike kanji")
     BIRTH_DATE_AGREES = "birth_date_match", _("Date of birth matches")
     BIRTH_DATE_DIFFERS = "birth_date_mismatch", _("Date of birth differs")
     BIRTH_DATE_UNKNOWN = "birth_date_unknown", _("Date of birth unknown on one side")
+
+
+LOOSE_REASONS = (
+    Reason.MIXED_SCRIPT,
+    Reason.LOOSE_READING,
+    Reason.GIVEN_NAME_FIRST,
+    Reason.ROMAJI,
+    Reason.CONFUSABLE_KANJI,
+)
+# Which loose key of the query found which stored key, and what that says.
+_LOOSE_PAIRS: dict[tuple[str, str], Reason] = {
+    (KeyKind.READING, KeyKind.READING): Reason.LOOSE_READING,
+    (KeyKind.READING, KeyKind.ROMAJI): Reason.ROMAJI,
+    (KeyKind.ROMAJI, KeyKind.READING): Reason.ROMAJI,
+    (KeyKind.ROMAJI, KeyKind.ROMAJI): Reason.ROMAJI,
+    (KeyKind.MIXED, KeyKind.MIXED): Reason.MIXED_SCRIPT,
+    (KeyKind.CONFUSABLE, KeyKind.CONFUSABLE): Reason.CONFUSABLE_KANJI,
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +100,10 @@ class Query:
         if KANA_ONLY.match(self.name_key or "-"):
             keys.add(names.kana_key(self.name))
         return frozenset(k for k in keys if k)
+
+    @property
+    def loose_keys(self) -> frozenset[QueryKey]:
+        return names.query_match_keys(self.name, self.kana)
 
 
 @dataclass(frozen=True)
@@ -130,6 +163,9 @@ class _Candidate:
     person: _Person
     alias_keys: set[str]
     parties: list[_Party]
+    # Loose keys found for this person (stored ones, and the confusable keys of their name
+    # and of the aliases found), each with the kinds it was stored as.
+    loose_keys: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -139,13 +175,16 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 
 # Hand-written because it is the hot path of every screening (measured in make bench: the
 # ORM's query compilation cost more than the database). Portable SQL (PostgreSQL, SQLite);
-# every look-up an exact match on an indexed key. First who is found, by name, reading or
-# alias (with the alias keys that matched); then, only if anyone was, their parties in force.
-_FOUND_SQL = """
-SELECT id, NULL FROM supportmeasures_person WHERE name_key IN ({names})
-UNION ALL SELECT id, NULL FROM supportmeasures_person WHERE kana_key IN ({kanas})
-UNION ALL SELECT person_id, name_key FROM supportmeasures_personalias WHERE name_key IN ({names})
-"""
+# every look-up an exact match on an indexed key. First who is found, by name, reading, alias
+# (with the alias key that matched) or loose key (with the key and its kind); then, only if
+# anyone was, their parties in force.
+_FOUND_BY = {
+    "names": "SELECT id, NULL, NULL FROM supportmeasures_person WHERE name_key IN ({})"
+    " UNION ALL SELECT person_id, name_key, NULL FROM supportmeasures_personalias"
+    " WHERE name_key IN ({})",
+    "kanas": "SELECT id, NULL, NULL FROM supportmeasures_person WHERE kana_key IN ({})",
+    "loose": "SELECT person_id, key, kind FROM supportmeasures_personmatchkey WHERE key IN ({})",
+}
 _PARTIES_SQL = """
 SELECT p.id, p.public_id, p.name, p.name_key, p.kana_key, p.birth_date,
        mp.role, m.ref, w.id, w.code, w.name
@@ -168,30 +207,43 @@ def _as_date(value: object) -> datetime.date | None:
     return datetime.date.fromisoformat(str(value))
 
 
-def _candidates(name_keys: set[str], kana_keys: set[str]) -> dict[int, _Candidate]:
-    """Everyone in a measure in force whose name, alias or reading key is among the keys."""
-    # Keys never contain white space, so " " stands for "no key" and matches nothing (an
-    # empty string would match everyone recorded without a reading).
-    names_sorted = sorted(k for k in name_keys if k) or [" "]
-    kanas_sorted = sorted(k for k in kana_keys if k) or [" "]
+def _candidates(
+    name_keys: set[str], kana_keys: set[str], loose_keys: set[str]
+) -> dict[int, _Candidate]:
+    """Everyone in a measure in force whose name, alias, reading or loose key is among the
+    keys."""
+    # Empty keys are dropped: an empty key would match everyone recorded without a reading.
+    wanted = {
+        "names": sorted(k for k in name_keys if k),
+        "kanas": sorted(k for k in kana_keys if k),
+        "loose": sorted(k for k in loose_keys if k),
+    }
     alias_hits: dict[int, set[str]] = defaultdict(set)
+    loose_hits: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     found: set[int] = set()
+    rounds = max((len(keys) + CHUNK - 1) // CHUNK for keys in wanted.values())
     with connection.cursor() as cursor:
-        for names_chunk in _chunks(names_sorted):
-            for kanas_chunk in _chunks(kanas_sorted):
-                sql = _FOUND_SQL.format(
-                    names=_placeholders(names_chunk), kanas=_placeholders(kanas_chunk)
-                )
-                cursor.execute(sql, [*names_chunk, *kanas_chunk, *names_chunk])
-                for person_id, alias_key in cursor.fetchall():
-                    found.add(person_id)
-                    if alias_key:
-                        alias_hits[person_id].add(alias_key)
+        # Round i looks up the i-th chunk of each kind of key, all in one statement.
+        for i in range(rounds):
+            selects: list[str] = []
+            params: list[str] = []
+            for kind, keys in wanted.items():
+                chunk = keys[i * CHUNK : (i + 1) * CHUNK]
+                if chunk:
+                    selects.append(_FOUND_BY[kind].format(*[_placeholders(chunk)] * 2))
+                    params += chunk * _FOUND_BY[kind].count("{}")
+            cursor.execute(" UNION ALL ".join(selects), params)
+            for person_id, key, kind in cursor.fetchall():
+                found.add(person_id)
+                if kind:
+                    loose_hits[person_id][key].add(kind)
+                elif key:
+                    alias_hits[person_id].add(key)
         candidates: dict[int, _Candidate] = {}
         ids = sorted(found)
         for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
-            cursor.execute(_PARTIES_SQL.format(ids=_placeholders(chunk)), chunk)
+            id_chunk = ids[i : i + CHUNK]
+            cursor.execute(_PARTIES_SQL.format(ids=_placeholders(id_chunk)), id_chunk)
             for (pk, public_id, name, name_key, kana_key, born, role, ref, ward_id, ward_code,
                  ward_name) in cursor.fetchall():  # fmt: skip
                 candidate = candidates.get(pk)
@@ -199,24 +251,60 @@ def _candidates(name_keys: set[str], kana_keys: set[str]) -> dict[int, _Candidat
                     person = _Person(
                         pk, uuid.UUID(str(public_id)), name, name_key, kana_key, _as_date(born)
                     )
-                    candidate = candidates[pk] = _Candidate(person, alias_hits[pk], [])
+                    candidate = candidates[pk] = _Candidate(
+                        person,
+                        alias_hits[pk],
+                        [],
+                        _with_confusables(loose_hits[pk], person.name_key, alias_hits[pk]),
+                    )
                 candidate.parties.append(
                     _Party(role, ref, Ward(id=ward_id, code=ward_code, name=ward_name))
                 )
     return candidates
 
 
+def _with_confusables(
+    found: dict[str, set[str]], name_key: str, alias_keys: set[str]
+) -> dict[str, set[str]]:
+    """The loose keys found, plus the confusable keys of the person's name and of the aliases
+    found: those are stored only where they differ from name_key, so a query written with
+    the other kanji (斉藤 for 斎藤) finds the person by name_key and is judged here."""
+    keys = {key: set(kinds) for key, kinds in found.items()}
+    for key in (name_key, *alias_keys):
+        keys.setdefault(names.confusable_key(key), set()).add(KeyKind.CONFUSABLE)
+    return keys
+
+
+def _loose_reasons(query_keys: frozenset[QueryKey], c: _Candidate) -> list[str]:
+    found: set[str] = set()
+    for qk in query_keys:
+        for stored_kind in c.loose_keys.get(qk.key, ()):
+            reason = _LOOSE_PAIRS.get((qk.kind, stored_kind))
+            if reason is None:
+                continue
+            if qk.given_name_first:
+                found.add(Reason.GIVEN_NAME_FIRST)
+                if reason == Reason.LOOSE_READING:
+                    continue  # turned round is the news; the reading is loose by nature
+            found.add(reason)
+    return [r for r in LOOSE_REASONS if r in found]
+
+
 def _role_result(role: str) -> str:
     return Result.COUNTERPARTY if role == PartyRole.COUNTERPARTY else Result.PROTECTED
 
 
-def _judge(query: Query, name_key: str, kana_keys: frozenset[str], c: _Candidate) -> list[Match]:
+def _judge(query: Query, keys: _Keys, c: _Candidate) -> list[Match]:
     person = c.person
+    name_key, kana_keys = keys.name, keys.kanas
     reasons: list[str] = []
     name_hit = bool(name_key) and name_key == person.name_key
     alias_hit = bool(name_key) and not name_hit and name_key in c.alias_keys
     reading_hit = bool(person.kana_key) and person.kana_key in kana_keys
-    if not (name_hit or alias_hit or reading_hit):
+    exact = name_hit or alias_hit or reading_hit
+    # Loose keys speak only when no exact key did: exact matches keep their rules.
+    loose = [] if exact else _loose_reasons(keys.loose, c)
+    if not (exact or loose):
         return []
     if name_hit:
         reasons.append(Reason.NAME)
@@ -224,6 +312,7 @@ def _judge(query: Query, name_key: str, kana_keys: frozenset[str], c: _Candidate
         reasons.append(Reason.ALIAS)
     if reading_hit:
         reasons.append(Reason.READING)
+    reasons += loose
     if query.birth_date and person.birth_date:
         dates_agree: bool | None = query.birth_date == person.birth_date
         reasons.append(Reason.BIRTH_DATE_AGREES if dates_agree else Reason.BIRTH_DATE_DIFFERS)
@@ -232,6 +321,7 @@ def _judge(query: Query, name_key: str, kana_keys: frozenset[str], c: _Candidate
         reasons.append(Reason.BIRTH_DATE_UNKNOWN)
     full_name = name_hit or alias_hit
     is_match = (full_name and dates_agree is not False) or (reading_hit and dates_agree is True)
+    # A loose match is never is_match: it cannot be a certain hit, dates or not.
     return [
         Match(
             person_id=person.pk,
@@ -253,29 +343,52 @@ def _overall(matches: list[Match]) -> str:
     return max((m.result for m in matches), key=lambda r: RANK[Result(r)], default=Result.CLEAR)
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """A query's keys, computed once per screening."""
+
+    name: str
+    kanas: frozenset[str]
+    loose: frozenset[QueryKey]
+
+    @property
+    def name_lookups(self) -> set[str]:
+        """The name key, and the confusable key, which may be a registered name_key as is."""
+        confusable = {k.key for k in self.loose if k.kind == KeyKind.CONFUSABLE}
+        return {self.name, *confusable} - {""}
+
+
 def screen_many(queries: Sequence[Query]) -> list[Screening]:
     """Screen every query against the registry; one result per query, in order."""
-    keyed = [(q, q.name_key, q.kana_keys) for q in queries]
+    keyed = [(q, _Keys(q.name_key, q.kana_keys, q.loose_keys)) for q in queries]
     candidates = _candidates(
-        {nk for _, nk, _ in keyed if nk}, {k for _, _, ks in keyed for k in ks}
+        {k for _, keys in keyed for k in keys.name_lookups},
+        {k for _, keys in keyed for k in keys.kanas},
+        {qk.key for _, keys in keyed for qk in keys.loose},
     )
     by_name: dict[str, list[_Candidate]] = defaultdict(list)
     by_kana: dict[str, list[_Candidate]] = defaultdict(list)
+    by_loose: dict[str, list[_Candidate]] = defaultdict(list)
     for c in candidates.values():
         by_name[c.person.name_key].append(c)
         for key in c.alias_keys:
             by_name[key].append(c)
         if c.person.kana_key:
             by_kana[c.person.kana_key].append(c)
+        for key in c.loose_keys:
+            by_loose[key].append(c)
     screenings = []
-    for query, name_key, kana_keys in keyed:
+    for query, keys in keyed:
         seen: dict[int, _Candidate] = {}
-        for c in by_name.get(name_key, []) if name_key else []:
+        for c in by_name.get(keys.name, []) if keys.name else []:
             seen[c.person.pk] = c
-        for key in kana_keys:
+        for key in keys.kanas:
             for c in by_kana.get(key, []):
                 seen[c.person.pk] = c
-        matches = [m for c in seen.values() for m in _judge(query, name_key, kana_keys, c)]
+        for qk in keys.loose:
+            for c in by_loose.get(qk.key, []):
+                seen[c.person.pk] = c
+        matches = [m for c in seen.values() for m in _judge(query, keys, c)]
         matches.sort(key=lambda m: (-RANK[Result(m.result)], m.measure_ref, m.person_id))
         screenings.append(Screening(_overall(matches), matches))
     return screenings
