@@ -101,7 +101,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"(?:{PREFECTURES})"
             rf"|[{_KANJI}ァ-ヶー]{{1,6}}[市区町村郡](?=[{_KANJI}ぁ-んァ-ヶ\d])"
             r"(?![民内外長役税分別域画間議政営立販場況会切町村市区郡割])"
-            r"|\d+\s?丁目|\d+\s?番地|\d+\s?番\s?(?=\d)|\d+\s?号室"
+            r"|(?:\d+|[一二三四五六七八九十]+)\s?丁目|\d+\s?番地|\d+\s?番\s?(?=\d)|\d+\s?号室"
             r"|(?<!第)(?<![\d.])\d+\s?号(?!被保険者|様式|議案|線|車|館|証|機)"
             rf"|[{_KANJI}]{{1,6}}町\s?\d"
             r"|(?<![\d:.,/-])(?!\d{4}-\d{1,2}-\d{1,2}(?!\d))\d{1,4}-\d{1,4}(?:-\d{1,4})?"
@@ -141,9 +141,13 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"相談|訪れ|立ち寄))"
             r"|(?:来|来られ|見え|いらっしゃい|いらっしゃっ|お越しになり|お見えになり|訪れ|訪ね|立ち寄り"
             r"|立ち寄られ|寄られ)(?:まし)?た|(?:来|来られ|見え|いらっしゃっ)て(?:い|お)(?:ます|ました|られ)"
+            r"|いらして(?:い|お)|いらした|お見えです|お見えでした|お越しです|お越しでした"
+            r"|(?:通院|入院|通所|入所)(?:中|して(?:い|お)|され(?:てい|まし|た))(?!る場合|る方)"
             r"|見かけ|見掛け|目撃"
         ),
     ),
+    # Places that are never generic: saying one is where someone is reveals it.
+    ("landmark", re.compile(r"シェルター|避難先|避難所|保護施設|母子生活支援施設|一時保護")),
 ]
 REVEALING_CATEGORIES = {DisclosureCategory.PERSON_CONTACT, DisclosureCategory.LOCATION}
 
@@ -168,7 +172,7 @@ GENERIC_WORDS = frozenset(_WORDS["generic"]["words"])
 _LANDMARK_TAIL = re.compile(r"前|東口|西口|南口|北口|中央口|改札|構内|付近|周辺")
 # Areas that name no place: 当区, 各市区町村, 特別区.
 _GENERIC_AREA = re.compile(r"[市区町村郡都道府県各当本同全他貴両]+|特別区|政令市|中核市")
-# Honorifics after a given name (in katakana, as the folded text has them).
+# Honorifics after a given name (in katakana and unvoiced, as the folded text has them).
 _HONORIFICS = ("サン", "サマ", "様", "チャン", "クン", "君", "氏", "殿")
 # Particles that may sit right before or after a ward name written in kana (つるみくに).
 _KANA_BEFORE = "はがをにでとのへやもハガヲニデトノヘヤモ"
@@ -176,13 +180,16 @@ _KANA_AFTER = ("ニ", "デ", "ノ", "カラ", "マデ", "ヘ", "ヲ", "ガ", "�
 # Kinds the acting ward's own identity may contain (its name, the caller's name, its number).
 _IDENTITY_KINDS = frozenset({"office", "place", "address", "phone", "landmark"})
 _IDENTITY_BEFORE = re.compile(rf"(?:[{_KANJI}]{{2,3}}[都道府県])?[{_KANJI}]{{1,4}}市\s?$")
-_DEPARTMENTS = r"(?:\s?[一-龥ァ-ヶー・]{1,20}?(?:課|係|室|部|担当|センター))"
+# A department: 保険年金課, こども家庭支援課, 区政推進課広報係.
+_DEPARTMENTS = r"(?:\s?[一-龥ァ-ヶー・][一-龥ぁ-んァ-ヶー・]{0,19}?(?:課|係|室|部|担当|センター))"
+_OWN_NAME = r"[一-龥々ァ-ヶー]{1,8}?"  # the caller's name: no hiragana, so no sentence
 _IDENTITY_TAIL = re.compile(
-    rf"(?:区役所|役所)?{_DEPARTMENTS}{{0,3}}\s?(?:"
-    r"の[^\s、。,.!?「」()]{1,12}?(?:と申します|と申しますが|でございます)"
+    rf"(?:区役所|役所)?{_DEPARTMENTS}{{0,3}}\s?、?\s?(?:"
+    rf"(?:の|、)?(?:担当(?:者)?の?)?{_OWN_NAME}(?:と申します|でございます|です)"
     r"|の者(?:です|でございます)|の担当(?:者)?(?:です|でございます)"
     r"|です|でございます"
     r"|(?:より|から)の?(?:お知らせ|ご案内|ご連絡|お電話|連絡|通知|お送り|送付)"
+    r"|より(?=$|[\s。、])"
     r")"
 )
 _CONTACT_BLOCK = re.compile(
@@ -255,24 +262,28 @@ def _facilities(text: str, tokens: list[Any]) -> Iterator[tuple[str, int, int]]:
 
 def _facilities_in_run(text: str, run: list[Any]) -> Iterator[tuple[str, int, int]]:
     for index, morpheme in enumerate(run):
-        surface = morpheme.surface()
-        suffix = next((s for s in _SUFFIXES if surface.endswith(s)), None)
+        end = morpheme.end()
+        # The suffix may span tokens: 福祉 + 保健 + センター.
+        so_far = text[run[0].begin() : end]
+        suffix = next((s for s in _SUFFIXES if so_far.endswith(s)), None)
         if suffix is None:
             continue
-        pos = morpheme.part_of_speech()
-        proper = pos[1] == "固有名詞"
-        names = [m for m in run[:index] if m.surface() not in GENERIC_WORDS]
-        inner = surface[: -len(suffix)]
+        suffix_start = end - len(suffix)
+        names = [
+            m for m in run[:index] if m.end() <= suffix_start and m.surface() not in GENERIC_WORDS
+        ]
+        # A proper noun with the suffix inside it (鶴見駅) names itself; 認可保育所 does not.
+        inner = text[morpheme.begin() : suffix_start] if morpheme.begin() < suffix_start else ""
+        proper = morpheme.part_of_speech()[1] == "固有名詞"
         if proper and inner and inner not in GENERIC_WORDS:
             names.append(morpheme)
         if suffix in WEAK_SUFFIXES:
-            has_name = proper or any(m.part_of_speech()[1] == "固有名詞" for m in names)
+            has_name = any(m.part_of_speech()[1] == "固有名詞" for m in names)
         else:
             has_name = bool(names)
         if not has_name:
             continue
         start = min(m.begin() for m in names)
-        end = morpheme.end()
         tail = _LANDMARK_TAIL.match(text, end)
         if tail and not suffix.endswith("前"):
             end = tail.end()
@@ -383,24 +394,33 @@ def _name_forms(names: Iterable[str]) -> tuple[set[str], set[str]]:
     return {f for f in full if len(f) >= 2}, givens
 
 
+# Voiced kana → unvoiced, one for one: readings of names differ in voicing (ヤマザキ, ヤマサキ)
+# more than in anything else, and the dictionary knows only one of them.
+_UNVOICED = str.maketrans(
+    "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴ",
+    "カキクケコサシスセソタチツテトハヒフヘホハヒフヘホウ",
+)  # fmt: skip
+
+
 def _names(text: str, names: Iterable[str]) -> Iterator[tuple[int, int]]:
     full, givens = _name_forms(names)
     if not full and not givens:
         return
     folded, index = _fold_for_names(text)
-    for form in sorted(full, key=len, reverse=True):
+    folded = folded.translate(_UNVOICED)
+    for form in sorted({f.translate(_UNVOICED) for f in full}, key=len, reverse=True):
         for match in re.finditer(re.escape(form), folded):
             yield index[match.start()], index[match.end() - 1] + 1
-    for given in givens:
+    for given in {g.translate(_UNVOICED) for g in givens}:
         for match in re.finditer(re.escape(given), folded):
-            if not folded.startswith(_HONORIFICS, match.end()):
+            honorific = next((h for h in _HONORIFICS if folded.startswith(h, match.end())), "")
+            if not honorific:
                 continue
             start = index[match.start()]
             before = text[start - 1] if start else ""
             # Inside a longer word (岬美咲さん is someone else's name), not the given name.
-            if before and (before.isalpha() and not "\u3041" <= before <= "\u309f"):
+            if before.isalpha() and not "\u3041" <= before <= "\u309f":
                 continue
-            honorific = next(h for h in _HONORIFICS if folded.startswith(h, match.end()))
             yield start, index[match.end() + len(honorific) - 1] + 1
 
 
