@@ -201,8 +201,9 @@ def confusable_key(text: str) -> str:
     return name_key(text).translate(_CONFUSABLE_TABLE)
 
 
-_VU = re.compile("ヴ([ァィェォュ]?)")
-_VU_AS_B = {"ァ": "バ", "ィ": "ビ", "ェ": "ベ", "ォ": "ボ", "ュ": "ビュ", "": "ブ"}
+# After kana_key, so small kana are already full size (ヴィ and ヴイ alike).
+_VU = re.compile("ヴ([アイエオユ]?)")
+_VU_AS_B = {"ア": "バ", "イ": "ビ", "エ": "ベ", "オ": "ボ", "ユ": "ビユ", "": "ブ"}
 _VOICING_MARKS = str.maketrans("", "", "\u3099\u309a")
 # ン before a vowel or ヤ行 is how romaji without an apostrophe reads back (Kenichi = ケニチ).
 _N_BEFORE_VOWEL = re.compile("ン([アイウエオヤユヨ])")
@@ -213,14 +214,14 @@ def loose_reading_key(text: str) -> str:
     """A reading as a hurried clerk might hear or type it: ヤマザキ, やまさき, ﾔﾏｻｷ → ヤマサキ;
     オオノ, オーノ, オノ → オノ.
 
-    ``kana_key``, and before it ヴ → バ行 (ヴァ → バ, ヴィ → ビ, ヴ → ブ); then voicing marks
+    ``kana_key``, then ヴ → バ行 (ヴァ → バ, ヴィ → ビ, ヴ → ブ), voicing marks
     dropped (ガ → カ, パ → ハ; so ヂ/ジ/シ and ヅ/ズ/ス fall together), ン before a vowel or ヤ行
     read as ナ行 (ケンイチ → ケニチ, as "Kenichi" reads back), and long vowels collapsed: a
     vowel after a kana of the same vowel is dropped (オオ/オウ/オー → オ, ユウ → ユ, ケイ → ケ,
     イイ → イ). Much looser than ``kana_key``: オノ and オオノ share this key.
     """
-    s = _VU.sub(lambda m: _VU_AS_B[m.group(1)], _clean(text))
-    s = unicodedata.normalize("NFD", kana_key(s)).translate(_VOICING_MARKS)
+    s = _VU.sub(lambda m: _VU_AS_B[m.group(1)], kana_key(text))
+    s = unicodedata.normalize("NFD", s).translate(_VOICING_MARKS)
     s = _N_BEFORE_VOWEL.sub(
         lambda m: _N_AS_NA.get(m.group(1)) or "ニ" + m.group(1), unicodedata.normalize("NFC", s)
     )
@@ -346,11 +347,11 @@ def _rotations(words: list[str]) -> list[str]:
 
 
 def _mixed_part(text: str) -> tuple[bool, str] | None:
-    """One word of a mixed-script name: (True, its name_key) if it is kanji, (False, its
-    loose reading) if it is kana or romaji."""
+    """One word of a mixed-script name: (True, its confusable_key) if it is kanji, (False,
+    its loose reading) if it is kana or romaji."""
     key = name_key(text)
     if _KANJI_KEY.fullmatch(key):
-        return True, key
+        return True, key.translate(_CONFUSABLE_TABLE)
     reading = _reading(text)
     return (False, loose_reading_key("".join(reading[1]))) if reading else None
 
@@ -377,8 +378,8 @@ def registry_match_keys(name: str, kana: str = "") -> set[tuple[str, str]]:
     - READING / ROMAJI: ``loose_reading_key`` of the reading, and of the name when it is
       written in kana only or in romaji;
     - MIXED, when the name and the reading both have two words (surname, given name): the
-      kanji surname's ``name_key`` + the given name's loose reading (山崎ミサキ), and the
-      surname's loose reading + the kanji given name's ``name_key`` (ヤマサキ美咲);
+      kanji surname's ``confusable_key`` + the given name's loose reading (山崎ミサキ), and
+      the surname's loose reading + the kanji given name's ``confusable_key`` (ヤマサキ美咲);
     - CONFUSABLE: ``confusable_key`` of the name, when it differs from ``name_key``.
 
     Word order is the registry's; the query side turns its own words round.
@@ -392,9 +393,9 @@ def registry_match_keys(name: str, kana: str = "") -> set[tuple[str, str]]:
     if reading and len(reading[1]) == 2 and len(words) == 2:
         surname, given = name_key(words[0]), name_key(words[1])
         if _KANJI_KEY.fullmatch(surname):
-            keys.add((KeyKind.MIXED, surname + loose_reading_key(reading[1][1])))
+            keys.add((KeyKind.MIXED, confusable_key(surname) + loose_reading_key(reading[1][1])))
         if _KANJI_KEY.fullmatch(given):
-            keys.add((KeyKind.MIXED, loose_reading_key(reading[1][0]) + given))
+            keys.add((KeyKind.MIXED, loose_reading_key(reading[1][0]) + confusable_key(given)))
     exact = name_key(name)
     folded = exact.translate(_CONFUSABLE_TABLE)
     if folded != exact:

@@ -270,3 +270,226 @@ class TestKeysThatAreEmpty:
         found = screen(Query(name="全く別の人"))
 
         assert (found.result, found.matches) == (Result.CLEAR, [])
+
+
+@pytest.fixture
+def incident(register, decide, clerk_a, supervisor_a):
+    """The incident's cast (tests/conftest.py): 山﨑 美咲 (ヤマサキ ミサキ) protected from
+    山﨑 健一 (ヤマサキ ケンイチ, born 1986-11-03)."""
+    return decide(register(clerk_a), supervisor_a)
+
+
+def _found(query: Query) -> tuple[str, dict[str, tuple[str, ...]]]:
+    found = screen(query)
+    return found.result, {m.person_name: m.reasons for m in found.matches}
+
+
+class TestLooseSpellingsAreFoundAsPossibleMatches:
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "山崎 けんいち",
+            "山崎けんいち",
+            "山﨑　ケンイチ",
+            "山崎 ｹﾝｲﾁ",
+            "やまさき 健一",
+            "ヤマザキ健一",
+        ],
+    )
+    def test_a_kanji_surname_with_a_kana_given_name_or_the_other_way_round(self, incident, name):
+        result, found = _found(Query(name=name))
+
+        assert result == Result.POSSIBLE_MATCH
+        assert found["山﨑 健一"] == (Reason.MIXED_SCRIPT, Reason.BIRTH_DATE_UNKNOWN)
+
+    def test_the_given_name_written_first_beside_a_kanji_surname(self, incident):
+        result, found = _found(Query(name="けんいち 山崎"))
+
+        assert result == Result.POSSIBLE_MATCH
+        assert found["山﨑 健一"][:2] == (Reason.MIXED_SCRIPT, Reason.GIVEN_NAME_FIRST)
+
+    @pytest.mark.parametrize(
+        ("query", "reason"),
+        [
+            (Query(name="やまざき けんいち"), Reason.LOOSE_READING),
+            (Query(kana="ヤマザキ ケンイチ"), Reason.LOOSE_READING),
+            (Query(kana="ﾔﾏｻﾞｷｹﾝｲﾁ"), Reason.LOOSE_READING),
+            (Query(name="けんいち やまさき"), Reason.GIVEN_NAME_FIRST),
+            (Query(name="けんいちやまざき"), Reason.GIVEN_NAME_FIRST),
+            (Query(kana="ケンイチ ヤマサキ"), Reason.GIVEN_NAME_FIRST),
+            (Query(name="YAMASAKI Kenichi"), Reason.ROMAJI),
+            (Query(name="Yamazaki Ken'ichi"), Reason.ROMAJI),
+            (Query(name="ｙａｍａｓａｋｉ　ｋｅｎｉｃｈｉ"), Reason.ROMAJI),
+            (Query(name="Kenichi Yamasaki"), Reason.ROMAJI),
+            (Query(name="KenichiYamazaki"), Reason.ROMAJI),
+        ],
+    )
+    def test_readings_voiced_or_not_turned_round_or_in_romaji(self, incident, query, reason):
+        result, found = _found(query)
+
+        assert result == Result.POSSIBLE_MATCH
+        assert reason in found["山﨑 健一"]
+
+    def test_a_loose_match_stays_possible_even_when_the_dates_agree(self, incident):
+        born = datetime.date(1986, 11, 3)
+
+        for query in [
+            Query(name="山崎 けんいち", birth_date=born),
+            Query(name="Kenichi Yamazaki", birth_date=born),
+            Query(kana="やまざき けんいち", birth_date=born),
+        ]:
+            result, found = _found(query)
+            assert result == Result.POSSIBLE_MATCH, query
+            assert found["山﨑 健一"][-1] == Reason.BIRTH_DATE_AGREES
+
+    def test_exact_keys_keep_their_rules_and_reasons(self, incident):
+        found = screen(Query(name="山崎 健一", kana="やまざき けんいち"))
+
+        assert found.result == Result.COUNTERPARTY
+        assert found.matches[0].reasons == (Reason.NAME, Reason.BIRTH_DATE_UNKNOWN)
+
+    def test_only_the_whole_name_is_matched(self, incident):
+        for query in [
+            Query(name="山崎 みさこ"),
+            Query(name="山崎"),
+            Query(name="けんいち"),
+            Query(name="Yamasaki"),
+            Query(name="山田 けんいち"),
+            Query(kana="ヤマサキ ケンジ"),
+        ]:
+            assert screen(query).result == Result.CLEAR, query
+
+
+@pytest.fixture
+def cast(register, clerk_a):
+    """People whose spellings the tests below vary, registered through the actions."""
+
+    def person(name: str, kana: str, **extra) -> PartyData:
+        return PartyData(person=PersonData(name=name, kana=kana, **extra))
+
+    return register(
+        clerk_a,
+        protected=PersonData(name="大野 恭子", kana="オオノ キョウコ"),
+        counterparties=[
+            person("斎藤 浩二", "サイトウ コウジ"),
+            person("佐藤 翔太", "サトウ ショウタ"),
+            person("都築 順也", "ツヅキ ジュンヤ"),
+            person("渡邊 ヴィクトル", "ワタナベ ヴィクトル"),
+            person("斉\U000e0101木 修", "サイキ オサム", aliases=[(AliasKind.FORMER, "籐田 修")]),
+            person("今野 雅人", "コンノ マサト"),
+        ],
+    )
+
+
+class TestSpellingsOfOtherNames:
+    @pytest.mark.parametrize(
+        "name", ["Ōno Kyōko", "Ono Kyoko", "Oono Kyouko", "Ohno Kyoko", "ÔNO KYÔKO", "Ohno Kiyoko"]
+    )
+    def test_long_vowels_in_romaji_however_written(self, cast, name):
+        result, found = _found(Query(name=name))
+
+        assert (result, found["大野 恭子"][0]) == (Result.POSSIBLE_MATCH, Reason.ROMAJI)
+
+    @pytest.mark.parametrize(
+        "name", ["Tsuzuki Jun'ya", "Tuzuki Zyunya", "TSUDZUKI JUNYA", "Junya Tsuzuki"]
+    )
+    def test_hepburn_and_kunrei(self, cast, name):
+        assert Reason.ROMAJI in _found(Query(name=name))[1]["都築 順也"]
+
+    @pytest.mark.parametrize("kana", ["コンノ マサト", "Konno Masato", "Kon'no Masato"])
+    def test_a_doubled_n(self, cast, kana):
+        assert "今野 雅人" in _found(Query(kana=kana))[1]
+
+    @pytest.mark.parametrize("kana", ["ワタナベ ビクトル", "わたなべ びくとる", "ﾜﾀﾅﾍﾞ ﾋﾞｸﾄﾙ"])
+    def test_vu_written_as_the_b_row(self, cast, kana):
+        result, found = _found(Query(kana=kana))
+
+        assert (result, found["渡邊 ヴィクトル"][0]) == (
+            Result.POSSIBLE_MATCH,
+            Reason.LOOSE_READING,
+        )
+
+    @pytest.mark.parametrize("kana", ["オオノ キヨウコ", "おの きょうこ", "オーノ キョーコ"])
+    def test_small_kana_written_large_and_long_vowels(self, cast, kana):
+        assert "大野 恭子" in _found(Query(kana=kana))[1]
+
+    @pytest.mark.parametrize("name", ["斉藤 浩二", "齊藤浩二", "斉藤 こうじ"])
+    def test_a_confusable_kanji_is_a_possible_match_not_an_exact_one(self, cast, name):
+        result, found = _found(Query(name=name, birth_date=datetime.date(1980, 1, 1)))
+
+        assert result == Result.POSSIBLE_MATCH
+        assert "斎藤 浩二" in found
+
+    def test_a_confusable_kanji_says_so(self, cast):
+        assert _found(Query(name="斉藤 浩二"))[1]["斎藤 浩二"] == (
+            Reason.CONFUSABLE_KANJI,
+            Reason.BIRTH_DATE_UNKNOWN,
+        )
+        assert _found(Query(name="佐籐 翔太"))[1]["佐藤 翔太"][0] == Reason.CONFUSABLE_KANJI
+
+    def test_a_registered_character_with_a_variation_selector(self, cast):
+        # 斉 + U+E0101 is registered; 斎 and 齋 are typed.
+        assert _found(Query(name="斎木 修"))[1]["斉\U000e0101木 修"][0] == Reason.CONFUSABLE_KANJI
+        assert _found(Query(name="齋木修"))[1]["斉\U000e0101木 修"][0] == Reason.CONFUSABLE_KANJI
+        assert _found(Query(name="斉木 修"))[1]["斉\U000e0101木 修"][0] == Reason.NAME
+
+    def test_an_alias_with_a_confusable_kanji(self, cast):
+        assert _found(Query(name="藤田 修"))[1]["斉\U000e0101木 修"][0] == Reason.CONFUSABLE_KANJI
+
+    def test_old_and_new_forms_are_still_exact(self, cast):
+        assert screen(Query(name="渡辺 ヴィクトル")).result == Result.COUNTERPARTY
+        assert screen(Query(name="齋藤 浩二")).result == Result.COUNTERPARTY
+
+
+class TestLooseKeysFollowTheRegistry:
+    def test_a_renamed_person_is_found_by_the_new_name_only(self, incident):
+        person = incident.parties.get(role="counterparty").person
+        person.name, person.kana = "山田 健一", "ヤマダ ケンイチ"
+        person.save()
+
+        assert screen(Query(name="山崎 けんいち")).result == Result.CLEAR
+        assert screen(Query(name="山田 けんいち")).result == Result.POSSIBLE_MATCH
+
+    def test_an_alias_added_then_deleted(self, incident):
+        person = incident.parties.get(role="counterparty").person
+        alias = person.aliases.create(kind=AliasKind.ALIAS, name="Kenny Sato")
+        alias.name = "佐藤 健一"
+        alias.save()
+
+        assert _found(Query(name="佐籐 健一"))[1]["山﨑 健一"][0] == Reason.CONFUSABLE_KANJI
+        alias.delete()
+        assert screen(Query(name="佐籐 健一")).result == Result.CLEAR
+
+    def test_the_migration_fills_the_keys_as_saving_does(self, cast):
+        import importlib
+
+        from django.apps import apps
+
+        from supportmeasures.models import PersonMatchKey
+
+        def stored() -> list[tuple[int, int | None, str, str]]:
+            rows = PersonMatchKey.objects.values_list("person", "alias", "kind", "key")
+            return sorted(rows, key=lambda row: (row[0], row[1] or 0, row[2], row[3]))
+
+        saved = stored()
+        PersonMatchKey.objects.all().delete()
+        migration = importlib.import_module("supportmeasures.migrations.0008_person_match_keys")
+        migration.fill_match_keys(apps, None)
+
+        assert stored() == saved
+        assert len(saved) > 20
+
+
+class TestScreeningStaysAFewQueries:
+    def test_a_batch_of_loose_spellings_is_still_two_statements(
+        self, incident, django_assert_num_queries
+    ):
+        queries = [Query(name=f"山崎 けんいち{i}") for i in range(50)] + [
+            Query(name="Kenichi Yamazaki"),
+            Query(name="けんいちやまさき"),
+        ]
+
+        with django_assert_num_queries(2):
+            results = screen_many(queries)
+
+        assert [r.result for r in results[-2:]] == [Result.POSSIBLE_MATCH] * 2
