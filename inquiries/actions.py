@@ -459,7 +459,7 @@ def _after_status_rise(
     )
     # Every plan already made for this inquiry is screened again, in the same transaction.
     for plan in (
-        ContactPlan.objects.select_for_update()
+        ContactPlan.objects.select_for_update(of=("self",))
         .select_related("acting_ward", "author", "inquiry")
         .filter(inquiry=inquiry, state__in=[PlanState.AWAITING_APPROVAL, PlanState.APPROVED])
         .order_by("pk")
@@ -732,6 +732,7 @@ def assess(plan: ContactPlan) -> GuardContext:
         matter_status=plan.matter_status,
         findings=plan.findings,
         target_is_the_protected_person=is_self,
+        target_may_be_a_counterparty=any(m.role == PartyRole.COUNTERPARTY for m in target.matches),
     )
     reasons: list[dict[str, object]] = []
     if inquiry is not None and inquiry.is_flagged:
@@ -842,7 +843,7 @@ def reassess_plan(
     """_reassess_locked in a transaction of its own: True when the plan's risk rose."""
     with transaction.atomic(durable=True):
         locked = (
-            ContactPlan.objects.select_for_update()
+            ContactPlan.objects.select_for_update(of=("self",))
             .select_related("acting_ward", "author", "inquiry")
             .get(pk=plan.pk)
         )

@@ -4,7 +4,7 @@ The risk is computed from everything the plan says, never entered (issue 10):
 
 | the plan | risk | approvals |
 | --- | --- | --- |
-| the person contacted screens as a counterparty | critical | two |
+| the person contacted screens as a counterparty, or may be one (a possible match) | critical | two |
 | the wording reveals a location (or names the protected person) and the plan concerns anyone flagged (inquiry, matter or target: protected, possible match or counterparty) | critical, and not approvable until reworded | two |
 | the wording reveals a location, or the plan concerns anyone flagged | high | one |
 | nothing found anywhere | normal | one |
@@ -51,12 +51,15 @@ def decide(
     matter_status: str,
     findings: Sequence[dict[str, Any]],
     target_is_the_protected_person: bool,
+    target_may_be_a_counterparty: bool = False,
 ) -> tuple[str, bool]:
-    """(risk, blocked): blocked means no approval until the wording changes."""
+    """(risk, blocked): blocked means no approval until the wording changes. A person who
+    may be a counterparty (a similar name or reading) is treated as one: the hurried
+    spelling must never be safer than the right one."""
     concerns_flagged = is_flagged(target_status) or is_flagged(matter_status)
     if findings and concerns_flagged and not target_is_the_protected_person:
         return Risk.CRITICAL, True
-    if target_status == ProtectedStatus.COUNTERPARTY:
+    if target_status == ProtectedStatus.COUNTERPARTY or target_may_be_a_counterparty:
         return Risk.CRITICAL, False
     if findings or concerns_flagged:
         return Risk.HIGH, False

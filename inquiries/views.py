@@ -117,8 +117,14 @@ class InquiryView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.user = _reader(request) if self.auditors_read else _case_staff(request)
         self.inquiry = selectors.inquiry_for_user(user=self.user, public_id=kwargs["public_id"])
-        self.receiving = self.inquiry.to_ward_id in permissions.ward_ids(self.user)
-        self.sending = self.inquiry.from_ward_id in permissions.ward_ids(self.user)
+        # An auditor belongs to a ward but is neither side of its inquiries.
+        wards = (
+            permissions.ward_ids(self.user)
+            if self.user.has_role(*permissions.CASE_ROLES)
+            else frozenset()
+        )
+        self.receiving = self.inquiry.to_ward_id in wards
+        self.sending = self.inquiry.from_ward_id in wards
         if (self.side == "sending" and not self.sending) or (
             self.side == "receiving" and not self.receiving
         ):
@@ -145,9 +151,7 @@ class InquiryDetailView(InquiryView):
             actions.record_audit_reading(
                 acting_user=self.user, inquiry=self.inquiry, read_at=timezone.now()
             )
-        answer_visible = (
-            self.receiving or auditing or self.inquiry.state == InquiryState.ANSWERED
-        )
+        answer_visible = self.receiving or auditing or self.inquiry.state == InquiryState.ANSWERED
         response = render(
             request,
             "inquiries/inquiry_detail.html",
@@ -370,6 +374,7 @@ class PlanFormView(View):
                 "inquiry": self.inquiry,
                 "preview": preview,
                 "pieces": guard.highlight(preview.wording, preview.findings) if preview else [],
+                "preview_reasons": risk.explain(preview.risk_reasons) if preview else [],
             },
             status=status,
         )

@@ -227,8 +227,9 @@ class TestContactPlanRisk:
         )
         found = {(f["kind"], f["text"]) for f in plan.findings}
         assert ("office", "A区役所") in found
-        assert ("visit", "来庁") in found
+        assert any(kind == "visit" and "来庁" in text for kind, text in found)
         assert plan.approvals_needed == 2
+        assert plan.needs_rewording
 
     def test_a_matter_about_a_protected_resident_is_high(self, plan_fields, clerk_b, now):
         plan = actions.create_plan(
@@ -241,7 +242,7 @@ class TestContactPlanRisk:
 
         assert (plan.risk, plan.findings) == (Risk.HIGH, [])
 
-    def test_nobody_in_the_registry_is_normal_and_needs_no_approval(self, clerk_b, now):
+    def test_nobody_in_the_registry_is_normal_and_still_awaits_a_supervisor(self, clerk_b, now):
         plan = actions.create_plan(
             acting_user=clerk_b,
             created_at=now,
@@ -255,7 +256,7 @@ class TestContactPlanRisk:
             wording="ご案内をお送りします",
         )
 
-        assert (plan.risk, plan.state) == (Risk.NORMAL, PlanState.APPROVED)
+        assert (plan.risk, plan.state) == (Risk.NORMAL, PlanState.AWAITING_APPROVAL)
 
 
 class TestApprovals:
@@ -414,7 +415,7 @@ class TestApprovals:
         assert critical.state == PlanState.AWAITING_APPROVAL
 
     def test_disclosing_beyond_the_plan_is_flagged_to_approvers_and_auditors(
-        self, plan_fields, clerk_b, supervisor_b, make_staff, ward_a, now
+        self, plan_fields, clerk_b, supervisor_a, supervisor_b, make_staff, ward_a, now
     ):
         auditor = make_staff(ward_a, Role.AUDITOR)
         plan = actions.create_plan(
@@ -437,7 +438,8 @@ class TestApprovals:
 
         assert record.beyond_plan == ["amounts"]
         flagged = Notification.objects.filter(subject__contains="more than approved")
-        assert {n.recipient for n in flagged} == {supervisor_b, auditor}
+        # The owning ward's supervisors (X is protected at ward A) are told as well.
+        assert {n.recipient for n in flagged} == {supervisor_a, supervisor_b, auditor}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -129,7 +129,7 @@ class TestPlanPages:
 
         body = response.content.decode()
         assert '<mark class="finding finding--office">A区役所</mark>' in body
-        assert '<mark class="finding finding--visit">来庁</mark>' in body
+        assert '<mark class="finding finding--visit">来庁' in body
         assert not actions.ContactPlan.objects.exists()
 
     def test_the_author_cannot_approve_by_posting(self, login, clerk_b, y):
