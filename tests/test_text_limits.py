@@ -254,6 +254,24 @@ class TestMeasureRegistration:
         assert shows_error(response.content.decode(), limit)
         assert SupportMeasure.objects.count() == Person.objects.count() == 0
 
+    def test_the_longest_name_reading_and_aliases_allowed_are_registered(self, login, clerk_a):
+        # Two words each: the loose "kanji surname + kana given name" key is the longest kept.
+        name, kana = "山" * 98 + " 美", "ヤ " + "ミ" * 198
+        response = login(clerk_a).post(
+            reverse("supportmeasures:register"),
+            self.form(
+                **{
+                    "p-name": name,
+                    "p-kana": kana,
+                    "p-address": "横" * 300,
+                    "p-aliases": "\n".join(["鈴" * 100] * 9),
+                }
+            ),
+        )
+
+        assert response.status_code == 302
+        assert Person.objects.get(name=name).kana == kana
+
     def test_an_over_long_alias_line_is_refused_though_the_list_fits(self, login, clerk_a):
         response = login(clerk_a).post(
             reverse("supportmeasures:register"),
