@@ -1,8 +1,23 @@
+import csv
 import unicodedata
+from pathlib import Path
 
 import pytest
 
-from supportmeasures.names import KANJI_VARIANTS, kana_key, name_key
+from supportmeasures import names
+from supportmeasures.names import (
+    CONFUSABLE_KANJI,
+    KANJI_VARIANTS,
+    KeyKind,
+    QueryKey,
+    confusable_key,
+    kana_key,
+    loose_reading_key,
+    name_key,
+    query_match_keys,
+    registry_match_keys,
+    romaji_to_kana,
+)
 
 
 class TestNameKey:
@@ -229,3 +244,170 @@ class TestKanaKey:
     @pytest.mark.parametrize("text", ["オーノ", "きょーこ", "ケイコ", "ｼｭｰﾁﾞ", "ヴァイオリン"])
     def test_is_its_own_key(self, text: str) -> None:
         assert kana_key(kana_key(text)) == kana_key(text)
+
+
+class TestLooseReadingKey:
+    @pytest.mark.parametrize(
+        ("spellings", "expected"),
+        [
+            (["ヤマサキ", "ヤマザキ", "やまざき", "ﾔﾏｻﾞｷ"], "ヤマサキ"),
+            (["オオノ", "オーノ", "オウノ", "オノ", "おおの", "ｵｰﾉ"], "オノ"),
+            (["キョウコ", "キヨウコ", "キョーコ", "キョコ"], "キヨコ"),
+            (["ツヅキ", "ツズキ", "ツスキ"], "ツスキ"),
+            (["チヂミ", "チジミ"], "チシミ"),
+            (["ヴァイオリン", "バイオリン", "ヴアイオリン"], "ハイオリン"),
+            (["ヴィクトル", "ビクトル"], "ヒクトル"),
+            (["ヴ", "ブ"], "フ"),
+            (["ケンイチ", "ケニチ"], "ケニチ"),
+            (["ユウコ", "ユーコ", "ユコ"], "ユコ"),
+            (["ケイコ", "ケーコ", "ケエコ"], "ケコ"),
+            (["シイナ", "シーナ", "シナ"], "シナ"),
+        ],
+    )
+    def test_folds_voicing_vu_small_kana_and_long_vowels(
+        self, spellings: list[str], expected: str
+    ) -> None:
+        assert [loose_reading_key(s) for s in spellings] == [expected] * len(spellings)
+
+    def test_keeps_different_consonants_and_vowels_apart(self) -> None:
+        assert loose_reading_key("ヤマサキ") != loose_reading_key("ヤマシタ")
+        assert loose_reading_key("ユウコ") != loose_reading_key("ヨウコ")
+
+    @pytest.mark.parametrize("text", ["オーノ", "ヤマザキ ケンイチ", "ヴァイオリン", "ケイコ"])
+    def test_is_its_own_key(self, text: str) -> None:
+        assert loose_reading_key(loose_reading_key(text)) == loose_reading_key(text)
+
+
+class TestRomajiToKana:
+    @pytest.mark.parametrize(
+        ("romaji", "kana"),
+        [
+            ("Yamasaki", "ヤマサキ"),
+            ("ＹＡＭＡＺＡＫＩ", "ヤマザキ"),
+            ("Tsuzuki", "ツズキ"),
+            ("Tuzuki", "ツズキ"),
+            ("Tsudzuki", "ツヅキ"),
+            ("Shimizu", "シミズ"),
+            ("Simizu", "シミズ"),
+            ("Chiba", "チバ"),
+            ("Tiba", "チバ"),
+            ("Fujita", "フジタ"),
+            ("Huzita", "フジタ"),
+            ("Jun'ya", "ジュンヤ"),
+            ("Zyunya", "ジュニャ"),
+            ("Konno", "コンノ"),
+            ("Kon'no", "コンノ"),
+            ("Homma", "ホンマ"),
+            ("Hattori", "ハットリ"),
+            ("Ohno", "オーノ"),
+            ("Satoh", "サトー"),
+            ("Ōno", "オノ"),
+            ("Ôno", "オノ"),
+            ("Oono", "オオノ"),
+            ("Kenn", "ケン"),
+        ],
+    )
+    def test_reads_hepburn_and_kunrei(self, romaji: str, kana: str) -> None:
+        assert romaji_to_kana(romaji) == kana
+
+    @pytest.mark.parametrize("text", ["Park", "Smith", "Nguyen", "山田", "やまだ", "", "X"])
+    def test_is_empty_for_what_is_not_japanese_romaji(self, text: str) -> None:
+        assert romaji_to_kana(text) == ""
+
+    @pytest.mark.parametrize(
+        "spelling", ["Ōno", "Ono", "Oono", "Ohno", "Ôno", "Ouno", "ONO", "ｏｈｎｏ"]
+    )
+    def test_every_spelling_of_ono_has_the_loose_key_of_oono(self, spelling: str) -> None:
+        assert loose_reading_key(romaji_to_kana(spelling)) == loose_reading_key("オオノ")
+
+    @pytest.mark.parametrize("spelling", ["Kenichi", "Ken'ichi", "KENICHI", "Ken-ichi"])
+    def test_n_before_a_vowel_reads_back_either_way(self, spelling: str) -> None:
+        assert loose_reading_key(romaji_to_kana(spelling)) == loose_reading_key("ケンイチ")
+
+
+class TestConfusableKanji:
+    def test_are_folded_into_a_separate_key_not_the_exact_one(self) -> None:
+        assert confusable_key("斉藤") == confusable_key("斎藤") == confusable_key("齊藤") == "斎藤"
+        assert name_key("斉藤") != name_key("斎藤")
+        assert confusable_key("佐籐") == "佐藤"
+
+    def test_see_through_variation_selectors(self) -> None:
+        assert confusable_key("斉\U000e0101藤") == "斎藤"
+
+    def test_every_pair_survives_name_key_and_folds_once(self) -> None:
+        assert [c for c in CONFUSABLE_KANJI if name_key(c) != c] == []
+        assert [v for v in CONFUSABLE_KANJI.values() if v in CONFUSABLE_KANJI] == []
+        assert [v for v in CONFUSABLE_KANJI.values() if name_key(v) != v] == []
+        assert set(CONFUSABLE_KANJI) >= {"斉", "籐", "埼", "淵"}
+
+
+def _confusable_rows() -> list[dict[str, str]]:
+    path = Path(names.__file__).resolve().parent / "data" / "confusable_kanji.tsv"
+    with path.open(encoding="utf-8", newline="") as f:
+        lines = [line for line in f if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+class TestConfusableDataAgainstJaItaiji:
+    """The confusable table is data with a source per pair; ja-itaiji (PyPI, 1.0.2) is the
+    maintained 異体字 list it is checked against."""
+
+    @pytest.mark.parametrize("row", _confusable_rows(), ids=lambda row: row["char"])
+    def test_each_pair_is_confirmed_by_its_source(self, row: dict[str, str]) -> None:
+        from ja_itaiji import Itaiji
+
+        char, common = row["char"], row["folds_to"]
+        same_family = Itaiji.is_family(char, common) or Itaiji.is_family(common, char)
+        assert row["source"] in ("ja-itaiji", "reading")
+        assert row["note"]
+        # ja-itaiji rows are variants there; a reading row must not be (or it would be
+        # mislabelled: it would belong to the ja-itaiji rows).
+        assert same_family == (row["source"] == "ja-itaiji")
+
+    def test_exact_variants_are_not_repeated_as_confusables(self) -> None:
+        assert set(CONFUSABLE_KANJI) & set(KANJI_VARIANTS) == set()
+
+    def test_sai_and_sei_are_not_one_family_there_either(self) -> None:
+        from ja_itaiji import Itaiji
+
+        assert not Itaiji.is_family("斉", "斎")
+        assert Itaiji.is_family("齊", "斉") and Itaiji.is_family("齋", "斎")
+
+
+class TestMatchKeys:
+    def test_the_registry_stores_the_reading_the_mixed_and_the_confusable_keys(self) -> None:
+        assert registry_match_keys("斉藤 美咲", "サイトウ ミサキ") == {
+            (KeyKind.READING, "サイトミサキ"),
+            (KeyKind.MIXED, "斎藤ミサキ"),
+            (KeyKind.MIXED, "サイト美咲"),
+            (KeyKind.CONFUSABLE, "斎藤美咲"),
+        }
+
+    def test_a_romaji_or_kana_alias_is_a_reading(self) -> None:
+        assert registry_match_keys("Sato Tsuyoshi") == {(KeyKind.ROMAJI, "サトツヨシ")}
+        assert registry_match_keys("さとう つよし") == {(KeyKind.READING, "サトツヨシ")}
+        assert registry_match_keys("PARK JUNHO") == set()
+
+    def test_no_mixed_keys_without_a_space_on_both_sides(self) -> None:
+        assert {k for k, _ in registry_match_keys("山崎美咲", "ヤマサキ ミサキ")} == {
+            KeyKind.READING
+        }
+
+    @pytest.mark.parametrize(
+        "name", ["山崎 みさき", "山崎みさき", "山﨑ミサキ", "山崎 Misaki", "やまざき 美咲"]
+    )
+    def test_a_mixed_query_meets_a_stored_mixed_key(self, name: str) -> None:
+        stored = {key for kind, key in registry_match_keys("山﨑 美咲", "ヤマサキ ミサキ")}
+        query = {k.key for k in query_match_keys(name) if k.kind == KeyKind.MIXED}
+        assert stored & query
+
+    @pytest.mark.parametrize(
+        "name", ["みさき やまさき", "ミサキヤマザキ", "Misaki Yamasaki", "MisakiYamazaki"]
+    )
+    def test_a_given_name_first_query_meets_the_stored_reading(self, name: str) -> None:
+        stored = {key for _, key in registry_match_keys("山﨑 美咲", "ヤマサキ ミサキ")}
+        turned = {k.key for k in query_match_keys(name) if k.given_name_first}
+        assert stored & turned
+
+    def test_a_kanji_query_has_only_its_confusable_key(self) -> None:
+        assert query_match_keys("高橋 健一") == {QueryKey(KeyKind.CONFUSABLE, "高橋健一")}
