@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from inquiries.models import STATUS_RANK, ProtectedStatus, Risk
 from supportmeasures.models import MeasureStatus, PartyRole, SupportMeasure
-from supportmeasures.screening import Match, Reason, Result, Screening
+from supportmeasures.screening import LOOSE_REASONS, Match, Reason, Screening
 
 RISK_RANK = {Risk.NORMAL: 0, Risk.HIGH: 1, Risk.CRITICAL: 2}
 
@@ -127,6 +127,11 @@ _HOW = {
     "name_match": gettext_lazy("name"),
     "alias_match": gettext_lazy("alias or former name"),
     "reading_match": gettext_lazy("reading"),
+    "mixed_script_match": gettext_lazy("name (part in kanji, part in kana)"),
+    "loose_reading_match": gettext_lazy("reading (apart from voicing or long vowels)"),
+    "given_name_first": gettext_lazy("name (given name first)"),
+    "romaji_match": gettext_lazy("name in romaji"),
+    "confusable_kanji_match": gettext_lazy("name (but for a look-alike kanji)"),
 }
 _BIRTH = {
     "agrees": gettext_lazy("The date of birth agrees."),
@@ -146,7 +151,7 @@ def _how(codes: Sequence[str]) -> str:
             except ValueError:
                 label = code
         words.append(str(label))
-    return _(", ").join(words) or str(_HOW["name_match"])
+    return _(", ").join(dict.fromkeys(words)) or str(_HOW["name_match"])
 
 
 def _match_sentence(r: dict[str, Any]) -> str:
@@ -158,16 +163,22 @@ def _match_sentence(r: dict[str, Any]) -> str:
         "name": r["name"],
         "ref": r["measure"],
     }
-    if r["result"] == Result.POSSIBLE_MATCH:
+    # A loose key (mixed script, voicing, romaji…) resembles; an exact one matches, and a
+    # missing or different date of birth is then said in the next sentence.
+    if any(code in LOOSE_REASONS for code in r.get("how", [])):
         text = _(
-            "The %(how)s of %(who)s resembles the %(role)s (%(name)s) of %(measure)s "
-            "%(ref)s: it may be the same person."
+            "The %(how)s of %(who)s resembles that of the %(role)s (%(name)s) of "
+            "%(measure)s (%(ref)s): it may be the same person."
         )
     else:
         text = _(
-            "The %(how)s of %(who)s matches the %(role)s (%(name)s) of %(measure)s %(ref)s."
+            "The %(how)s of %(who)s matches that of the %(role)s (%(name)s) of "
+            "%(measure)s (%(ref)s)."
         )
-    return f"{text % values} {_BIRTH.get(r.get('birth', ''), '')}".strip()
+    sentence = text % values
+    birth = str(_BIRTH.get(r.get("birth", ""), ""))
+    # Japanese runs its sentences together; other languages put a space between them.
+    return f"{sentence}{'' if sentence.endswith('。') else ' '}{birth}".strip()
 
 
 def explain(reasons: Iterable[dict[str, Any]]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from auditlog.models import AuditEvent, EventKind
 from inquiries import actions, risk
@@ -207,9 +208,14 @@ class TestTheApproverSeesWhy:
             **plan_fields(target_name="", target_kana="やまさき けんいち", wording=HARMLESS),
         )
 
-        sentences = risk.explain(plan.risk_reasons)
+        with translation.override("ja"):
+            sentences = risk.explain(plan.risk_reasons)
 
-        assert any("相手方（山﨑 健一）" in s and "生年月日は未入力です" in s for s in sentences)
+        assert any(
+            s.startswith("連絡相手のフリガナが、実施中の支援措置（")
+            and "の相手方（山﨑 健一）と一致します。生年月日は未入力です。" in s
+            for s in sentences
+        ), sentences
 
     def test_the_plan_page_lists_the_reasons(self, plan_fields, clerk_b, supervisor_b, login, now):
         plan = actions.create_plan(acting_user=clerk_b, created_at=now, **plan_fields())
