@@ -79,7 +79,7 @@ def test_the_incident_cannot_happen_again(
     page.fill("#id_wording", INCIDENT_WORDS)
     page.click("button[name=check]")
     expect(page.locator("mark.finding--office")).to_have_text("A区役所")
-    expect(page.locator("mark.finding--visit")).to_have_text("来庁")
+    expect(page.locator("mark.finding--visit")).to_have_text("来庁されました")
     screenshot("6-plan-guard-findings")
     page.click("button[name=save]")
     expect(page.locator(".flag-banner--counterparty")).to_be_visible()
@@ -103,8 +103,9 @@ def test_the_incident_cannot_happen_again(
     # One supervisor alone cannot approve it: the wording must change first.
     log_in(page, base, supervisor_b.username)
     page.goto(plan_url)
-    page.click("form[action$='/approve/'] button")
-    expect(page.locator(".messages .message--error")).to_be_visible()
+    # No approve button is offered; the page says why.
+    expect(page.locator("form[action$='/approve/']")).to_have_count(0)
+    expect(page.locator(".notice--error").first).to_contain_text("文言を修正するまで承認できません")
     screenshot("7-plan-refused-wording")
     log_out(page)
 
