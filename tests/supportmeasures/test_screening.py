@@ -637,3 +637,21 @@ class TestPropertyLooseSpellingsFindTheRegisteredPerson:
                 Reason.ROMAJI,
                 Reason.CONFUSABLE_KANJI,
             }
+
+    def test_keys_beyond_one_chunk_are_looked_up_round_by_round(self, incident, monkeypatch):
+        from supportmeasures import screening
+
+        monkeypatch.setattr(screening, "CHUNK", 3)
+        queries = [Query(name=f"他人 {i}", kana=f"タニン {i}") for i in range(10)] + [
+            Query(name="山崎 けんいち"),
+            Query(kana="やまさき みさき"),
+            Query(name="山﨑 健一"),
+        ]
+
+        results = [r.result for r in screen_many(queries)]
+
+        assert results == [Result.CLEAR] * 10 + [
+            Result.POSSIBLE_MATCH,
+            Result.POSSIBLE_MATCH,
+            Result.COUNTERPARTY,
+        ]
