@@ -23,7 +23,7 @@ import datetime
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -166,11 +166,6 @@ class _Candidate:
     # Loose keys found for this person (stored ones, and the confusable keys of their name
     # and of the aliases found), each with the kinds it was stored as.
     loose_keys: dict[str, set[str]] = field(default_factory=dict)
-
-
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
 
 
 # Hand-written because it is the hot path of every screening (measured in make bench: the
