@@ -123,10 +123,15 @@ def may_review_emergency(user: Staff, plan: ContactPlan, today: datetime.date) -
 
 def contact_is_protected(plan: ContactPlan) -> bool:
     """The phone number or address used may be a protected resident's own: an emergency, or
-    a person contacted who is (or may be) protected."""
-    return plan.is_emergency or plan.target_status in (
-        ProtectedStatus.PROTECTED,
-        ProtectedStatus.POSSIBLE_MATCH,
+    a person contacted who is (or may be) protected or covered by a measure. A counterparty's
+    own number is no secret from the staff who must call him."""
+    if plan.is_emergency or plan.target_status == ProtectedStatus.PROTECTED:
+        return True
+    if plan.target_status == ProtectedStatus.POSSIBLE_MATCH and not plan.risk_reasons:
+        return True  # assessed before reasons were kept: whom it may be is unknown
+    return any(
+        r.get("code") == "match" and r.get("who") == "target" and r.get("role") != "counterparty"
+        for r in plan.risk_reasons
     )
 
 

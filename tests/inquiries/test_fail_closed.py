@@ -455,3 +455,39 @@ class TestEmergencyContactsRevealNothingToBystanders:
         assert shown.status_code == 200 and "豊岡町" in shown.content.decode()
         assert shown["Cache-Control"] == "no-store"
         assert [e.actor_id for e in events(EventKind.DETAILS_VIEWED)] == [clerk_b.pk]
+
+
+class TestWhoseContactIsHidden:
+    def test_a_possible_counterpartys_number_is_shown_to_the_acting_ward(
+        self, plan_fields, clerk_b, login, now
+    ):
+        plan = actions.create_plan(
+            acting_user=clerk_b,
+            created_at=now,
+            **plan_fields(target_name="山崎 けんいち", target_kana="", wording=HARMLESS),
+        )
+
+        page = login(clerk_b).get(plan.get_absolute_url())
+
+        assert plan.target_status == ProtectedStatus.POSSIBLE_MATCH
+        assert "090-0000-0000" in page.content.decode()
+
+    def test_a_possible_protected_residents_number_is_hidden_until_the_warning(
+        self, plan_fields, clerk_b, login, now
+    ):
+        plan = actions.create_plan(
+            acting_user=clerk_b,
+            created_at=now,
+            **plan_fields(
+                target_name="山崎 みさき",
+                target_kana="",
+                target_contact="045-999-0000",
+                wording=HARMLESS,
+            ),
+        )
+
+        page = login(clerk_b).get(plan.get_absolute_url())
+
+        assert plan.target_status == ProtectedStatus.POSSIBLE_MATCH
+        assert "045-999-0000" not in page.content.decode()
+        assert reverse("inquiries:plan_contact", args=[plan.public_id]) in page.content.decode()
