@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,7 +25,6 @@ from auditlog.actions import record_event
 from auditlog.models import EventKind
 from inquiries import guard, risk
 from inquiries import permissions as plan_permissions
-from inquiries.permissions import PlanNeedsRewording as PlanNeedsRewording
 from inquiries.models import (
     STATUS_RANK,
     ContactPlan,
@@ -39,6 +39,7 @@ from inquiries.models import (
     ProtectedStatus,
     Risk,
 )
+from inquiries.permissions import PlanNeedsRewording as PlanNeedsRewording
 from supportmeasures import permissions
 from supportmeasures.actions import (
     ActionRefused,
@@ -779,9 +780,7 @@ def _reassess_locked(
     before = _plan_summary(plan)
     assess(plan)
     after = _plan_summary(plan)
-    rose = risk.raised(before[0], after[0], before[1:3], after[1:3]) or (
-        after[3] and not before[3]
-    )
+    rose = risk.raised(before[0], after[0], before[1:3], after[1:3]) or (after[3] and not before[3])
     if not rose:
         plan.refresh_from_db()
         return False
@@ -886,11 +885,11 @@ def reevaluate_open_plans(*, now: datetime.datetime) -> list[str]:
         target, matter = _status_of(found[i]), _status_of(found[n + i])
         if not (plan.matter_name or plan.matter_kana):
             matter = ProtectedStatus.NONE
-        if STATUS_RANK[ProtectedStatus(target)] > STATUS_RANK[
-            ProtectedStatus(plan.target_status)
-        ] or STATUS_RANK[ProtectedStatus(matter)] > STATUS_RANK[ProtectedStatus(plan.matter_status)]:
-            if reassess_plan(plan=plan, actor=None, why="registry_changed", at=now):
-                reassessed.append(str(plan.public_id))
+        rose = risk.raised(
+            Risk.NORMAL, Risk.NORMAL, [plan.target_status, plan.matter_status], [target, matter]
+        )
+        if rose and reassess_plan(plan=plan, actor=None, why="registry_changed", at=now):
+            reassessed.append(str(plan.public_id))
     return reassessed
 
 
@@ -1184,7 +1183,7 @@ def record_contact(
             )
         )
     context = assess(ContactPlan.objects.select_related("acting_ward", "inquiry").get(pk=plan.pk))
-    said_findings = [f.as_dict() for f in context.check(said, categories)]
+    said_findings: list[dict[str, Any]] = [f.as_dict() for f in context.check(said, categories)]
     approved_words = {(f["kind"], f["text"]) for f in plan.findings}
     findings_beyond = [f for f in said_findings if (f["kind"], f["text"]) not in approved_words]
     beyond = sorted(set(categories) - set(plan.categories))
@@ -1220,9 +1219,9 @@ def record_contact(
                 Role.SUPERVISOR, wards=_owning_wards(plan.owning_ward_codes)
             )
             auditors = staff_with_roles(Role.AUDITOR)
-            told = [
-                str(DisclosureCategory(c).label) for c in beyond
-            ] + [f"「{f['text']}」 ({guard.Finding(**f).label})" for f in findings_beyond]
+            told = [str(DisclosureCategory(c).label) for c in beyond] + [
+                f"「{f['text']}」 ({guard.Finding(**f).label})" for f in findings_beyond
+            ]
             notify(
                 [*approvers, *owning_supervisors, *auditors],
                 subject=_("A contact disclosed more than approved"),

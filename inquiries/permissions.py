@@ -54,9 +54,7 @@ def _decider_refusal(user: Staff, plan: ContactPlan, today: datetime.date) -> Ac
     return None
 
 
-def approve_refusal(
-    user: Staff, plan: ContactPlan, at: datetime.datetime
-) -> ActionRefused | None:
+def approve_refusal(user: Staff, plan: ContactPlan, at: datetime.datetime) -> ActionRefused | None:
     """Why `user` may not approve `plan` now, or None if they may."""
     refusal = _decider_refusal(user, plan, timezone.localdate(at))
     if refusal is not None:
@@ -93,8 +91,7 @@ def is_approved_now(plan: ContactPlan, at: datetime.datetime) -> bool:
     """Approved, with as many approvals as it needs still valid: the only state in which a
     contact may be made."""
     return (
-        plan.state == PlanState.APPROVED
-        and len(valid_approvals(plan, at)) >= plan.approvals_needed
+        plan.state == PlanState.APPROVED and len(valid_approvals(plan, at)) >= plan.approvals_needed
     )
 
 

@@ -2,12 +2,12 @@
 
 The risk is computed from everything the plan says, never entered (issue 10):
 
-| the plan | risk | approvals |
-| --- | --- | --- |
-| the person contacted screens as a counterparty, or may be one (a possible match) | critical | two |
-| the wording reveals a location (or names the protected person) and the plan concerns anyone flagged (inquiry, matter or target: protected, possible match or counterparty) | critical, and not approvable until reworded | two |
-| the wording reveals a location, or the plan concerns anyone flagged | high | one |
-| nothing found anywhere | normal | one |
+- critical, and not approvable until the wording changes: a guard finding in a plan that
+  concerns anyone flagged (inquiry, matter or target: possible match, protected, counterparty),
+  unless the person contacted is the protected person herself;
+- critical (two approvals): the person contacted is, or may be, a counterparty;
+- high (one approval): a guard finding, or anyone flagged;
+- normal (one approval): nothing found anywhere.
 
 Every plan needs at least one approval by a trained supervisor of the acting ward who did not
 write it: a plan nobody flagged is exactly the one a misspelt name produces (promise 9).
@@ -112,7 +112,10 @@ def screening_reasons(
 
 # --- in words -------------------------------------------------------------------------------
 
-_WHO = {"target": gettext_lazy("the person you will contact"), "matter": gettext_lazy("the person the matter concerns")}  # fmt: skip
+_WHO = {
+    "target": gettext_lazy("the person you will contact"),
+    "matter": gettext_lazy("the person the matter concerns"),
+}
 _ROLE = {
     PartyRole.COUNTERPARTY: gettext_lazy("counterparty"),
     PartyRole.PROTECTED: gettext_lazy("protected resident"),
@@ -144,7 +147,7 @@ _BIRTH = {
 def _how(codes: Sequence[str]) -> str:
     words = []
     for code in codes:
-        label = _HOW.get(code)
+        label: object = _HOW.get(code)
         if label is None:
             try:
                 label = Reason(code).label
@@ -201,9 +204,9 @@ def explain(reasons: Iterable[dict[str, Any]]) -> list[str]:
                 out.append(_("The inquiry carries the status %(status)s.") % {"status": label})
         elif code == "wording":
             found = _("; ").join(
-                f"「{f['text']}」 ({guard.Finding(**f).label})" if f["start"] >= 0 else str(
-                    guard.Finding(**f).label
-                )
+                f"「{f['text']}」 ({guard.Finding(**f).label})"
+                if f["start"] >= 0
+                else str(guard.Finding(**f).label)
                 for f in r["findings"]
             )
             out.append(

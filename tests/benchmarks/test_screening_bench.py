@@ -97,7 +97,8 @@ def big_registry(db: None) -> list[Person]:
     MeasureParty.objects.bulk_create(parties, batch_size=5000)
     PersonAlias.objects.bulk_create(aliases, batch_size=5000)
     # The loose keys Person.save and PersonAlias.save would write (bulk_create skips save).
-    match_keys = [key for row in [*people, *aliases] for key in row.loose_match_keys()]
+    match_keys = [key for person in people for key in person.loose_match_keys()]
+    match_keys += [key for alias in aliases for key in alias.loose_match_keys()]
     PersonMatchKey.objects.bulk_create(match_keys, batch_size=5000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

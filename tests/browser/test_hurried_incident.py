@@ -117,9 +117,7 @@ def test_the_hurried_incident_is_stopped_at_every_step(
     page.goto(plan_url)
     expect(page.locator("form[action$='/approve/']")).to_have_count(0)
     expect(page.locator(".notice--error").first).to_be_visible()
-    page.request.post(
-        f"{plan_url}approve/", headers={"X-CSRFToken": _csrf(page), "Referer": base}
-    )
+    page.request.post(f"{plan_url}approve/", headers={"X-CSRFToken": _csrf(page), "Referer": base})
     assert not plan.approvals.exists()
     log_out(page)
 

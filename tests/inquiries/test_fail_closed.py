@@ -10,7 +10,6 @@ from django.utils import translation
 from auditlog.models import AuditEvent, EventKind
 from inquiries import actions, risk
 from inquiries.models import (
-    ContactPlan,
     Notification,
     PlanApproval,
     PlanState,
@@ -367,6 +366,7 @@ class TestAuditorsReadPlansAndInquiries:
         plan = actions.create_plan(acting_user=clerk_b, created_at=now, **plan_fields())
         client = login(auditor)
 
+        assert plan.inquiry is not None
         plan_page = client.get(plan.get_absolute_url())
         inquiry_page = client.get(plan.inquiry.get_absolute_url())
 
