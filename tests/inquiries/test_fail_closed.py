@@ -491,3 +491,62 @@ class TestWhoseContactIsHidden:
         assert plan.target_status == ProtectedStatus.POSSIBLE_MATCH
         assert "045-999-0000" not in page.content.decode()
         assert reverse("inquiries:plan_contact", args=[plan.public_id]) in page.content.decode()
+
+
+class TestHurriedSpellingsStillFlagTheInquiry:
+    @pytest.mark.parametrize("typed", ["山崎 みさき", "やまざき みさき", "Misaki Yamasaki"])
+    def test_the_receiver_must_acknowledge_a_possible_match(
+        self, typed, clerk_a, supervisor_a, clerk_b, ward_b, x, login, now
+    ):
+        inquiry = actions.create_inquiry(
+            acting_user=clerk_a,
+            to_ward=ward_b,
+            to_department="",
+            subject_name=typed,
+            subject_kana="",
+            subject_birth_date=None,
+            question="加入状況",
+            reason="手続き",
+            urgency="urgent",
+            created_at=now,
+        )
+        actions.sign_off_inquiry(
+            inquiry=inquiry, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
+        )
+
+        page = login(clerk_b).get(inquiry.get_absolute_url())
+
+        assert inquiry.protected_status == ProtectedStatus.POSSIBLE_MATCH
+        assert page.status_code == 302
+        assert page["Location"] == reverse("inquiries:acknowledge", args=[inquiry.public_id])
+
+
+class TestOwnIdentity:
+    def test_saying_who_we_are_does_not_block_a_ward_that_holds_no_case(
+        self, plan_fields, clerk_b, now
+    ):
+        plan = actions.create_plan(
+            acting_user=clerk_b,
+            created_at=now,
+            **plan_fields(wording="神奈川区役所保険年金課の神奈川と申します。書類をお送りします。"),
+        )
+
+        assert (plan.findings, plan.needs_rewording) == ([], False)
+        assert plan.risk == Risk.CRITICAL  # he is a counterparty: two approvers all the same
+
+    def test_the_ward_holding_her_case_gives_itself_away(self, clerk_a, y, now):
+        plan = actions.create_plan(
+            acting_user=clerk_a,
+            created_at=now,
+            matter_name="山﨑 美咲",
+            target_name="山﨑 健一",
+            target_contact="090-0000-0000",
+            target_relation="親族",
+            channel="phone",
+            purpose="確認",
+            categories=["identity"],
+            wording="鶴見区役所の者です。書類をお送りします。",
+        )
+
+        assert "office" in {f["kind"] for f in plan.findings}
+        assert (plan.risk, plan.needs_rewording) == (Risk.CRITICAL, True)
