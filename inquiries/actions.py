@@ -817,22 +817,7 @@ def _reassess_locked(
         critical=True,
         now=at,
     )
-    _tell_owning_wards(
-        plan.owning_ward_codes,
-        [plan.acting_ward],
-        now=at,
-        url=plan.get_absolute_url(),
-        critical=True,
-        subject=_("A contact is planned concerning your protected resident"),
-        body=_("%(ward)s plans a %(channel)s to %(target)s. By %(author)s. Why: %(purpose)s")
-        % {
-            "ward": plan.acting_ward,
-            "channel": plan.get_channel_display(),
-            "target": plan.target_name,
-            "author": plan.author,
-            "purpose": plan.purpose,
-        },
-    )
+    _tell_owning_wards_of_plan(plan, plan.author, at)
     return True
 
 
@@ -953,13 +938,16 @@ def _ask_approvers(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> N
 
 
 def _announce_plan(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> None:
-    url = plan.get_absolute_url()
     _ask_approvers(plan, actor, now)
+    _tell_owning_wards_of_plan(plan, actor, now)
+
+
+def _tell_owning_wards_of_plan(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> None:
     _tell_owning_wards(
         plan.owning_ward_codes,
         [plan.acting_ward],
         now=now,
-        url=url,
+        url=plan.get_absolute_url(),
         critical=True,
         subject=_("A contact is planned concerning your protected resident"),
         body=_("%(ward)s plans a %(channel)s to %(target)s. By %(author)s. Why: %(purpose)s")
