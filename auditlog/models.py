@@ -106,6 +106,12 @@ REASON_LABELS = {
     "no_approved_plan": _("no approved plan"),
     "approval_expired": _("the approval expired"),
     "registry_changed": _("the registry changed"),
+    "risk_rose": _("the plan's risk rose"),
+    "status_rose": _("a status rose since the plan was assessed"),
+    "inquiry_status_raised": _("the inquiry's status was raised"),
+    "not_in_scope": _("not among those who must act"),
+    "plan_contact": _("a contact plan's phone number or address"),
+    "audit": _("read by an auditor"),
 }
 
 

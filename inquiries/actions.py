@@ -808,10 +808,16 @@ def _reassess_locked(
         },
     )
     supervisors = staff_with_roles(Role.SUPERVISOR, wards=[plan.acting_ward])
+    names = {"target": plan.target_name, "risk": plan.get_risk_display()}
+    if withdrawn:
+        subject = _("STOP: approvals withdrawn from the contact plan to %(target)s (risk %(risk)s)")
+    elif plan.risk != before[0]:
+        subject = _("The contact plan to %(target)s rose to risk %(risk)s: read it again")
+    else:
+        subject = _("The contact plan to %(target)s concerns a flagged person now: read it again")
     notify(
         [plan.author, *approvers, *supervisors],
-        subject=_("STOP: a contact plan's risk rose to %(risk)s — approvals withdrawn")
-        % {"risk": plan.get_risk_display()},
+        subject=subject % names,
         body=" ".join(risk.explain(plan.risk_reasons)),
         url=plan.get_absolute_url(),
         critical=True,
@@ -1365,13 +1371,19 @@ def reveal_plan_contact(
         )
     elif plan_permissions.contact_is_protected(plan) and not confirmed:
         refusal = ActionRefused(_("Confirm the warning before you open the contact."))
+    if isinstance(refusal, TrainingLapsed):
+        reason = "training_expired"
+    elif isinstance(refusal, NotPermitted):
+        reason = "not_in_scope"
+    else:
+        reason = "acknowledgement_required" if refusal else "plan_contact"
     with transaction.atomic(durable=True):
         record_event(
             kind=EventKind.DETAILS_REFUSED if refusal else EventKind.DETAILS_VIEWED,
             actor=acting_user,
             occurred_at=revealed_at,
             decision="refused" if refusal else "shown",
-            reason=type(refusal).__name__ if refusal else "plan_contact",
+            reason=reason,
             persons=plan.person_ids,
             data={"plan": str(plan.public_id), "field": "target_contact"},
         )

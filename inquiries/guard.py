@@ -50,6 +50,7 @@ KIND_LABELS = {
     "office": _("A ward, office or facility of the city"),
     "other_office": _("That another ward or office was involved"),
     "address": _("An address"),
+    "residence": _("Where the person lives, moved or did their procedures"),
     "phone": _("A phone number"),
     "postcode": _("A postcode"),
     "place": _("A place name"),
@@ -144,6 +145,16 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"|いらして(?:い|お)|いらした|お見えです|お見えでした|お越しです|お越しでした"
             r"|(?:通院|入院|通所|入所)(?:中|して(?:い|お)|され(?:てい|まし|た))(?!る場合|る方)"
             r"|見かけ|見掛け|目撃"
+        ),
+    ),
+    (
+        "residence",
+        re.compile(
+            r"お住まい(?:です|でした|に(?:なって|なられ))|住んで(?:い|お)(?:ます|ました|られ)"
+            r"|(?:引っ越|引越|転居|転入|移り住|移転)(?:し|され|なさ)(?:まし)?(?:た|て)"
+            r"(?!場合|方|際|ら|とき|時|後|あと|者)"
+            r"|(?:隣|となり|近く|そば|すぐそこ)の(?:区|市|町|村)"
+            r"|(?:こちら|当区|当庁|うち)で(?:手続き|手続|相談|申請|届出|転入届)(?:を|が)?(?:され|し|なさ|済ませ|お済ませ)"
         ),
     ),
     # Places that are never generic: saying one is where someone is reveals it.

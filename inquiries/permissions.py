@@ -179,6 +179,8 @@ def plan_actions(user: Staff, plan: ContactPlan, at: datetime.datetime) -> PlanA
         contact_needs_acknowledgement=contact_is_protected(plan),
         # Shown to supervisors who would otherwise look for the button (e.g. rewording).
         approve_refusal=str(approve)
-        if approve is not None and plan.state in DECIDABLE and user.has_role(Role.SUPERVISOR)
+        if approve is not None
+        and plan.state == PlanState.AWAITING_APPROVAL
+        and user.has_role(Role.SUPERVISOR)
         else "",
     )

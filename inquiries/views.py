@@ -468,10 +468,18 @@ class PlanContactView(PlanView):
     def page(
         self, form: AcknowledgeContactForm, contact: str = "", status: int = 200
     ) -> HttpResponse:
+        today = timezone.localdate()
         response = render(
             self.request,
             "inquiries/plan_contact.html",
-            {"plan": self.plan, "form": form, "contact": contact},
+            {
+                "plan": self.plan,
+                "form": form,
+                "contact": contact,
+                # Those who would be refused are told so at once, not after confirming.
+                "may_see": plan_permissions.may_see_contact(self.user, self.plan, today),
+                "must_act": plan_permissions.must_act_on(self.user, self.plan),
+            },
             status=status,
         )
         response["Cache-Control"] = "no-store"

@@ -27,6 +27,15 @@ from supportmeasures.screening import KANA_ONLY, Match, Reason, Result, Screenin
 SEARCH_LIMIT = 50
 
 
+def _loosely_read(reading: str) -> Q:
+    """A reading heard or typed loosely (やまざき for ヤマサキ, Yamasaki): part of a person's
+    loose reading key, so a surname alone finds them as the exact reading would."""
+    key = names.loose_reading_key(reading)
+    if not key:
+        return Q(pk__in=[])
+    return Q(match_keys__kind=names.KeyKind.READING, match_keys__key__contains=key)
+
+
 def search_people(
     *,
     user: Staff,
@@ -43,11 +52,13 @@ def search_people(
     if name_key:
         by_name = Q(name_key__contains=name_key) | Q(aliases__name_key__contains=name_key)
         if KANA_ONLY.match(name_key):  # a name typed in kana is also a reading
-            by_name |= Q(kana_key__contains=names.kana_key(name))
+            by_name |= Q(kana_key__contains=names.kana_key(name)) | _loosely_read(name)
+        elif names.romaji_to_kana(name):  # so is a name typed in romaji
+            by_name |= _loosely_read(names.romaji_to_kana(name))
         people = people.filter(by_name)
     kana_key = names.kana_key(kana)
     if kana_key:
-        people = people.filter(kana_key__contains=kana_key)
+        people = people.filter(Q(kana_key__contains=kana_key) | _loosely_read(kana))
     if birth_date:
         people = people.filter(birth_date=birth_date)
     if not (name_key or kana_key or birth_date):

@@ -120,8 +120,9 @@ _ALSO_PROTECTED = gettext_lazy(
 )
 _POSSIBLE_TITLE = gettext_lazy("Possible match: check before any contact")
 _POSSIBLE_TEXT = gettext_lazy(
-    "A registered person has the same name or reading, but the date of birth does not "
-    "confirm it. Confirm the identity with a supervisor before any contact."
+    "A registered person has a name or reading like this one (see the reasons on each row), "
+    "but nothing confirms it is the same person. Confirm the identity with a supervisor "
+    "before any contact."
 )
 _NOBODY_TITLE = gettext_lazy("No exact match in the registry")
 _NOBODY_TEXT = gettext_lazy(
@@ -144,11 +145,14 @@ def search_banner(
     result (a possible match stays one); a partial row with its flags, since a clerk reads
     every row's badge. "Nobody matches" is said only when no row shown carries a flag."""
     found = max((Result(s.result) for s in screened), key=RANK.__getitem__, default=Result.CLEAR)
+    # Every row's badges count, the screened rows' too: a possible match to a counterparty
+    # carries the 相手方 badge, and the banner above it must not be weaker than the badge.
+    shown = [*others, *(s.person for s in screened)]
     listed = (
         Result.COUNTERPARTY
-        if any(p.is_counterparty for p in others)
+        if any(p.is_counterparty for p in shown)
         else Result.PROTECTED
-        if any(p.is_protected for p in others)
+        if any(p.is_protected for p in shown)
         else Result.CLEAR
     )
     level = max(found, listed, key=RANK.__getitem__)

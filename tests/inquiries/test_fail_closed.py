@@ -10,6 +10,7 @@ from django.utils import translation
 from auditlog.models import AuditEvent, EventKind
 from inquiries import actions, risk
 from inquiries.models import (
+    ContactPlan,
     Notification,
     PlanApproval,
     PlanState,
@@ -550,3 +551,47 @@ class TestOwnIdentity:
 
         assert "office" in {f["kind"] for f in plan.findings}
         assert (plan.risk, plan.needs_rewording) == (Risk.CRITICAL, True)
+
+
+class TestPagesAfterAHurriedTry:
+    def test_a_fully_approved_plan_shows_no_red_refusal(
+        self, nobody_plan, supervisor_b, make_staff, ward_b, login, now
+    ):
+        plan = actions.approve_plan(plan=nobody_plan(), acting_user=supervisor_b, approved_at=now)
+        other = make_staff(ward_b, Role.SUPERVISOR)
+
+        html = login(other).get(plan.get_absolute_url()).content.decode()
+
+        assert "承認待ちではありません" not in html
+
+    def test_a_bystander_is_told_at_once_and_offered_no_form(
+        self, plan_fields, clerk_b, supervisor_a, login, now
+    ):
+        plan = actions.create_plan(
+            acting_user=clerk_b,
+            created_at=now,
+            **plan_fields(
+                **SUZUKI,
+                wording=HARMLESS,
+                is_emergency=True,
+                emergency_reason="安否不明",
+            ),
+        )
+        # Ward A would hold the case; here it is a bystander ward, as any other.
+        ContactPlan.objects.filter(pk=plan.pk).update(owning_ward_codes=[])
+
+        page = login(supervisor_a).get(reverse("inquiries:plan_contact", args=[plan.public_id]))
+
+        html = page.content.decode()
+        assert "計画の実施に関わる職員のみ" in html
+        assert 'name="confirm"' not in html
+
+    def test_an_auditors_breadcrumb_leads_to_the_audit_log(
+        self, plan_fields, clerk_b, auditor, login, now
+    ):
+        plan = actions.create_plan(acting_user=clerk_b, created_at=now, **plan_fields())
+
+        html = login(auditor).get(plan.get_absolute_url()).content.decode()
+
+        assert f'href="{reverse("auditlog:events")}"' in html
+        assert f'href="{reverse("inquiries:list")}"' not in html

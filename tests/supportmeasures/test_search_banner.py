@@ -106,7 +106,7 @@ class TestTheBannerOnThePage:
 
         assert all(text in body for text in NOBODY_JA)
 
-    def test_a_possible_match_shows_the_possible_match_banner(
+    def test_a_possible_match_of_a_counterparty_shows_the_counterparty_banner(
         self, login, clerk_b, register, clerk_a
     ):
         register(
@@ -119,12 +119,18 @@ class TestTheBannerOnThePage:
         ja = search(login(clerk_b), name="たかはし けんいち")
         en = search(in_english(login(clerk_b)), name="たかはし けんいち")
 
-        assert "notice--warning" in ja
-        assert "該当の可能性あり：連絡の前に確認してください" in ja
-        assert "flag-banner" not in ja
+        # The row carries the 相手方 badge: the banner above it is never weaker.
+        assert "flag-banner--counterparty" in ja
+        assert "同一人物かどうかは確認できていません" in ja
         assert not any(text in ja for text in NOBODY_JA)
-        assert "Possible match: check before any contact" in en
+        assert "nothing confirms it is the same person" in en
         assert not any(text in en for text in NOBODY_EN)
+
+    def test_a_possible_match_of_nobody_flagged_shows_the_possible_match_banner(self):
+        banner = search_banner(screened=[screened(Result.POSSIBLE_MATCH)], others=[])
+
+        assert banner.level == Result.POSSIBLE_MATCH
+        assert "notice--warning" in banner.css
 
     def test_rows_whose_measures_all_ended_are_not_called_nobody(
         self, login, clerk_b, register, clerk_a, supervisor_a, now
@@ -169,12 +175,13 @@ class TestTheBannerRule:
 
         assert banner.level == Result.PROTECTED
 
-    def test_a_possible_match_stays_one_even_of_a_counterparty(self):
+    def test_a_possible_match_of_a_counterparty_raises_the_banner_and_says_so(self):
         banner = search_banner(
             screened=[screened(Result.POSSIBLE_MATCH, counterparty=True)], others=[person()]
         )
 
-        assert banner.level == Result.POSSIBLE_MATCH
+        assert banner.level == Result.COUNTERPARTY
+        assert len(banner.paragraphs) == 2  # the listed-counterparty text, then the possible note
 
     def test_a_weaker_screening_verdict_is_still_said_under_a_stronger_banner(self):
         with_possible = search_banner(
@@ -196,3 +203,16 @@ class TestTheBannerRule:
 
         assert banner.level == Result.COUNTERPARTY
         assert len(banner.paragraphs) == 1
+
+
+@pytest.mark.django_db
+class TestASurnameTypedLoosely:
+    @pytest.mark.parametrize("typed", ["やまざき", "ヤマザキ", "Yamasaki"])
+    def test_finds_the_registered_people_under_the_counterparty_banner(
+        self, typed, login, clerk_b, x, y
+    ):
+        body = search(login(clerk_b), name=typed)
+
+        assert "山﨑 健一" in body and "山﨑 美咲" in body
+        assert "flag-banner--counterparty" in body
+        assert not any(text in body for text in NOBODY_JA)

@@ -456,7 +456,9 @@ class TestSearchUsesTheScreeningEngine:
 
         assert "髙橋 健一" in body
         assert "badge--counterparty" in body  # the person is marked as a counterparty
-        assert "notice--warning" in body  # a reading alone, without a date, is "check first"
+        # A reading alone, without a date, is "check first"; the banner is as strong as the badge.
+        assert "flag-banner--counterparty" in body
+        assert "同一人物かどうかは確認できていません" in body
 
     def test_a_reading_with_the_date_of_birth_is_a_counterparty_verdict(
         self, login, clerk_b, register, clerk_a
