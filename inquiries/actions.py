@@ -258,6 +258,9 @@ def create_inquiry(
             protected_status=strongest(registry_status, raised_status),
             owning_ward_codes=found.owning_ward_codes(),
             person_ids=found.person_ids(),
+            status_reasons=risk.screening_reasons(
+                "subject", found, query_has_date=subject_birth_date is not None
+            ),
             state=InquiryState.AWAITING_SIGNOFF,
         )
         record_event(
@@ -497,6 +500,9 @@ def reevaluate_open_inquiries(*, now: datetime.datetime) -> list[str]:
                 set(inquiry.owning_ward_codes) | set(found.owning_ward_codes())
             )
             inquiry.person_ids = sorted(set(inquiry.person_ids) | set(found.person_ids()))
+            inquiry.status_reasons = risk.screening_reasons(
+                "subject", found, query_has_date=inquiry.subject_birth_date is not None
+            )
             inquiry.status_changed_at = now
             inquiry.save()
             if inquiry.protected_status != previous:

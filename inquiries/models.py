@@ -84,6 +84,9 @@ class Inquiry(models.Model):
     owning_ward_codes = models.JSONField(default=list, blank=True)
     # Public ids of the registered people it concerns: its audit events are indexed by them.
     person_ids = models.JSONField(default=list, blank=True)
+    # Whom the registry found and how (inquiries/risk.py renders them): a possible match says
+    # to whom, never only "possible match".
+    status_reasons = models.JSONField(default=list, blank=True)
     state = models.CharField(_("state"), max_length=30, choices=InquiryState.choices)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

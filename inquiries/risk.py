@@ -115,6 +115,7 @@ def screening_reasons(
 _WHO = {
     "target": gettext_lazy("the person you will contact"),
     "matter": gettext_lazy("the person the matter concerns"),
+    "subject": gettext_lazy("the person the inquiry is about"),
 }
 _ROLE = {
     PartyRole.COUNTERPARTY: gettext_lazy("counterparty"),

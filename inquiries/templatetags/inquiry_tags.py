@@ -174,3 +174,11 @@ _DISCLOSURES = dict(DisclosureCategory.choices)
 def disclosure_label(value: str) -> str:
     """A disclosure category's label; never its code on a page."""
     return str(_DISCLOSURES.get(value, value))
+
+
+@register.filter
+def explained(reasons: list[dict[str, object]]) -> list[str]:
+    """Stored reasons (whom the registry found, and how) as sentences in the page's language."""
+    from inquiries import risk
+
+    return risk.explain(reasons)

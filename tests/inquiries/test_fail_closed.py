@@ -595,3 +595,27 @@ class TestPagesAfterAHurriedTry:
 
         assert f'href="{reverse("auditlog:events")}"' in html
         assert f'href="{reverse("inquiries:list")}"' not in html
+
+
+class TestTheInquirySaysWhoMatched:
+    def test_a_possible_match_names_the_person_the_measure_and_how(
+        self, clerk_a, ward_b, x_measure, login, now
+    ):
+        inquiry = actions.create_inquiry(
+            acting_user=clerk_a,
+            to_ward=ward_b,
+            to_department="",
+            subject_name="山崎 みさき",
+            subject_kana="",
+            subject_birth_date=None,
+            question="加入状況",
+            reason="手続き",
+            urgency="normal",
+            created_at=now,
+        )
+
+        html = login(clerk_a).get(inquiry.get_absolute_url()).content.decode()
+
+        assert "照会の対象者の氏名（漢字とかなの混在）が" in html
+        assert f"（{x_measure.ref}）の支援措置対象者（山﨑 美咲）と似ています" in html
+        assert "照会理由" in html
