@@ -30,8 +30,10 @@ def _csrf(page: Page) -> str:
         ("山崎 みさき", "山崎 けんいち", "山崎みさきさんが先ほど鶴見区役所に来庁されました"),
         # Given name first in romaji, and the ward written in kana.
         ("Misaki Yamazaki", "Kenichi Yamasaki", "みさきさんは つるみくやくしょ に来られました"),
+        # A look-alike kanji (埼 for 崎: another surname, so only ever a possible match).
+        ("山埼 美咲", "山埼 健一", "奥様は今日こちらで手続きされました"),
     ],
-    ids=["kana-given-name", "romaji-given-name-first"],
+    ids=["kana-given-name", "romaji-given-name-first", "look-alike-kanji"],
 )
 def test_the_hurried_incident_is_stopped_at_every_step(
     page: Page,
