@@ -40,7 +40,6 @@ from inquiries.models import (
     Risk,
 )
 from inquiries.permissions import PlanNeedsRewording as PlanNeedsRewording
-from supportmeasures import permissions
 from supportmeasures.actions import (
     ActionRefused,
     InvalidTransition,
@@ -68,17 +67,6 @@ def strongest(*statuses: str) -> str:
 
 def _status_of(screening: Screening) -> str:
     return RESULT_TO_STATUS[Result(screening.result)]
-
-
-def _in_ward(user: Staff, ward: Ward) -> bool:
-    return user.has_role(*permissions.CASE_ROLES) and ward.pk in permissions.ward_ids(user)
-
-
-def _require_supervisor_of(user: Staff, ward: Ward, today: datetime.date) -> None:
-    if not (user.has_role(Role.SUPERVISOR) and ward.pk in permissions.ward_ids(user)):
-        raise NotPermitted(_("Only a supervisor of %(ward)s can sign this off.") % {"ward": ward})
-    if not permissions.is_trained(user, today):
-        raise TrainingLapsed()
 
 
 # --- notifications -------------------------------------------------------------------------
@@ -231,7 +219,7 @@ def create_inquiry(
 ) -> Inquiry:
     """Draft an inquiry. Its protected status is computed from the registry, now."""
     from_ward = acting_user.ward
-    if from_ward is None or not _in_ward(acting_user, from_ward):
+    if from_ward is None or not plan_permissions.works_in(acting_user, from_ward):
         raise NotPermitted(_("Only clerks and supervisors of a ward can send inquiries."))
     if to_ward.pk == from_ward.pk:
         raise ActionRefused(_("An inquiry goes to another ward."))
@@ -310,14 +298,11 @@ def sign_off_inquiry(
     signed_at: datetime.datetime,
 ) -> Inquiry:
     """決裁: a supervisor of the sending ward, not the author, lets the inquiry leave."""
-    today = timezone.localdate(signed_at)
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        _require_supervisor_of(acting_user, inquiry.from_ward, today)
-        if inquiry.author_id == acting_user.pk:
-            raise SameStaffMember(_("The author of an inquiry cannot sign it off."))
-        if inquiry.state != InquiryState.AWAITING_SIGNOFF:
-            raise InvalidTransition(_("This inquiry is not awaiting sign-off."))
+        refusal = plan_permissions.sign_off_refusal(acting_user, inquiry, signed_at)
+        if refusal is not None:
+            raise refusal
         if not confirmed_minimal:
             raise ActionRefused(_("Confirm that the inquiry asks only what is needed."))
         inquiry.state = InquiryState.SENT
@@ -368,14 +353,12 @@ def sign_off_inquiry(
 def refuse_inquiry(
     *, inquiry: Inquiry, acting_user: Staff, reason: str, refused_at: datetime.datetime
 ) -> Inquiry:
-    today = timezone.localdate(refused_at)
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        _require_supervisor_of(acting_user, inquiry.from_ward, today)
-        if inquiry.author_id == acting_user.pk:
-            raise SameStaffMember(_("The author of an inquiry cannot decide on it."))
-        if inquiry.state != InquiryState.AWAITING_SIGNOFF:
-            raise InvalidTransition(_("This inquiry is not awaiting sign-off."))
+        # Refusing is the other outcome of the same sign-off: the same people decide.
+        refusal = plan_permissions.sign_off_refusal(acting_user, inquiry, refused_at)
+        if refusal is not None:
+            raise refusal
         if not reason.strip():
             raise ActionRefused(_("Say why the inquiry is refused."))
         inquiry.state = InquiryState.REFUSED
@@ -412,13 +395,9 @@ def raise_inquiry_status(
     """The sending side may raise the status; nobody may lower it."""
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        if not _in_ward(acting_user, inquiry.from_ward):
-            raise NotPermitted(_("Only the sending ward can raise the status."))
-        if (
-            STATUS_RANK[ProtectedStatus(status)]
-            <= STATUS_RANK[ProtectedStatus(inquiry.protected_status)]
-        ):
-            raise ActionRefused(_("The status can only be raised, never lowered."))
+        refusal = plan_permissions.raise_refusal(acting_user, inquiry, status)
+        if refusal is not None:
+            raise refusal
         if not reason.strip():
             raise ActionRefused(_("Say why you raise the status."))
         previous = inquiry.protected_status
@@ -517,7 +496,7 @@ def acknowledge_inquiry(
     *, inquiry: Inquiry, acting_user: Staff, acknowledged_at: datetime.datetime
 ) -> InquiryAcknowledgement:
     """The receiving ward confirms it has seen the protected status, before reading."""
-    if not _in_ward(acting_user, inquiry.to_ward):
+    if not plan_permissions.is_receiving(acting_user, inquiry):
         raise NotPermitted(_("Only the receiving ward acknowledges an inquiry."))
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
@@ -540,9 +519,7 @@ def acknowledge_inquiry(
 
 
 def has_acknowledged(inquiry: Inquiry, user: Staff) -> bool:
-    return InquiryAcknowledgement.objects.filter(
-        inquiry=inquiry, staff=user, status_acknowledged=inquiry.protected_status
-    ).exists()
+    return plan_permissions.has_acknowledged(inquiry, user)
 
 
 def answer_inquiry(
@@ -550,12 +527,9 @@ def answer_inquiry(
 ) -> Inquiry:
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        if not _in_ward(acting_user, inquiry.to_ward):
-            raise NotPermitted(_("Only the receiving ward answers an inquiry."))
-        if inquiry.state not in (InquiryState.SENT, InquiryState.ANSWER_AWAITING_SIGNOFF):
-            raise InvalidTransition(_("This inquiry cannot be answered now."))
-        if inquiry.is_flagged and not has_acknowledged(inquiry, acting_user):
-            raise ActionRefused(_("Acknowledge the support-measure status first."))
+        refusal = plan_permissions.answer_refusal(acting_user, inquiry)
+        if refusal is not None:
+            raise refusal
         if not answer.strip():
             raise ActionRefused(_("Write the answer."))
         inquiry.answer = answer
@@ -590,16 +564,11 @@ def answer_inquiry(
 def sign_off_answer(
     *, inquiry: Inquiry, acting_user: Staff, signed_at: datetime.datetime
 ) -> Inquiry:
-    today = timezone.localdate(signed_at)
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        _require_supervisor_of(acting_user, inquiry.to_ward, today)
-        if inquiry.answered_by_id == acting_user.pk:
-            raise SameStaffMember(_("The author of an answer cannot sign it off."))
-        if inquiry.is_flagged and not has_acknowledged(inquiry, acting_user):
-            raise ActionRefused(_("Acknowledge the support-measure status first."))
-        if inquiry.state != InquiryState.ANSWER_AWAITING_SIGNOFF:
-            raise InvalidTransition(_("No answer is awaiting sign-off."))
+        refusal = plan_permissions.sign_off_answer_refusal(acting_user, inquiry, signed_at)
+        if refusal is not None:
+            raise refusal
         inquiry.state = InquiryState.ANSWERED
         inquiry.answer_signed_off_by = acting_user
         inquiry.answer_signed_off_at = signed_at
@@ -979,7 +948,7 @@ def create_plan(
     """Record a plan before any contact. Every plan awaits a supervisor's approval: one
     nobody flagged is what a misspelt name produces (promise 9)."""
     ward = acting_user.ward
-    if ward is None or not _in_ward(acting_user, ward):
+    if ward is None or not plan_permissions.works_in(acting_user, ward):
         raise NotPermitted(_("Only clerks and supervisors of a ward can plan contacts."))
     plan = ContactPlan(
         acting_ward=ward,
@@ -988,9 +957,7 @@ def create_plan(
         updated_at=created_at,
         **{k: v for k, v in fields.items() if k in PLAN_FIELDS},
     )
-    if plan.inquiry is not None and not (
-        _in_ward(acting_user, plan.inquiry.to_ward) or _in_ward(acting_user, plan.inquiry.from_ward)
-    ):
+    if plan.inquiry is not None and not plan_permissions.may_plan_for(acting_user, plan.inquiry):
         raise NotPermitted(_("That inquiry is not your ward's."))
     _validate_plan(plan)
     assess(plan)
@@ -1153,7 +1120,7 @@ def record_contact(
     was said goes through the disclosure guard: anything beyond the plan alerts the owning
     ward's supervisors, the approvers and the auditors."""
     plan = ContactPlan.objects.select_related("acting_ward", "inquiry").get(pk=plan.pk)
-    if not _in_ward(acting_user, plan.acting_ward):
+    if not plan_permissions.works_in(acting_user, plan.acting_ward):
         raise NotPermitted(_("Only the acting ward records its contacts."))
     if not said.strip() or not outcome.strip():
         raise ActionRefused(_("Record what was said and the outcome."))
@@ -1241,20 +1208,9 @@ def review_emergency(
     today = timezone.localdate(reviewed_at)
     with transaction.atomic(durable=True):
         plan = ContactPlan.objects.select_for_update().get(pk=plan.pk)
-        if not plan.is_emergency:
-            raise InvalidTransition(_("This plan was not an emergency."))
-        if plan.emergency_reviewed_at is not None:
-            raise InvalidTransition(_("This emergency has already been reviewed."))
-        wards = _owning_wards(plan.owning_ward_codes) or [plan.acting_ward]
-        if not any(
-            acting_user.has_role(Role.SUPERVISOR) and w.pk in permissions.ward_ids(acting_user)
-            for w in wards
-        ):
-            raise NotPermitted(_("A supervisor of the owning ward reviews emergencies."))
-        if not permissions.is_trained(acting_user, today):
-            raise TrainingLapsed()
-        if not plan_permissions.may_review_emergency(acting_user, plan, today):
-            raise InvalidTransition(_("This emergency cannot be reviewed now."))
+        refusal = plan_permissions.review_refusal(acting_user, plan, today)
+        if refusal is not None:
+            raise refusal
         if not note.strip():
             raise ActionRefused(_("Write the review."))
         plan.emergency_reviewed_by = acting_user

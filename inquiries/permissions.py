@@ -1,6 +1,7 @@
-"""Who may do what to a contact plan: one predicate per rule, used by the action that
-enforces it, the view that offers it and the template that shows its button (through
-`plan_actions`), so a button appears only when its action would succeed."""
+"""Who may do what to an inquiry or a contact plan: one predicate per rule, used by the action
+that enforces it, the view that offers it and the template that shows its button (through
+`inquiry_actions` and `plan_actions`), so a button appears only when its action would
+succeed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inquiries.models import ContactPlan, PlanApproval, PlanState, ProtectedStatus
+from inquiries.models import (
+    STATUS_RANK,
+    ContactPlan,
+    Inquiry,
+    InquiryAcknowledgement,
+    InquiryState,
+    PlanApproval,
+    PlanState,
+    ProtectedStatus,
+)
 from supportmeasures import permissions
 from supportmeasures.actions import (
     ActionRefused,
@@ -41,14 +51,16 @@ def valid_approvals(plan: ContactPlan, at: datetime.datetime) -> list[PlanApprov
 def _decider_refusal(user: Staff, plan: ContactPlan, today: datetime.date) -> ActionRefused | None:
     """A trained supervisor of the acting ward (of any ward, for an emergency), not the
     author: who may approve or refuse a plan at all."""
-    if not user.has_role(Role.SUPERVISOR):
-        return NotPermitted(_("Only supervisors approve contact plans."))
-    if not plan.is_emergency and plan.acting_ward_id not in permissions.ward_ids(user):
-        return NotPermitted(
-            _("Only a supervisor of %(ward)s can sign this off.") % {"ward": plan.acting_ward}
-        )
-    if not permissions.is_trained(user, today):
-        return TrainingLapsed()
+    if plan.is_emergency:
+        # Any two supervisors of the city may decide an emergency: it cannot wait.
+        if not user.has_role(Role.SUPERVISOR):
+            return NotPermitted(_("Only supervisors approve contact plans."))
+        if not permissions.is_trained(user, today):
+            return TrainingLapsed()
+    else:
+        refusal = _supervisor_refusal(user, plan.acting_ward, today)
+        if refusal is not None:
+            return refusal
     if plan.author_id == user.pk:
         return SameStaffMember(_("Nobody approves their own plan."))
     return None
@@ -106,16 +118,26 @@ def may_change(user: Staff, plan: ContactPlan) -> bool:
     )
 
 
-def may_review_emergency(user: Staff, plan: ContactPlan, today: datetime.date) -> bool:
-    """A trained supervisor of the owning ward (or of the acting ward, when nobody owns it),
-    once the emergency was approved or acted on."""
-    if not plan.is_emergency or plan.emergency_reviewed_at is not None:
-        return False
-    if plan.state == PlanState.AWAITING_APPROVAL or not user.has_role(Role.SUPERVISOR):
-        return False
+def review_refusal(user: Staff, plan: ContactPlan, today: datetime.date) -> ActionRefused | None:
+    """事後確認: a trained supervisor of the owning ward (or of the acting ward, when nobody
+    owns it) reviews an emergency once it was approved or acted on, once."""
+    if not plan.is_emergency:
+        return InvalidTransition(_("This plan was not an emergency."))
+    if plan.emergency_reviewed_at is not None:
+        return InvalidTransition(_("This emergency has already been reviewed."))
+    if plan.state == PlanState.AWAITING_APPROVAL:
+        return InvalidTransition(_("This emergency cannot be reviewed now."))
     wards = set(Ward.objects.filter(code__in=plan.owning_ward_codes).values_list("pk", flat=True))
     wards = wards or {plan.acting_ward_id}
-    return bool(wards & permissions.ward_ids(user)) and permissions.is_trained(user, today)
+    if not (user.has_role(Role.SUPERVISOR) and wards & permissions.ward_ids(user)):
+        return NotPermitted(_("A supervisor of the owning ward reviews emergencies."))
+    if not permissions.is_trained(user, today):
+        return TrainingLapsed()
+    return None
+
+
+def may_review_emergency(user: Staff, plan: ContactPlan, today: datetime.date) -> bool:
+    return review_refusal(user, plan, today) is None
 
 
 def contact_is_protected(plan: ContactPlan) -> bool:
@@ -183,4 +205,153 @@ def plan_actions(user: Staff, plan: ContactPlan, at: datetime.datetime) -> PlanA
         and plan.state == PlanState.AWAITING_APPROVAL
         and user.has_role(Role.SUPERVISOR)
         else "",
+    )
+
+
+# --- inquiries --------------------------------------------------------------------------------
+
+
+def _case_wards(user: Staff) -> frozenset[int]:
+    """The wards a user works on as case staff; an auditor or contractor belongs to a ward
+    but is neither side of its inquiries."""
+    return permissions.ward_ids(user) if user.has_role(*permissions.CASE_ROLES) else frozenset()
+
+
+def is_sending(user: Staff, inquiry: Inquiry) -> bool:
+    return inquiry.from_ward_id in _case_wards(user)
+
+
+def is_receiving(user: Staff, inquiry: Inquiry) -> bool:
+    return inquiry.to_ward_id in _case_wards(user)
+
+
+def has_acknowledged(inquiry: Inquiry, user: Staff) -> bool:
+    """The user confirmed the inquiry's current status (a raised status asks again)."""
+    return InquiryAcknowledgement.objects.filter(
+        inquiry=inquiry, staff=user, status_acknowledged=inquiry.protected_status
+    ).exists()
+
+
+def must_acknowledge(user: Staff, inquiry: Inquiry) -> bool:
+    """The receiving ward reads a flagged inquiry (possible match included) only after
+    confirming its status; the sending ward wrote it and knows."""
+    return (
+        is_receiving(user, inquiry)
+        and not is_sending(user, inquiry)
+        and inquiry.is_flagged
+        and not has_acknowledged(inquiry, user)
+    )
+
+
+def answer_visible(user: Staff, inquiry: Inquiry) -> bool:
+    """The receiving ward sees its answer as it is drafted; the sender only once signed off;
+    an auditor always (read-only)."""
+    return (
+        is_receiving(user, inquiry)
+        or user.has_role(Role.AUDITOR)
+        or inquiry.state == InquiryState.ANSWERED
+    )
+
+
+def _supervisor_refusal(
+    user: Staff, ward: Ward | int, today: datetime.date
+) -> ActionRefused | None:
+    if not (user.has_role(Role.SUPERVISOR) and works_in(user, ward)):
+        name = ward if isinstance(ward, Ward) else Ward.objects.filter(pk=ward).first()
+        return NotPermitted(_("Only a supervisor of %(ward)s can sign this off.") % {"ward": name})
+    if not permissions.is_trained(user, today):
+        return TrainingLapsed()
+    return None
+
+
+def sign_off_refusal(user: Staff, inquiry: Inquiry, at: datetime.datetime) -> ActionRefused | None:
+    """決裁 (and its refusal): a trained supervisor of the sending ward, not the author, of an
+    inquiry awaiting sign-off."""
+    refusal = _supervisor_refusal(user, inquiry.from_ward_id, timezone.localdate(at))
+    if refusal is not None:
+        return refusal
+    if inquiry.author_id == user.pk:
+        return SameStaffMember(_("The author of an inquiry cannot sign it off."))
+    if inquiry.state != InquiryState.AWAITING_SIGNOFF:
+        return InvalidTransition(_("This inquiry is not awaiting sign-off."))
+    return None
+
+
+def raise_refusal(user: Staff, inquiry: Inquiry, status: str = "") -> ActionRefused | None:
+    """The sending ward may raise the status while the inquiry is open; nobody lowers it."""
+    if not is_sending(user, inquiry):
+        return NotPermitted(_("Only the sending ward can raise the status."))
+    if inquiry.state in (InquiryState.ANSWERED, InquiryState.REFUSED):
+        return InvalidTransition(_("This inquiry is closed."))
+    current = STATUS_RANK[ProtectedStatus(inquiry.protected_status)]
+    if current >= STATUS_RANK[ProtectedStatus.COUNTERPARTY] or (
+        status and STATUS_RANK[ProtectedStatus(status)] <= current
+    ):
+        return ActionRefused(_("The status can only be raised, never lowered."))
+    return None
+
+
+def answer_refusal(user: Staff, inquiry: Inquiry) -> ActionRefused | None:
+    if not is_receiving(user, inquiry):
+        return NotPermitted(_("Only the receiving ward answers an inquiry."))
+    if inquiry.state not in (InquiryState.SENT, InquiryState.ANSWER_AWAITING_SIGNOFF):
+        return InvalidTransition(_("This inquiry cannot be answered now."))
+    if must_acknowledge(user, inquiry):
+        return ActionRefused(_("Acknowledge the support-measure status first."))
+    return None
+
+
+def sign_off_answer_refusal(
+    user: Staff, inquiry: Inquiry, at: datetime.datetime
+) -> ActionRefused | None:
+    """An answer is a disclosure: a trained supervisor of the receiving ward who did not write
+    it, and who has acknowledged the status, releases it."""
+    refusal = _supervisor_refusal(user, inquiry.to_ward_id, timezone.localdate(at))
+    if refusal is not None:
+        return refusal
+    if inquiry.answered_by_id == user.pk:
+        return SameStaffMember(_("The author of an answer cannot sign it off."))
+    if inquiry.is_flagged and not has_acknowledged(inquiry, user):
+        return ActionRefused(_("Acknowledge the support-measure status first."))
+    if inquiry.state != InquiryState.ANSWER_AWAITING_SIGNOFF:
+        return InvalidTransition(_("No answer is awaiting sign-off."))
+    return None
+
+
+def may_plan_for(user: Staff, inquiry: Inquiry) -> bool:
+    """Either side may plan a contact for an inquiry that was not refused."""
+    return (is_sending(user, inquiry) or is_receiving(user, inquiry)) and (
+        inquiry.state != InquiryState.REFUSED
+    )
+
+
+@dataclass(frozen=True)
+class InquiryActions:
+    """What a page may offer this user on this inquiry: each flag is its action's predicate."""
+
+    sending: bool
+    receiving: bool
+    auditing: bool
+    must_acknowledge: bool
+    answer_visible: bool
+    sign_off: bool
+    raise_status: bool
+    answer: bool
+    sign_off_answer: bool
+    plan: bool
+
+
+def inquiry_actions(user: Staff, inquiry: Inquiry, at: datetime.datetime) -> InquiryActions:
+    sending, receiving = is_sending(user, inquiry), is_receiving(user, inquiry)
+    return InquiryActions(
+        sending=sending,
+        receiving=receiving,
+        auditing=not (sending or receiving) and user.has_role(Role.AUDITOR),
+        must_acknowledge=must_acknowledge(user, inquiry),
+        answer_visible=answer_visible(user, inquiry),
+        sign_off=sign_off_refusal(user, inquiry, at) is None,
+        raise_status=raise_refusal(user, inquiry) is None,
+        answer=answer_refusal(user, inquiry) is None,
+        sign_off_answer=sign_off_answer_refusal(user, inquiry, at) is None,
+        plan=may_plan_for(user, inquiry),
     )

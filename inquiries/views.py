@@ -25,7 +25,7 @@ from inquiries.forms import (
     ReasonForm,
     SignOffForm,
 )
-from inquiries.models import ContactPlan, Inquiry, InquiryState
+from inquiries.models import ContactPlan, Inquiry
 from supportmeasures import permissions
 from supportmeasures.actions import ActionRefused
 from supportmeasures.models import Role, Staff
@@ -117,14 +117,8 @@ class InquiryView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.user = _reader(request) if self.auditors_read else _case_staff(request)
         self.inquiry = selectors.inquiry_for_user(user=self.user, public_id=kwargs["public_id"])
-        # An auditor belongs to a ward but is neither side of its inquiries.
-        wards = (
-            permissions.ward_ids(self.user)
-            if self.user.has_role(*permissions.CASE_ROLES)
-            else frozenset()
-        )
-        self.receiving = self.inquiry.to_ward_id in wards
-        self.sending = self.inquiry.from_ward_id in wards
+        self.receiving = plan_permissions.is_receiving(self.user, self.inquiry)
+        self.sending = plan_permissions.is_sending(self.user, self.inquiry)
         if (self.side == "sending" and not self.sending) or (
             self.side == "receiving" and not self.receiving
         ):
@@ -132,12 +126,7 @@ class InquiryView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def must_acknowledge(self) -> bool:
-        return (
-            self.receiving
-            and not self.sending
-            and self.inquiry.is_flagged
-            and not actions.has_acknowledged(self.inquiry, self.user)
-        )
+        return plan_permissions.must_acknowledge(self.user, self.inquiry)
 
 
 class InquiryDetailView(InquiryView):
@@ -146,21 +135,17 @@ class InquiryDetailView(InquiryView):
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if self.must_acknowledge():
             return redirect("inquiries:acknowledge", public_id=public_id)
-        auditing = not (self.sending or self.receiving)
-        if auditing:
-            actions.record_audit_reading(
-                acting_user=self.user, inquiry=self.inquiry, read_at=timezone.now()
-            )
-        answer_visible = self.receiving or auditing or self.inquiry.state == InquiryState.ANSWERED
+        now = timezone.now()
+        can = plan_permissions.inquiry_actions(self.user, self.inquiry, now)
+        if can.auditing:
+            actions.record_audit_reading(acting_user=self.user, inquiry=self.inquiry, read_at=now)
         response = render(
             request,
             "inquiries/inquiry_detail.html",
             {
                 "inquiry": self.inquiry,
-                "receiving": self.receiving,
-                "sending": self.sending,
-                "answer_visible": answer_visible,
-                "auditing": auditing,
+                "can": can,
+                "auditing": can.auditing,
                 "raise_form": RaiseStatusForm(current=self.inquiry.protected_status),
                 "plans": list(self.inquiry.plans.order_by("-created_at")),
             },
@@ -340,15 +325,9 @@ class PlanFormView(View):
             except ValueError as exc:
                 raise Http404 from exc
         inquiry = self.inquiry
-        if inquiry is not None and inquiry.is_flagged:
-            wards = permissions.ward_ids(self.user)
-            # The form shows the inquiry's person: the receiving ward acknowledges first.
-            if (
-                inquiry.to_ward_id in wards
-                and inquiry.from_ward_id not in wards
-                and not actions.has_acknowledged(inquiry, self.user)
-            ):
-                return redirect("inquiries:acknowledge", public_id=inquiry.public_id)
+        # The form shows the inquiry's person: the receiving ward acknowledges first.
+        if inquiry is not None and plan_permissions.must_acknowledge(self.user, inquiry):
+            return redirect("inquiries:acknowledge", public_id=inquiry.public_id)
         return super().dispatch(request, *args, **kwargs)
 
     def initial(self) -> dict[str, Any]:
