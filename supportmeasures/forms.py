@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +9,9 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from supportmeasures import names, wareki
+from supportmeasures import names
 from supportmeasures.actions import PartyData, PersonData
+from supportmeasures.fields import JapaneseDateField as JapaneseDateField
 from supportmeasures.models import (
     AccessPurpose,
     AliasKind,
@@ -22,9 +22,6 @@ from supportmeasures.models import (
     Staff,
 )
 
-FIRST_DAY, LAST_DAY = datetime.date(1868, 1, 25), datetime.date(2199, 12, 31)
-DATE_HINT = _("For example 令和7年4月1日, R7.4.1 or 2025-04-01.")
-
 # Free text a person types: every field has a limit, so nothing reaches the database (or the
 # disclosure guard) longer than its column or the guard was sized for.
 NAME_LENGTH = 100  # Person.name, PersonAlias.name
@@ -33,43 +30,6 @@ KEY_LENGTH = 200  # Person.name_key and kana_key, PersonAlias.name_key
 ADDRESS_LENGTH = 300  # as the screening API accepts it
 LIST_LENGTH = 1000  # aliases or former names, one per line
 REASON_LENGTH = 1000
-
-
-class JapaneseDateField(forms.Field):
-    """A date typed in the Western or the Japanese era calendar."""
-
-    widget = forms.TextInput
-    default_error_messages = {
-        "invalid": _("Enter a real date, for example 令和7年4月1日, R7.4.1 or 2025-04-01."),
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", DATE_HINT)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"autocomplete": "off", "maxlength": "30", "class": "input-date"})
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        return value
-
-    def to_python(self, value: Any) -> datetime.date | None:
-        if isinstance(value, datetime.date):
-            return value
-        text = str(value or "").strip()
-        if not text:
-            return None
-        if len(text) > 30:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            day = wareki.parse_date(text)
-        except wareki.InvalidDate as exc:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
-        # Outside the eras the office works in, a date is a typing mistake, and at the edges
-        # of the calendar a day before or after it does not exist (period ends, filters).
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return day
 
 
 def _lines(text: str) -> list[str]:
