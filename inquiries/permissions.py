@@ -318,6 +318,11 @@ def sign_off_answer_refusal(
     return None
 
 
+def has_approver_queue(user: Staff) -> bool:
+    """Supervisors sign off inquiries, answers and plans: they have a queue to work through."""
+    return user.has_role(Role.SUPERVISOR)
+
+
 def may_plan_for(user: Staff, inquiry: Inquiry) -> bool:
     """Either side may plan a contact for an inquiry that was not refused."""
     return (is_sending(user, inquiry) or is_receiving(user, inquiry)) and (

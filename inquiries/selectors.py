@@ -7,9 +7,10 @@ import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from inquiries import permissions as inquiry_permissions
 from inquiries.models import ContactPlan, Inquiry, InquiryState, Notification, PlanState
 from supportmeasures import permissions
 from supportmeasures.models import Role, Staff, Ward
@@ -178,7 +179,7 @@ class ApproverQueue:
 
 def approver_queue(*, user: Staff) -> ApproverQueue:
     """What awaits this supervisor: oldest first, emergencies on top. Three queries."""
-    if not user.has_role(Role.SUPERVISOR):
+    if not inquiry_permissions.has_approver_queue(user):
         return ApproverQueue([], [], [])
     wards = permissions.ward_ids(user)
     return ApproverQueue(
@@ -238,3 +239,85 @@ def overdue_plans(*, now: datetime.datetime, minutes: int) -> list[ContactPlan]:
             updated_at__lt=now - datetime.timedelta(minutes=minutes),
         ).select_related("acting_ward")
     )
+
+
+# --- for the auditors' workspace (auditlog/workspace/) ------------------------------------------
+# The workspace reads inquiries and plans only through these. It checks the auditor role
+# first, so they apply no ward scope: an auditor reads the whole city.
+
+
+def open_emergencies() -> list[ContactPlan]:
+    """Emergency plans not yet reviewed (refused ones excepted), oldest first."""
+    return list(
+        ContactPlan.objects.open_emergencies()
+        .select_related("acting_ward", "author")
+        .order_by("created_at", "pk")
+    )
+
+
+def emergencies_to_review_before(until: datetime.datetime) -> list[ContactPlan]:
+    """Emergencies made before `until`, acted on (not awaiting approval, not refused) and never
+    reviewed, oldest first."""
+    return list(
+        ContactPlan.objects.emergencies_to_review()
+        .filter(created_at__lt=until)
+        .select_related("acting_ward", "author")
+        .order_by("created_at", "pk")
+    )
+
+
+def plan_authors(public_ids: set[str]) -> dict[str, int]:
+    """Who wrote each plan (public id → staff id)."""
+    if not public_ids:
+        return {}
+    return {
+        str(public_id): author
+        for public_id, author in ContactPlan.objects.filter(public_id__in=public_ids).values_list(
+            "public_id", "author_id"
+        )
+    }
+
+
+def inquiry_authors(public_ids: set[str]) -> dict[str, tuple[int | None, int | None]]:
+    """Who wrote each inquiry and who answered it (public id → (staff id, staff id))."""
+    if not public_ids:
+        return {}
+    return {
+        str(public_id): (author, answered_by)
+        for public_id, author, answered_by in Inquiry.objects.filter(
+            public_id__in=public_ids
+        ).values_list("public_id", "author_id", "answered_by_id")
+    }
+
+
+# What waits for a supervisor, and since when: (code, queryset, the field it waits since).
+_WAITING = (
+    ("inquiries", Inquiry.objects.filter(state=InquiryState.AWAITING_SIGNOFF), "created_at"),
+    (
+        "answers",
+        Inquiry.objects.filter(state=InquiryState.ANSWER_AWAITING_SIGNOFF),
+        "answered_at",
+    ),
+    ("plans", ContactPlan.objects.filter(state=PlanState.AWAITING_APPROVAL), "updated_at"),
+)
+
+
+def waiting_by_age(
+    *, now: datetime.datetime, bounds: list[datetime.timedelta | None]
+) -> dict[str, list[int]]:
+    """How many inquiries and answers await sign-off, and plans approval ("inquiries",
+    "answers", "plans"), counted by how long they have waited: one count per upper bound in
+    `bounds` (None: no bound), each from the bound before it. One query per kind."""
+    counts: dict[str, list[int]] = {}
+    for code, queryset, since_field in _WAITING:
+        aggregates = {}
+        lower: datetime.timedelta | None = datetime.timedelta(0)
+        for i, upper in enumerate(bounds):
+            condition = Q(**{f"{since_field}__lte": now - lower}) if lower is not None else Q()
+            if upper is not None:
+                condition &= Q(**{f"{since_field}__gt": now - upper})
+            aggregates[f"b{i}"] = Count("pk", filter=condition)
+            lower = upper
+        counted = queryset.all().aggregate(**aggregates)
+        counts[code] = [counted[f"b{i}"] for i in range(len(bounds))]
+    return counts

@@ -62,6 +62,7 @@ class ListView(View):
                 "inbox": selectors.inbox(user=user),
                 "outbox": selectors.outbox(user=user),
                 "plans": selectors.plans_of_ward(user=user),
+                "has_queue": plan_permissions.has_approver_queue(user),
             },
         )
 
