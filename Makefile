@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP) check-services
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -p no:randomly tests/benchmarks -m bench -s

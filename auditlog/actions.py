@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,6 @@ from django.db import connection, transaction
 from auditlog.models import GENESIS_HASH, AuditEvent, AuditEventPerson, EventKind, canonical_form
 
 if TYPE_CHECKING:
-    from auditlog.selectors import EventFilter
     from supportmeasures.models import Person, Staff, SupportMeasure, Ward
 
 # Arbitrary constant naming the chain's advisory lock ("MAMORI" in ASCII hex).
@@ -205,31 +204,3 @@ def record_event(
             )
         ]
     )
-
-
-def export_events(
-    *, user: Staff, flt: EventFilter, encoding: str, exported_at: datetime.datetime
-) -> Iterator[bytes]:
-    """Record the export, then stream the events as CSV (UTF-8 with BOM, or CP932).
-
-    The event is committed before the first byte leaves: an export is itself a disclosure.
-    """
-    from auditlog import export, selectors
-
-    flt, _people = selectors.with_people(user=user, flt=flt)  # checks the auditor role first
-    events = selectors.events_to_export(user=user, flt=flt)
-    if encoding not in export.ENCODINGS:
-        raise ValueError(encoding)
-    with transaction.atomic(durable=True):
-        # Indexed by the people exported, so the export shows in each one's history.
-        record_event(
-            kind=EventKind.AUDITLOG_EXPORTED,
-            actor=user,
-            occurred_at=exported_at,
-            decision="exported",
-            data={"filter": flt.describe(), "encoding": encoding},
-            persons=flt.person_ids,
-        )
-    if connection.vendor == "postgresql":
-        return export.pg_csv_stream(events, encoding=encoding)
-    return export.csv_stream(selectors.export_rows(user=user, flt=flt), encoding=encoding)

@@ -1,4 +1,4 @@
-"""Celery: beat calls one task with a job's name; the job itself lives in auditlog/jobs.py."""
+"""Celery: beat calls one task with a job's name; the jobs are defined in config/jobs.py."""
 
 from celery import Task, shared_task
 from django.conf import settings

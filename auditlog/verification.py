@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import json.encoder as json_encoder
@@ -433,3 +434,20 @@ def verify_since(checkpoint: Checkpoint | None, *, up_to: int) -> list[str]:
         walk.head_sequence = up_to
     walk.finish()
     return _limited(walk.problems)
+
+
+def seal_and_verify(*, now: datetime.datetime) -> str:
+    """The daily job's work: seal a checkpoint of the chain's head, then verify the whole chain
+    against every checkpoint. A chain that does not verify raises `JobFailed` (so the job is
+    retried, then alarmed); returns the run's summary."""
+    from auditlog.checkpoints import seal_checkpoint
+    from auditlog.jobs import JobFailed
+
+    seal_checkpoint(now=now)
+    report = verify_with_checkpoints()
+    if not report.ok:
+        raise JobFailed(
+            _("The audit log does not verify: %(problem)s")
+            % {"problem": "; ".join(report.problems)}
+        )
+    return _("sealed; %(n)d events verified") % {"n": report.checked}

@@ -18,7 +18,7 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
     },
     # Scheduled jobs (docs/jobs.md): each run recorded as a JobRun, idempotent per period,
-    # retried once, then alarmed. The argument is the job's name in auditlog/jobs.py.
+    # retried once, then alarmed. The argument is the job's name in config/jobs.py.
     "notification-digests": {
         "task": "auditlog.tasks.run_scheduled_job",
         "schedule": crontab(minute=0),

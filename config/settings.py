@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "supportmeasures",
     "inquiries",
     "auditlog",
+    # Last: the top floor wires the apps together (scheduled jobs) once they are all ready.
+    "config.apps.MamoriConfig",
 ]
 
 MIDDLEWARE = [
@@ -105,9 +107,11 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "supportmeasures.context_processors.staff",
+                "config.context_processors.staff",
             ],
             "builtins": ["supportmeasures.templatetags.mamori"],
+            # The auditors' workspace's tags live in its sub-package, not in a templatetags/.
+            "libraries": {"audit_tags": "auditlog.workspace.tags"},
         },
     },
 ]

@@ -4,10 +4,21 @@ from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
 from config import views
+from supportmeasures import urls as registry_urls
 
 urlpatterns = [
-    path("", include("supportmeasures.urls")),
-    path("audit/", include("auditlog.urls")),
+    # The home page gathers every app's work, so it lives here; it keeps its name
+    # `supportmeasures:home` (templates, redirects and LOGIN_REDIRECT_URL use it).
+    path(
+        "",
+        include(
+            (
+                [path("", views.HomeView.as_view(), name="home"), *registry_urls.urlpatterns],
+                registry_urls.app_name,
+            )
+        ),
+    ),
+    path("audit/", include("auditlog.workspace.urls")),
     path("api/v1/", include("supportmeasures.api_urls")),
     path("inquiries/", include("inquiries.urls")),
     path("accounts/login/", views.login_view, name="login"),

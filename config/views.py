@@ -1,7 +1,18 @@
+"""The pages that belong to no one app: the home page (work from every app), login, errors."""
+
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from inquiries import selectors as inquiry_selectors
+from supportmeasures import permissions, selectors
+from supportmeasures.forms import SearchForm
+from supportmeasures.views import _staff
 
 login_view = login_not_required(
     auth_views.LoginView.as_view(
@@ -25,3 +36,22 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+class HomeView(TemplateView):
+    """What waits for the user in every app: the registry's work queue, the sign-offs and the
+    emergencies to review, and the search form."""
+
+    template_name = "supportmeasures/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = _staff(self.request)
+        today = timezone.localdate()
+        return super().get_context_data(
+            queue=selectors.work_queue(user=user, today=today),
+            signoffs=inquiry_selectors.approver_queue(user=user),
+            emergencies=inquiry_selectors.unreviewed_emergencies(user=user),
+            search_form=SearchForm(),
+            trained=permissions.is_trained(user, today),
+            **kwargs,
+        )

@@ -1054,6 +1054,8 @@ def approve_plan(
             persons=plan.person_ids,
             data={
                 "plan": str(plan.public_id),
+                # Whose work was approved: the auditors' analyses read it from the log.
+                "author": plan.author_id,
                 "fingerprint": plan.fingerprint,
                 "approvals": len(current) + 1,
                 "needed": plan.approvals_needed,
@@ -1379,3 +1381,66 @@ def record_audit_reading(
             if plan is not None
             else {"inquiry": str(subject.public_id)},
         )
+
+
+# --- notices asked for by other floors (wired in inquiries/apps.py, config/jobs.py) -------------
+
+
+def write_requested_notice(
+    sender: object,
+    *,
+    recipients: Iterable[Staff],
+    subject: str,
+    body: str,
+    url: str,
+    critical: bool,
+    now: datetime.datetime,
+    **kwargs: object,
+) -> None:
+    """Receiver of `supportmeasures.signals.notice_requested`: the registry's reminders and
+    to-dos, written in the registry's transaction."""
+    notify(recipients, subject=subject, body=body, url=url, critical=critical, now=now)
+
+
+def write_alarm_notices(
+    sender: object, *, alarm: Any, now: datetime.datetime, **kwargs: object
+) -> None:
+    """Receiver of `auditlog.signals.job_alarmed`: a critical notice (in the app and by email)
+    to every active staff member of each role the alarm names, linking where it says."""
+    for role, url in alarm.recipients:
+        notify(
+            staff_with_roles(role),
+            subject=alarm.subject,
+            body=alarm.body,
+            url=url,
+            critical=True,
+            now=now,
+        )
+
+
+def notify_auditors_once(*, url: str, subject: str, body: str, now: datetime.datetime) -> int:
+    """Every active auditor who has no notice linking to `url` yet gets this one: in the app,
+    and mailed in full whatever their ward chose for other notices (the weekly reports: the
+    link names the week, so a week is told once). Returns how many were told."""
+    with transaction.atomic(durable=True):
+        auditors = list(
+            Staff.objects.select_for_update()
+            .filter(pk__in=[s.pk for s in staff_with_roles(Role.AUDITOR)])
+            .exclude(notifications__url=url)
+            .order_by("pk")
+        )
+        Notification.objects.bulk_create(
+            Notification(
+                recipient=auditor,
+                created_at=now,
+                subject=subject[:200],
+                body=body,
+                url=url,
+                critical=False,
+                digest=False,
+            )
+            for auditor in auditors
+        )
+        if auditors:
+            transaction.on_commit(enqueue_delivery)
+    return len(auditors)

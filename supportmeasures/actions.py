@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 import secrets
 import uuid
 from collections.abc import Callable
@@ -245,19 +244,13 @@ def register_application(
 
 
 def _registry_changed() -> None:
-    """After commit: open inquiries are re-screened (an inquiry sent before the person was
-    registered must show the new status at once). Should Redis be down, the hourly sweep
-    does it; the registration itself never fails for it."""
+    """After commit, the registry announces the change (`signals.registry_changed`): the
+    inquiries app re-screens its open inquiries, since an inquiry sent before the person was
+    registered must show the new status at once. Should that fail (Redis down), the hourly
+    sweep does it; the registration itself never fails for it."""
+    from supportmeasures.signals import announce_registry_changed
 
-    def enqueue() -> None:
-        from inquiries.tasks import reevaluate_open_inquiries
-
-        try:
-            reevaluate_open_inquiries.delay()
-        except Exception:  # broker down: the beat sweep re-evaluates within the hour
-            logging.getLogger(__name__).warning("re-evaluation not queued", exc_info=True)
-
-    transaction.on_commit(enqueue)
+    announce_registry_changed()
 
 
 def _locked(measure: SupportMeasure) -> SupportMeasure:
@@ -1071,3 +1064,129 @@ def _import_measure(
         ends_on=imported.ends_on,
     )
     return created
+
+
+# --- scheduled work: the jobs in config/jobs.py call these (docs/jobs.md) -----------------------
+
+
+def _claim_reminder(
+    measure_pk: int, kind: str, now: datetime.datetime, still_due: Callable[..., bool]
+) -> SupportMeasure | None:
+    """Lock the measure and record its reminder; None if it is no longer due or was sent.
+    Call inside the transaction that also writes the notices."""
+    from supportmeasures.models import MeasureReminder
+
+    measure = (
+        SupportMeasure.objects.select_for_update().select_related("owning_ward").get(pk=measure_pk)
+    )
+    if measure.ends_on is None or not still_due(measure):
+        return None
+    # The measure's row lock serialises this; the unique constraint backs it up.
+    if MeasureReminder.objects.filter(measure=measure, kind=kind, ends_on=measure.ends_on).exists():
+        return None
+    MeasureReminder.objects.create(measure=measure, kind=kind, ends_on=measure.ends_on, sent_at=now)
+    return measure
+
+
+def _unreminded(measures: list[int], kind: str) -> list[int]:
+    from django.db.models import OuterRef
+
+    from supportmeasures.models import MeasureReminder
+
+    return list(
+        SupportMeasure.objects.filter(pk__in=measures)
+        .exclude(
+            pk__in=MeasureReminder.objects.filter(
+                kind=kind, measure=OuterRef("pk"), ends_on=OuterRef("ends_on")
+            ).values("measure")
+        )
+        .order_by("ends_on", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def send_end_reminders(*, now: datetime.datetime) -> int:
+    """Measures that end within a month: tell the owning ward's clerks and supervisors once
+    per measure and end date, with a link to the printable notice to the protected resident
+    (支援措置期間終了のお知らせ). Returns how many reminders were sent. Idempotent: the
+    reminder (`MeasureReminder`) and its notices are written in one transaction."""
+    from django.urls import reverse
+
+    from supportmeasures import signals
+    from supportmeasures.models import ReminderKind
+    from supportmeasures.selectors import staff_with_roles
+
+    today = timezone.localdate(now)
+    # The same rule as the ward's work queue: the measures whose extension has opened.
+    due = [m.pk for m in SupportMeasure.objects.extension_open(today)]
+    sent = 0
+    for pk in _unreminded(due, ReminderKind.ENDING_SOON):
+        with transaction.atomic(durable=True):
+            measure = _claim_reminder(
+                pk, ReminderKind.ENDING_SOON, now, lambda m: m.extension_is_open(today)
+            )
+            if measure is None:
+                continue
+            opens = measure.extension_opens_on()
+            assert measure.ends_on is not None and opens is not None
+            signals.tell(
+                staff_with_roles(Role.CLERK, Role.SUPERVISOR, wards=[measure.owning_ward_id]),
+                subject=_("Measure %(ref)s ends on %(date)s: send the notice")
+                % {"ref": measure.ref, "date": wareki.format_both(measure.ends_on)},
+                body=_(
+                    "Support measure %(ref)s ends on %(date)s. Extension can be applied for "
+                    "from %(opens)s. Print the notice to the protected resident (支援措置期間"
+                    "終了のお知らせ) from the link; opening it is recorded like opening the "
+                    "details.\n\nThe measure: %(measure_url)s"
+                )
+                % {
+                    "ref": measure.ref,
+                    "date": wareki.format_both(measure.ends_on),
+                    "opens": wareki.format_both(opens),
+                    "measure_url": measure.get_absolute_url(),
+                },
+                url=reverse("supportmeasures:ending_notice", kwargs={"ref": measure.ref}),
+                critical=False,
+                now=now,
+            )
+            sent += 1
+    return sent
+
+
+def lapse_and_ask_supervisors(*, now: datetime.datetime) -> tuple[list[str], int]:
+    """Active measures past their end become lapsed (they keep warning), and the supervisors
+    of each lapsed measure's owning ward get a critical to-do, once per measure and end date:
+    extend, correct the period, or release. Returns the refs lapsed now and the to-dos sent."""
+    from supportmeasures import signals
+    from supportmeasures.models import ReminderKind
+    from supportmeasures.selectors import staff_with_roles
+
+    lapsed = lapse_overdue_measures(now=now)
+    lapsed_pks = list(
+        SupportMeasure.objects.filter(status=MeasureStatus.LAPSED).values_list("pk", flat=True)
+    )
+    todos = 0
+    for pk in _unreminded(lapsed_pks, ReminderKind.LAPSED):
+        with transaction.atomic(durable=True):
+            measure = _claim_reminder(
+                pk, ReminderKind.LAPSED, now, lambda m: m.status == MeasureStatus.LAPSED
+            )
+            if measure is None:
+                continue
+            assert measure.ends_on is not None
+            signals.tell(
+                staff_with_roles(Role.SUPERVISOR, wards=[measure.owning_ward_id]),
+                subject=_("To decide: measure %(ref)s lapsed on %(date)s")
+                % {"ref": measure.ref, "date": wareki.format_both(measure.ends_on)},
+                body=_(
+                    "Support measure %(ref)s passed its end (%(date)s) without extension. It "
+                    "still protects and warns everywhere until a supervisor decides: extend "
+                    "it, correct the period, or release it."
+                )
+                % {"ref": measure.ref, "date": wareki.format_both(measure.ends_on)},
+                url=measure.get_absolute_url(),
+                critical=True,
+                now=now,
+            )
+            todos += 1
+    return lapsed, todos

@@ -315,3 +315,122 @@ def staff_with_roles(*roles: str, wards: Iterable[Ward | int] | None = None) -> 
             warduserobjectpermission__permission__codename="work_in_ward",
         )
     return list(staff.select_related("ward").distinct().order_by("pk"))
+
+
+# --- for the auditors' workspace (auditlog/workspace/) ------------------------------------------
+# The workspace reads the registry only through these. It checks the auditor role first
+# (`auditor_or_none`), so they apply no ward scope: an auditor reads the whole city.
+
+
+def auditor_or_none(user: object) -> Staff | None:
+    """`user` if it is a staff member in the auditor role (who alone read the audit log)."""
+    if isinstance(user, Staff) and user.has_role(Role.AUDITOR):
+        return user
+    return None
+
+
+def people_named(*, query: str, limit: int) -> list[Person]:
+    """Registered people whose name, alias or reading contains what was typed, compared on
+    the registry's match keys (variant kanji, kana of any script or width), as the desk's
+    own search does: 高橋 finds 髙橋 由美, a surname finds everyone who bears it. Their
+    parties and measures are prefetched."""
+    key = names.name_key(query)
+    if not key:
+        return []
+    by_name = Q(name_key__contains=key) | Q(aliases__name_key__contains=key)
+    if KANA_ONLY.match(key):  # a name typed in kana is also a reading
+        by_name |= Q(kana_key__contains=names.kana_key(query))
+    return list(
+        Person.objects.filter(by_name)
+        .distinct()
+        .order_by("kana_key", "name_key", "pk")
+        .prefetch_related("parties__measure")[:limit]
+    )
+
+
+def person_and_parties(*, public_id: uuid.UUID) -> tuple[Person, list[MeasureParty]]:
+    """A registered person and their parts in measures (with each measure's owning ward)."""
+    try:
+        person = Person.objects.get(public_id=public_id)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+    parties = list(
+        MeasureParty.objects.filter(person=person)
+        .select_related("measure__owning_ward")
+        .order_by("measure__ref")
+    )
+    return person, parties
+
+
+def measure_refs_of_people(public_ids: Iterable[str]) -> list[str]:
+    """The refs of every measure these people (public ids) are parties to."""
+    return sorted(
+        set(
+            MeasureParty.objects.filter(person__public_id__in=list(public_ids)).values_list(
+                "measure__ref", flat=True
+            )
+        )
+    )
+
+
+def people_of_measures(refs: Iterable[str]) -> dict[str, set[str]]:
+    """For each measure ref, the public ids (as strings) of its people."""
+    people: dict[str, set[str]] = {}
+    for ref, public_id in MeasureParty.objects.filter(measure__ref__in=set(refs)).values_list(
+        "measure__ref", "person__public_id"
+    ):
+        people.setdefault(ref, set()).add(str(public_id))
+    return people
+
+
+def registrars_of_measures(refs: Iterable[str]) -> dict[str, int]:
+    """For each measure ref, who registered its application (a staff id)."""
+    wanted = set(refs)
+    if not wanted:
+        return {}
+    return {
+        ref: staff
+        for ref, staff in SupportMeasure.objects.filter(ref__in=wanted).values_list(
+            "ref", "registered_by_id"
+        )
+        if staff is not None
+    }
+
+
+def staff_member(*, staff_id: int) -> Staff:
+    """One staff member (with their ward), or a 404."""
+    try:
+        return Staff.objects.select_related("ward").get(pk=staff_id)
+    except Staff.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def staff_names(ids: Iterable[int]) -> dict[int, str]:
+    """How the workspace names staff members (`str(staff)`), by id."""
+    return {s.pk: str(s) for s in Staff.objects.filter(pk__in=set(ids))}
+
+
+def staff_choices() -> list[tuple[int, str, str]]:
+    """Every staff member as (id, user name, full name), by user name: a filter's choices."""
+    return list(Staff.objects.order_by("username").values_list("pk", "username", "full_name"))
+
+
+def ward_choices() -> list[tuple[int, str]]:
+    """Every ward as (id, name), by code: a filter's choices."""
+    return list(Ward.objects.order_by("code").values_list("pk", "name"))
+
+
+def ward_names(ids: Iterable[int]) -> dict[int, str]:
+    return dict(Ward.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
+
+
+def measures_ending_between(first: datetime.date, last: datetime.date) -> list[SupportMeasure]:
+    """Active measures whose period ends between the two days (both included), soonest first,
+    with their owning ward."""
+    return list(
+        SupportMeasure.objects.filter(
+            status=MeasureStatus.ACTIVE, ends_on__gte=first, ends_on__lte=last
+        )
+        .select_related("owning_ward")
+        .order_by("ends_on", "ref")
+    )

@@ -5,7 +5,7 @@ from supportmeasures import views
 app_name = "supportmeasures"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    # "" is the home page (name "home"), which config/urls.py adds: it gathers every app's work.
     path("search/", views.SearchView.as_view(), name="search"),
     path("search/batch/", views.BatchScreeningView.as_view(), name="batch_screening"),
     path("people/<uuid:public_id>/", views.PersonView.as_view(), name="person"),

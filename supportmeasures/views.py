@@ -57,24 +57,6 @@ def refused(request: HttpRequest, message: str, status: int = 403) -> HttpRespon
     return render(request, "supportmeasures/refused.html", {"message": message}, status=status)
 
 
-class HomeView(TemplateView):
-    template_name = "supportmeasures/home.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        user = _staff(self.request)
-        today = timezone.localdate()
-        from inquiries.selectors import approver_queue, unreviewed_emergencies
-
-        return super().get_context_data(
-            queue=selectors.work_queue(user=user, today=today),
-            signoffs=approver_queue(user=user),
-            emergencies=unreviewed_emergencies(user=user),
-            search_form=SearchForm(),
-            trained=permissions.is_trained(user, today),
-            **kwargs,
-        )
-
-
 @dataclass(frozen=True)
 class SearchBanner:
     """The one verdict above the search results: the template renders it as it is."""

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from auditlog import analyses
 from auditlog.actions import Event, record_events
 from auditlog.models import EventKind
+from auditlog.workspace import analyses
 from inquiries import actions as inquiry_actions
 from inquiries.models import Channel, DisclosureCategory
 from supportmeasures import actions

@@ -11,10 +11,10 @@ import time_machine
 from django.db import transaction
 from django.urls import reverse
 
-from auditlog import charts, dashboard
 from auditlog.actions import Event, record_events
-from auditlog.analyses import REPORT_CODES
 from auditlog.models import EventKind
+from auditlog.workspace import charts, dashboard
+from auditlog.workspace.analyses import REPORT_CODES
 from inquiries import actions as inquiry_actions
 from inquiries.models import Channel, DisclosureCategory
 from supportmeasures.models import Role

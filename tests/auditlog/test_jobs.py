@@ -19,6 +19,8 @@ from django.utils import timezone
 from auditlog import jobs
 from auditlog.models import AuditEvent, EventKind, JobOutcome, JobRun
 from auditlog.tasks import run_scheduled_job
+from auditlog.workspace import analyses
+from config import jobs as config_jobs
 from config.celery import app
 from inquiries.models import Notification
 from supportmeasures import wareki
@@ -212,8 +214,8 @@ class TestJobsRunTwice:
         clerk_b: Staff,
         now: datetime.datetime,
     ) -> None:
-        jobs.remind_measures_ending(now)
-        jobs.remind_measures_ending(now + datetime.timedelta(minutes=1))
+        config_jobs.measure_ending_reminders(now)
+        config_jobs.measure_ending_reminders(now + datetime.timedelta(minutes=1))
 
         reminder = MeasureReminder.objects.get()
         assert (reminder.measure, reminder.kind, reminder.ends_on) == (
@@ -230,13 +232,13 @@ class TestJobsRunTwice:
     def test_reminds_again_after_the_end_date_changes(
         self, ending_soon: SupportMeasure, supervisor_a: Staff, now: datetime.datetime
     ) -> None:
-        jobs.remind_measures_ending(now)
+        config_jobs.measure_ending_reminders(now)
         assert ending_soon.ends_on is not None
         SupportMeasure.objects.filter(pk=ending_soon.pk).update(
             ends_on=ending_soon.ends_on - datetime.timedelta(days=1)
         )
 
-        jobs.remind_measures_ending(now)
+        config_jobs.measure_ending_reminders(now)
 
         assert MeasureReminder.objects.count() == 2
 
@@ -251,7 +253,7 @@ class TestJobsRunTwice:
         feb_28 = timezone.make_aware(datetime.datetime(2027, 2, 28, 9))
         today = timezone.localdate(feb_28)
 
-        assert jobs.remind_measures_ending(feb_28) == "1 reminders sent"
+        assert config_jobs.measure_ending_reminders(feb_28) == "1 reminders sent"
         queue = selectors.work_queue(user=supervisor_a, today=today)
         assert [m.pk for m in queue.ending_soon] == [ending_soon.pk]
 
@@ -266,7 +268,7 @@ class TestJobsRunTwice:
     ) -> None:
         decide(register(clerk_a), supervisor_a)  # a full year ahead
 
-        assert jobs.remind_measures_ending(now) == "0 reminders sent"
+        assert config_jobs.measure_ending_reminders(now) == "0 reminders sent"
         assert not Notification.objects.exists()
 
     def test_lapses_once_and_gives_a_supervisor_of_the_ward_one_to_do(
@@ -277,8 +279,8 @@ class TestJobsRunTwice:
         supervisor_b: Staff,
         now: datetime.datetime,
     ) -> None:
-        jobs.lapse_measures_and_ask_supervisors(now)
-        jobs.lapse_measures_and_ask_supervisors(now)
+        config_jobs.lapse_overdue_measures(now)
+        config_jobs.lapse_overdue_measures(now)
 
         overdue.refresh_from_db()
         assert overdue.status == MeasureStatus.LAPSED
@@ -299,8 +301,8 @@ class TestJobsRunTwice:
             recipient=supervisor_a, created_at=now, subject="s", body="b", url="/", digest=True
         )
 
-        jobs.send_notification_digests(now)
-        jobs.send_notification_digests(now)
+        config_jobs.notification_digests(now)
+        config_jobs.notification_digests(now)
 
         assert len(mail.outbox) == 1
 
@@ -584,8 +586,8 @@ class TestWeeklyAnomalyReports:
         with_email(clerk_a)
         without_email = make_staff(ward_a, Role.AUDITOR, username="auditor_without_email")
 
-        jobs.mail_anomaly_reports(now)
-        jobs.mail_anomaly_reports(now + datetime.timedelta(hours=1))
+        config_jobs.weekly_anomaly_reports(now)
+        config_jobs.weekly_anomaly_reports(now + datetime.timedelta(hours=1))
 
         # Every auditor reads it in the app, once; nobody else gets it.
         assert sorted(n.recipient.username for n in Notification.objects.all()) == [
@@ -593,7 +595,7 @@ class TestWeeklyAnomalyReports:
             without_email.username,
         ]
         notice = Notification.objects.get(recipient=auditor)
-        since, until = jobs.report_week(now)
+        since, until = analyses.report_week(now)
         assert notice.recipient == auditor
         assert notice.digest is False
         assert notice.url.endswith(
@@ -602,7 +604,7 @@ class TestWeeklyAnomalyReports:
         )
         assert "/audit/reports/" in notice.url
         assert "findings" in notice.subject
-        from auditlog.analyses import anomaly_reports
+        from auditlog.workspace.analyses import anomaly_reports
 
         for report in anomaly_reports(since=since, until=until):
             assert f"- {report.title}: {len(report)}" in notice.body
@@ -610,7 +612,7 @@ class TestWeeklyAnomalyReports:
     def test_the_report_week_is_the_monday_to_sunday_before(self) -> None:
         friday = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
 
-        since, until = jobs.report_week(friday)
+        since, until = analyses.report_week(friday)
 
         assert (timezone.localtime(since).date(), timezone.localtime(until).date()) == (
             datetime.date(2026, 11, 16),

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from auditlog import selectors
 from auditlog.actions import Event, record_events
 from auditlog.models import AuditEvent, AuditEventPerson, EventKind
+from auditlog.workspace import selectors
 from inquiries import actions as inquiries
 from inquiries.models import Channel, DisclosureCategory
 from supportmeasures import actions as registry
@@ -440,7 +440,7 @@ class TestChainStatus:
 def test_the_database_written_csv_matches_the_portable_one(story, auditor):
     """PostgreSQL writes the export itself (COPY); SQLite (the demo) goes through Python.
     Both give the same columns, except the JSON details' spacing."""
-    from auditlog import export
+    from auditlog.workspace import export
 
     flt = selectors.EventFilter()
     by_database = b"".join(
@@ -600,7 +600,7 @@ class TestFilterFormLayout:
 
         from django.template import engines
 
-        from auditlog.forms import EventFilterForm
+        from auditlog.workspace.forms import EventFilterForm
 
         form = EventFilterForm(data)
         form.is_valid()
@@ -626,8 +626,8 @@ class TestStaffAndWardsRemovedBehindDjangosBack:
     record with them: every page still answers, naming them as the events recorded them."""
 
     def test_every_page_still_shows_what_was_recorded(self, login, auditor, x, tmp_path):
-        from auditlog.analyses import REPORT_CODES
         from auditlog.verification import verify_with_checkpoints
+        from auditlog.workspace.analyses import REPORT_CODES
         from supportmeasures.models import Staff, Ward
 
         gone_ward = Ward.objects.create(code="149996", name="消えた区")

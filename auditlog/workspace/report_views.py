@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from auditlog import analyses, dashboard
-from auditlog.forms import PeriodForm
-from auditlog.views import AuditorsOnly
+from auditlog.workspace import analyses, dashboard
+from auditlog.workspace.forms import PeriodForm
+from auditlog.workspace.views import AuditorsOnly
 
 
 class ReportPage(AuditorsOnly):

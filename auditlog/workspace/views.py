@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from auditlog import actions, jobs, selectors
-from auditlog.export import ENCODINGS
-from auditlog.forms import EventFilterForm
+from auditlog import jobs
 from auditlog.models import JobOutcome
-from supportmeasures.models import Staff
+from auditlog.workspace import actions, selectors
+from auditlog.workspace.export import ENCODINGS
+from auditlog.workspace.forms import EventFilterForm
+from supportmeasures import selectors as registry
 
 
 class AuditorsOnly(View):
@@ -26,8 +27,8 @@ class AuditorsOnly(View):
     sees is a 404 to everyone else. The selectors check the role again."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not isinstance(user, Staff) or not selectors.can_read_auditlog(user):
+        user = registry.auditor_or_none(request.user)
+        if user is None:
             raise Http404
         self.staff = user
         return super().dispatch(request, *args, **kwargs)

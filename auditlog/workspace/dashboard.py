@@ -9,21 +9,26 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from auditlog.charts import Chart, bar_chart, stacked_bar_chart
 from auditlog.models import AuditEvent, day_start
-from auditlog.selectors import can_read_auditlog
-from inquiries.models import ContactPlan, Inquiry, InquiryState, PlanState
-from supportmeasures.models import MeasureStatus, Staff, SupportMeasure, Ward
+from auditlog.workspace.charts import Chart, bar_chart, stacked_bar_chart
+from auditlog.workspace.selectors import can_read_auditlog
+from inquiries import selectors as inquiries
+from supportmeasures import selectors as registry
+
+if TYPE_CHECKING:
+    from inquiries.models import ContactPlan
+    from supportmeasures.models import Staff, SupportMeasure
 
 ACTIVITY_DAYS = 30
 ENDING_DAYS = 30
@@ -91,7 +96,7 @@ def _activity(now: datetime.datetime, today: datetime.date) -> tuple[Chart, Char
         group = kind_group(row["kind"])
         by_day[row["day"]][group] += row["n"]
         by_ward[row["ward_id"]][group] += row["n"]
-    wards = dict(Ward.objects.filter(pk__in=[w for w in by_ward if w]).values_list("pk", "name"))
+    wards = registry.ward_names(w for w in by_ward if w)
     days = [first + datetime.timedelta(days=i) for i in range(ACTIVITY_DAYS)]
     series = [labels[g] for g in groups]
     per_day = stacked_bar_chart(
@@ -116,26 +121,12 @@ def _activity(now: datetime.datetime, today: datetime.date) -> tuple[Chart, Char
 def _pending(now: datetime.datetime) -> tuple[Chart, int]:
     """Inquiries and answers awaiting sign-off, plans awaiting approval, by how long."""
     buckets = age_buckets()
-    kinds = [
-        (_("Inquiries awaiting sign-off"), Inquiry.objects.filter(
-            state=InquiryState.AWAITING_SIGNOFF), "created_at"),
-        (_("Answers awaiting sign-off"), Inquiry.objects.filter(
-            state=InquiryState.ANSWER_AWAITING_SIGNOFF), "answered_at"),
-        (_("Contact plans awaiting approval"), ContactPlan.objects.filter(
-            state=PlanState.AWAITING_APPROVAL), "updated_at"),
-    ]  # fmt: skip
-    rows = []
-    for label, queryset, since_field in kinds:
-        aggregates = {}
-        lower: datetime.timedelta | None = datetime.timedelta(0)
-        for i, (_name, upper) in enumerate(buckets):
-            condition = Q(**{f"{since_field}__lte": now - lower}) if lower is not None else Q()
-            if upper is not None:
-                condition &= Q(**{f"{since_field}__gt": now - upper})
-            aggregates[f"b{i}"] = Count("pk", filter=condition)
-            lower = upper
-        counted = queryset.aggregate(**aggregates)
-        rows.append((label, [counted[f"b{i}"] for i in range(len(buckets))]))
+    waiting = inquiries.waiting_by_age(now=now, bounds=[upper for _name, upper in buckets])
+    rows = [
+        (_("Inquiries awaiting sign-off"), waiting["inquiries"]),
+        (_("Answers awaiting sign-off"), waiting["answers"]),
+        (_("Contact plans awaiting approval"), waiting["plans"]),
+    ]
     chart = stacked_bar_chart(
         title=_("Waiting for sign-off or approval, by how long"),
         label_heading=_("What waits"),
@@ -147,13 +138,7 @@ def _pending(now: datetime.datetime) -> tuple[Chart, int]:
 
 def _ending(today: datetime.date) -> tuple[Chart, list[SupportMeasure], datetime.date]:
     until = today + datetime.timedelta(days=ENDING_DAYS)
-    ending = list(
-        SupportMeasure.objects.filter(
-            status=MeasureStatus.ACTIVE, ends_on__gte=today, ends_on__lte=until
-        )
-        .select_related("owning_ward")
-        .order_by("ends_on", "ref")
-    )
+    ending = registry.measures_ending_between(today, until)
     per_ward = Counter(str(m.owning_ward) for m in ending)
     chart = bar_chart(
         title=_("Measures ending in the next %(n)s days, per ward") % {"n": ENDING_DAYS},
@@ -166,11 +151,7 @@ def _ending(today: datetime.date) -> tuple[Chart, list[SupportMeasure], datetime
 
 def open_emergencies() -> list[ContactPlan]:
     """Emergency plans not yet reviewed (refused ones excepted), oldest first."""
-    return list(
-        ContactPlan.objects.open_emergencies()
-        .select_related("acting_ward", "author")
-        .order_by("created_at", "pk")
-    )
+    return inquiries.open_emergencies()
 
 
 def dashboard_data(*, now: datetime.datetime) -> Dashboard:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import jpholiday
@@ -22,13 +23,19 @@ from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auditlog.models import AuditEvent, EventKind, day_start
-from auditlog.selectors import can_read_auditlog
-from inquiries.models import ContactPlan, Inquiry
-from supportmeasures.models import MeasureParty, Staff, SupportMeasure
+from auditlog.workspace.selectors import can_read_auditlog
+from inquiries import selectors as inquiries
+from supportmeasures import selectors as registry
+from supportmeasures import wareki
+
+if TYPE_CHECKING:
+    from inquiries.models import ContactPlan
+    from supportmeasures.models import Staff
 
 # Looks at protected details and disclosure decisions: reported when done out of hours.
 OUT_OF_HOURS_KINDS = (
@@ -270,15 +277,6 @@ def many_records(*, since: datetime.datetime, until: datetime.datetime) -> Anoma
     return report
 
 
-def _people_of_measures(refs: Iterable[str]) -> dict[str, set[str]]:
-    people: dict[str, set[str]] = defaultdict(set)
-    for ref, public_id in MeasureParty.objects.filter(measure__ref__in=set(refs)).values_list(
-        "measure__ref", "person__public_id"
-    ):
-        people[ref].add(str(public_id))
-    return people
-
-
 def _people_concerned(event: AuditEvent, by_measure: dict[str, set[str]]) -> set[str]:
     """The registered people an event is about: its person, the people of its measure, and
     for inquiries and plans the people and measures their screening found (in `data`)."""
@@ -333,7 +331,7 @@ def looks_without_work(*, since: datetime.datetime, until: datetime.datetime) ->
         .exclude(kind__in=LOOK_KINDS)
         .only("sequence", "occurred_at", "actor_id", "person_public_id", "measure_ref", "data")
     )
-    by_measure = _people_of_measures(r for e in work for r in _measure_refs(e))
+    by_measure = registry.people_of_measures(r for e in work for r in _measure_refs(e))
     work_on: dict[tuple[int | None, str], list[datetime.datetime]] = defaultdict(list)
     for event in work:
         for person in _people_concerned(event, by_measure):
@@ -399,42 +397,35 @@ def declined_then_viewed(*, since: datetime.datetime, until: datetime.datetime) 
 
 
 def _authors(events: list[AuditEvent]) -> dict[int, int]:
-    """For each approval event (by pk), who wrote what it approved: from the domain tables."""
+    """For each approval event (by pk), who wrote what it approved. Recorded in the event
+    (`data["author"]`) since issue 14; for older events, asked of the apps' selectors."""
+    authors: dict[int, int] = {}
     ids: dict[str, set[str]] = defaultdict(set)
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
-        if event.kind == EventKind.PLAN_APPROVED and data.get("plan"):
+        if isinstance(data.get("author"), int):
+            authors[event.pk] = data["author"]
+        elif event.kind == EventKind.PLAN_APPROVED and data.get("plan"):
             ids["plan"].add(str(data["plan"]))
         elif event.kind in (EventKind.INQUIRY_SIGNED_OFF, EventKind.ANSWER_SIGNED_OFF):
             if data.get("inquiry"):
                 ids["inquiry"].add(str(data["inquiry"]))
         elif event.kind == EventKind.MEASURE_APPROVED and event.measure_ref:
             ids["measure"].add(event.measure_ref)
-    plans = {
-        str(public_id): author
-        for public_id, author in ContactPlan.objects.filter(
-            public_id__in=ids["plan"]
-        ).values_list("public_id", "author_id")
-    } if ids["plan"] else {}  # fmt: skip
-    inquiries = {
-        str(public_id): (author, answered_by)
-        for public_id, author, answered_by in Inquiry.objects.filter(
-            public_id__in=ids["inquiry"]
-        ).values_list("public_id", "author_id", "answered_by_id")
-    } if ids["inquiry"] else {}  # fmt: skip
-    measures = dict(
-        SupportMeasure.objects.filter(ref__in=ids["measure"]).values_list("ref", "registered_by_id")
-    ) if ids["measure"] else {}  # fmt: skip
-    authors: dict[int, int] = {}
+    plans = inquiries.plan_authors(ids["plan"])
+    by_inquiry = inquiries.inquiry_authors(ids["inquiry"])
+    measures = registry.registrars_of_measures(ids["measure"])
     for event in events:
+        if event.pk in authors:
+            continue
         data = event.data if isinstance(event.data, dict) else {}
         author: int | None = None
         if event.kind == EventKind.PLAN_APPROVED:
             author = plans.get(str(data.get("plan")))
         elif event.kind == EventKind.INQUIRY_SIGNED_OFF:
-            author = inquiries.get(str(data.get("inquiry")), (None, None))[0]
+            author = by_inquiry.get(str(data.get("inquiry")), (None, None))[0]
         elif event.kind == EventKind.ANSWER_SIGNED_OFF:
-            author = inquiries.get(str(data.get("inquiry")), (None, None))[1]
+            author = by_inquiry.get(str(data.get("inquiry")), (None, None))[1]
         elif event.kind == EventKind.MEASURE_APPROVED:
             author = measures.get(event.measure_ref)
         if author is not None:
@@ -472,7 +463,7 @@ def mutual_approvals(*, since: datetime.datetime, until: datetime.datetime) -> A
     )
     if not pairs:
         return report
-    names = {s.pk: str(s) for s in Staff.objects.filter(pk__in={p for ab in pairs for p in ab})}
+    names = registry.staff_names(p for ab in pairs for p in ab)
     for a, b in pairs:
         rows = tuple(EventRow.of(e) for e in sorted(edges[(a, b)] + edges[(b, a)], key=_seq))
         report.rows.append(
@@ -500,12 +491,7 @@ def _seq(event: AuditEvent) -> int:
 
 def unreviewed_emergency_plans(*, until: datetime.datetime) -> list[ContactPlan]:
     """Emergencies acted on (not awaiting approval, not refused) and never reviewed."""
-    return list(
-        ContactPlan.objects.emergencies_to_review()
-        .filter(created_at__lt=until)
-        .select_related("acting_ward", "author")
-        .order_by("created_at", "pk")
-    )
+    return inquiries.emergencies_to_review_before(until)
 
 
 def unreviewed_emergencies(*, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
@@ -597,3 +583,47 @@ def default_period(now: datetime.datetime) -> tuple[datetime.date, datetime.date
     """The last 7 days, today included."""
     today = timezone.localdate(now, _zone())
     return today - datetime.timedelta(days=6), today
+
+
+# --- the weekly notice to the auditors (the job is in config/jobs.py) --------------------------
+
+
+def report_week(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    """The week before the one ``now`` falls in: Monday 00:00 to Monday 00:00, Japan time."""
+    local = timezone.localtime(now)
+    monday = local.date() - datetime.timedelta(days=local.weekday())
+    until = day_start(monday)
+    return until - datetime.timedelta(days=7), until
+
+
+@dataclass(frozen=True)
+class WeeklyNotice:
+    url: str  # the reports page for the week: it names the week, so a week is told once
+    subject: str
+    body: str
+    reports: int
+
+
+def weekly_notice(*, now: datetime.datetime) -> WeeklyNotice:
+    """Last week's anomaly reports as a notice: each report's title and count, and the link to
+    the reports page for that week. No permission check: for the weekly job."""
+    since, until = report_week(now)
+    reports = anomaly_reports(since=since, until=until)
+    last_day = until.date() - datetime.timedelta(days=1)
+    url = (
+        f"{reverse('auditlog:reports')}"
+        f"?from_date={since.date().isoformat()}&to_date={last_day.isoformat()}"
+    )
+    lines = [f"- {report.title}: {len(report)}" for report in reports]
+    body = "\n".join(
+        [
+            _("Anomaly reports for %(since)s to %(until)s:")
+            % {"since": wareki.format_both(since.date()), "until": wareki.format_both(last_day)},
+            "",
+            *lines,
+        ]
+    )
+    subject = _("Weekly audit reports: %(n)d findings") % {
+        "n": sum(len(report) for report in reports)
+    }
+    return WeeklyNotice(url=url, subject=subject, body=body, reports=len(reports))

@@ -15,9 +15,9 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from auditlog.models import DECISION_LABELS, EventKind
-from auditlog.selectors import EventFilter
-from supportmeasures.forms import JapaneseDateField
-from supportmeasures.models import Staff, Ward
+from auditlog.workspace.selectors import EventFilter
+from supportmeasures import selectors as registry
+from supportmeasures.fields import JapaneseDateField
 
 ENCODINGS = [("utf-8", _("UTF-8 (with BOM, for Excel)")), ("cp932", _("Shift_JIS (CP932)"))]
 
@@ -78,14 +78,13 @@ class ListTextInput(forms.TextInput):
 
 
 def _ward_choices() -> list[tuple[object, str]]:
-    return [("", str(_("All"))), *Ward.objects.order_by("code").values_list("pk", "name")]
+    return [("", str(_("All"))), *registry.ward_choices()]
 
 
 def _staff_choices() -> list[tuple[object, str]]:
-    staff = Staff.objects.order_by("username").values_list("pk", "username", "full_name")
     return [("", str(_("All")))] + [
         (pk, f"{full_name} ({username})" if full_name else username)
-        for pk, username, full_name in staff
+        for pk, username, full_name in registry.staff_choices()
     ]
 
 

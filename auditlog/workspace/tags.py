@@ -1,4 +1,7 @@
-"""Audit event rows, rendered in Python: the auditors' lists are long and read often."""
+"""Audit event rows, rendered in Python: the auditors' lists are long and read often.
+
+The template library `audit_tags` (registered in settings.TEMPLATES).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from auditlog.models import DECISION_LABELS, REASON_LABELS, EventKind
-from auditlog.selectors import EventRow
+from auditlog.workspace.selectors import EventRow
 from supportmeasures.templatetags.mamori import LabelsOncePerPage
 
 register = template.Library()

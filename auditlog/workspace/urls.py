@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auditlog import report_views, views
+from auditlog.workspace import report_views, views
 
 app_name = "auditlog"
 
