@@ -312,12 +312,13 @@ class TestUnderAWorker:
     def test_the_reminder_job_runs_through_beats_task_once(
         self, ending_soon: SupportMeasure, clerk_a: Staff, supervisor_a: Staff, celery_worker: Any
     ) -> None:
-        run_scheduled_job.delay("measure-ending-reminders")
-        run_scheduled_job.delay("measure-ending-reminders")
-        wait_for(job_done("measure-ending-reminders"), "run the reminders")
-        time.sleep(1)  # let the second call finish too
+        calls = [run_scheduled_job.delay("measure-ending-reminders") for _ in range(2)]
+        # Both calls have finished (bounded wait); the second found the period done.
+        outcomes = [call.get(timeout=WAIT_SECONDS) for call in calls]
 
         run = JobRun.objects.get(job="measure-ending-reminders", outcome=JobOutcome.SUCCEEDED)
+        assert outcomes == [f"measure-ending-reminders {run.period}: succeeded"] * 2
+        assert JobRun.objects.filter(job="measure-ending-reminders").count() == 1
         assert run.period == jobs.period_for(jobs.Cadence.DAILY, run.started_at)
         assert MeasureReminder.objects.count() == 1
         assert Notification.objects.count() == 2  # the clerk and the supervisor of ward A
@@ -325,11 +326,12 @@ class TestUnderAWorker:
     def test_the_lapse_job_lapses_once_under_a_worker(
         self, overdue: SupportMeasure, supervisor_a: Staff, celery_worker: Any
     ) -> None:
-        run_scheduled_job.delay("lapse-overdue-measures")
-        run_scheduled_job.delay("lapse-overdue-measures")
-        wait_for(job_done("lapse-overdue-measures"), "run the lapse job")
-        time.sleep(1)
+        calls = [run_scheduled_job.delay("lapse-overdue-measures") for _ in range(2)]
+        # Both calls have finished (bounded wait); the second found the period done.
+        outcomes = [call.get(timeout=WAIT_SECONDS) for call in calls]
 
+        run = JobRun.objects.get(job="lapse-overdue-measures")
+        assert outcomes == [f"lapse-overdue-measures {run.period}: succeeded"] * 2
         assert AuditEvent.objects.filter(kind=EventKind.MEASURE_LAPSED).count() == 1
         assert Notification.objects.filter(recipient=supervisor_a).count() == 1
 
