@@ -11,7 +11,7 @@ import time_machine
 from django.db import transaction
 
 from auditlog.actions import Event, record_events
-from auditlog.models import EventKind
+from auditlog.models import AuditEvent, EventKind
 from auditlog.workspace import analyses
 from inquiries import actions as inquiry_actions
 from inquiries.models import Channel, DisclosureCategory
@@ -247,6 +247,60 @@ class TestMutualApprovals:
         (finding,) = analyses.mutual_approvals(**WEEK).rows
 
         assert [e.kind for e in finding.events] == [EventKind.PLAN_APPROVED] * 2
+
+    def test_a_plan_approval_records_its_author_and_the_analysis_reads_it_from_the_log(
+        self, make_staff, ward_a, settings
+    ):
+        """The approval event names whose work it approved: the analysis needs no plan row."""
+        settings.MAMORI_AUDIT_MUTUAL_APPROVALS = 1
+        one, two = (make_staff(ward_a, Role.SUPERVISOR) for _ in range(2))
+        with transaction.atomic():
+            record_events(
+                [
+                    Event(
+                        kind=EventKind.PLAN_APPROVED,
+                        actor=approver,
+                        occurred_at=at(27, 12),
+                        decision="approved",
+                        data={"plan": str(uuid.uuid4()), "author": author.pk},
+                    )
+                    for author, approver in [(one, two), (two, one)]
+                ]
+            )
+
+        (finding,) = analyses.mutual_approvals(**WEEK).rows
+
+        assert finding.who == f"{one} ⇄ {two}"
+        plan = emergency_plan(one)
+        inquiry_actions.approve_plan(plan=plan, acting_user=two, approved_at=at(27, 13))
+        approved = AuditEvent.objects.filter(kind=EventKind.PLAN_APPROVED).latest("sequence")
+        assert approved.data["author"] == one.pk
+
+    def test_an_older_approval_without_its_author_is_matched_through_the_plan(
+        self, make_staff, ward_a, settings
+    ):
+        settings.MAMORI_AUDIT_MUTUAL_APPROVALS = 1
+        one, two = (make_staff(ward_a, Role.SUPERVISOR) for _ in range(2))
+        plans = [
+            (emergency_plan(author), approver) for author, approver in [(one, two), (two, one)]
+        ]
+        with transaction.atomic():
+            record_events(
+                [
+                    Event(
+                        kind=EventKind.PLAN_APPROVED,
+                        actor=approver,
+                        occurred_at=at(27, 12),
+                        decision="approved",
+                        data={"plan": str(plan.public_id)},  # as written before issue 14
+                    )
+                    for plan, approver in plans
+                ]
+            )
+
+        (finding,) = analyses.mutual_approvals(**WEEK).rows
+
+        assert finding.who == f"{one} ⇄ {two}"
 
 
 def emergency_plan(author, **overrides):
