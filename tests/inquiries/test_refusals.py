@@ -20,7 +20,7 @@ TRAINING_LAPSED = (
 
 
 def last_event() -> AuditEvent:
-    return AuditEvent.objects.order_by("-sequence").first()
+    return AuditEvent.objects.order_by("-sequence")[0]
 
 
 class TestRefuseInquiry:

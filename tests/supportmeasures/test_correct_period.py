@@ -50,7 +50,7 @@ class TestCorrectPeriod:
 
         measure.refresh_from_db()
         assert (measure.status, measure.ends_on) == (MeasureStatus.ACTIVE, corrected_end)
-        history = measure.decisions.order_by("-pk").first()
+        history = measure.decisions.order_by("-pk")[0]
         assert (
             history.kind,
             history.decided_by,
@@ -165,7 +165,7 @@ class TestCorrectPeriod:
         assert (provisional.status, provisional.ends_on) == (MeasureStatus.PROVISIONAL, None)
         assert corrections() == []
 
-    def test_refuses_an_ended_measure(self, x_measure, supervisor_a, now):
+    def test_refuses_an_ended_measure(self, x_measure, supervisor_a, today, now):
         ended = actions.end_measure(
             measure=x_measure,
             acting_user=supervisor_a,
@@ -178,7 +178,7 @@ class TestCorrectPeriod:
             actions.correct_period(
                 measure=ended,
                 acting_user=supervisor_a,
-                ends_on=ended.ends_on,
+                ends_on=today,
                 reason="誤記",
                 decided_at=now,
             )
