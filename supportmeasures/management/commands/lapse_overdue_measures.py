@@ -1,17 +1,19 @@
+"""Kept for older crontabs: the scheduled lapse job itself, through `run_job`."""
+
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from supportmeasures import actions
+JOB = "lapse-overdue-measures"
 
 
 class Command(BaseCommand):
     help = (
-        "Mark active measures past their end as lapsed (still protecting). Idempotent; "
-        "Celery beat runs it daily, cron can run this where there is no Redis."
+        f"Run the scheduled job {JOB} now, exactly as beat does: overdue measures become "
+        "lapsed (still protecting), each owning ward's supervisors get a to-do, and the run is "
+        f"recorded. The same as `manage.py run_job {JOB}`, which new crontabs should use."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        lapsed = actions.lapse_overdue_measures(now=timezone.now())
-        self.stdout.write(f"{len(lapsed)} measure(s) lapsed: {', '.join(lapsed) or '-'}")
+        call_command("run_job", JOB, stdout=self.stdout, stderr=self.stderr)
