@@ -49,7 +49,7 @@ from supportmeasures.actions import (
 )
 from supportmeasures.models import NoticeMode, PartyRole, Person, Role, Staff, Ward
 from supportmeasures.screening import Query, Result, Screening, screen, screen_many
-from supportmeasures.selectors import staff_with_roles
+from supportmeasures.selectors import staff_with_roles, wards_with_codes
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def send_digests(*, now: datetime.datetime) -> int:
 
 
 def _owning_wards(codes: Iterable[str]) -> list[Ward]:
-    return list(Ward.objects.filter(code__in=list(codes)))
+    return wards_with_codes(codes)
 
 
 def _tell_owning_wards(
@@ -891,11 +891,7 @@ def _ask_approvers(plan: ContactPlan, actor: Staff, now: datetime.datetime) -> N
     if plan.is_emergency:
         # Any two supervisors of the city may approve an emergency: all of them hear at once.
         approvers = [
-            s
-            for s in Staff.objects.filter(
-                is_active=True, groups__name=Role.SUPERVISOR
-            ).select_related("ward")
-            if s.pk not in (actor.pk, plan.author_id)
+            s for s in staff_with_roles(Role.SUPERVISOR) if s.pk not in (actor.pk, plan.author_id)
         ]
         subject = _("EMERGENCY contact plan needs two approvers now")
     else:

@@ -31,6 +31,7 @@ from supportmeasures.actions import (
     TrainingLapsed,
 )
 from supportmeasures.models import Role, Staff, Ward
+from supportmeasures.selectors import wards_with_codes
 
 DECIDABLE = (PlanState.AWAITING_APPROVAL, PlanState.APPROVED)
 
@@ -127,7 +128,7 @@ def review_refusal(user: Staff, plan: ContactPlan, today: datetime.date) -> Acti
         return InvalidTransition(_("This emergency has already been reviewed."))
     if plan.state == PlanState.AWAITING_APPROVAL:
         return InvalidTransition(_("This emergency cannot be reviewed now."))
-    wards = set(Ward.objects.filter(code__in=plan.owning_ward_codes).values_list("pk", flat=True))
+    wards = {w.pk for w in wards_with_codes(plan.owning_ward_codes)}
     wards = wards or {plan.acting_ward_id}
     if not (user.has_role(Role.SUPERVISOR) and wards & permissions.ward_ids(user)):
         return NotPermitted(_("A supervisor of the owning ward reviews emergencies."))
@@ -162,7 +163,7 @@ def must_act_on(user: Staff, plan: ContactPlan) -> bool:
     wards = permissions.ward_ids(user)
     if plan.acting_ward_id in wards:
         return True
-    owning = set(Ward.objects.filter(code__in=plan.owning_ward_codes).values_list("pk", flat=True))
+    owning = {w.pk for w in wards_with_codes(plan.owning_ward_codes)}
     return bool(owning & wards)
 
 

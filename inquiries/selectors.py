@@ -14,6 +14,7 @@ from inquiries import permissions as inquiry_permissions
 from inquiries.models import ContactPlan, Inquiry, InquiryState, Notification, PlanState
 from supportmeasures import permissions
 from supportmeasures.models import Role, Staff, Ward
+from supportmeasures.selectors import wards_with_codes
 
 HIDDEN_FROM_RECEIVER = (InquiryState.AWAITING_SIGNOFF, InquiryState.REFUSED)
 
@@ -158,7 +159,7 @@ def plan_for_user(*, user: Staff, public_id: uuid.UUID) -> ContactPlan:
 
 
 def _owning(plan: ContactPlan) -> list[Ward]:
-    return list(Ward.objects.filter(code__in=plan.owning_ward_codes))
+    return wards_with_codes(plan.owning_ward_codes)
 
 
 def plans_of_ward(*, user: Staff) -> list[PlanRow]:

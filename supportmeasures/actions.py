@@ -41,37 +41,17 @@ from supportmeasures.models import (
     TrainingRecord,
     Ward,
 )
+from supportmeasures.refusals import (  # re-exported: callers catch actions.ActionRefused
+    AcknowledgementRequired,
+    ActionRefused,
+    InvalidTransition,
+    NotPermitted,
+    TrainingLapsed,
+)
+from supportmeasures.refusals import (
+    SameStaffMember as SameStaffMember,
+)
 from supportmeasures.screening import Query, Screening
-
-
-class ActionRefused(Exception):
-    """A rule refused the action. The message is translated and safe to show."""
-
-
-class NotPermitted(ActionRefused):
-    pass
-
-
-class TrainingLapsed(ActionRefused):
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "Your annual training on support measures has expired (none in the last 12 "
-                "months). Take the training before you open protected details or decide."
-            )
-        )
-
-
-class SameStaffMember(ActionRefused):
-    pass
-
-
-class InvalidTransition(ActionRefused):
-    pass
-
-
-class AcknowledgementRequired(ActionRefused):
-    pass
 
 
 @dataclass(frozen=True)
@@ -101,15 +81,10 @@ class ProtectedDetails:
     resident_number: str
 
 
-def _require_trained(user: Staff, today: datetime.date) -> None:
-    if not permissions.is_trained(user, today):
-        raise TrainingLapsed()
-
-
-def _require_supervisor(user: Staff, measure: SupportMeasure, today: datetime.date) -> None:
-    if not permissions.is_supervisor_of(user, measure):
-        raise NotPermitted(_("Only a supervisor of the owning ward can decide on this measure."))
-    _require_trained(user, today)
+def _refuse(refusal: ActionRefused | None) -> None:
+    """Raise what a rule of `permissions` refused: the one place each rule is written."""
+    if refusal is not None:
+        raise refusal
 
 
 def _person_for(data: PersonData, ward: Ward, now: datetime.datetime) -> Person:
@@ -325,13 +300,7 @@ def decide_measure(
     today = timezone.localdate(decided_at)
     with transaction.atomic(durable=True):
         measure = _locked(measure)
-        _require_supervisor(acting_user, measure, today)
-        if measure.registered_by_id == acting_user.pk:
-            raise SameStaffMember(
-                _("The staff member who registered the application cannot decide it.")
-            )
-        if measure.status != MeasureStatus.PROVISIONAL:
-            raise InvalidTransition(_("This application has already been decided."))
+        _refuse(permissions.decide_refusal(acting_user, measure, today))
         measure.decided_by = acting_user
         measure.decided_at = decided_at
         if approve:
@@ -379,9 +348,7 @@ def correct_period(
     today = timezone.localdate(decided_at)
     with transaction.atomic(durable=True):
         measure = _locked(measure)
-        _require_supervisor(acting_user, measure, today)
-        if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED):
-            raise InvalidTransition(_("Only a decided measure in force has a period to correct."))
+        _refuse(permissions.correct_period_refusal(acting_user, measure, today))
         if not reason.strip():
             raise ActionRefused(_("Give the reason for correcting the period."))
         assert measure.starts_on is not None
@@ -417,26 +384,8 @@ def extend_measure(
     today = timezone.localdate(decided_at)
     with transaction.atomic(durable=True):
         measure = _locked(measure)
-        _require_supervisor(acting_user, measure, today)
-        if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED):
-            raise InvalidTransition(_("Only a decided measure in force can be extended."))
-        assert measure.ends_on is not None
-        opens_on = wareki.add_months(measure.ends_on, -1)
-        if today < opens_on:
-            raise InvalidTransition(
-                _("Extension opens one month before the end, on %(date)s.")
-                % {"date": wareki.format_both(opens_on)}
-            )
-        new_start = measure.ends_on + datetime.timedelta(days=1)
-        if wareki.measure_end_for(new_start) < today:
-            raise InvalidTransition(
-                _(
-                    "A one-year extension from the day after the old end would already be over. "
-                    "Correct the end date with a reason, or register a new application."
-                )
-            )
-        measure.starts_on = new_start
-        measure.ends_on = wareki.measure_end_for(new_start)
+        _refuse(permissions.extension_refusal(acting_user, measure, today))
+        measure.starts_on, measure.ends_on = permissions.extension_period(measure)
         measure.status = MeasureStatus.ACTIVE
         measure.save()
         _record_decision(
@@ -467,17 +416,7 @@ def end_measure(
         raise ActionRefused(_("Choose why the measure ends."))
     with transaction.atomic(durable=True):
         measure = _locked(measure)
-        _require_supervisor(acting_user, measure, today)
-        if measure.status == MeasureStatus.ENDED:
-            raise InvalidTransition(_("This measure has already ended."))
-        if (
-            measure.status == MeasureStatus.PROVISIONAL
-            and measure.registered_by_id == acting_user.pk
-        ):
-            # Ending an undecided application is deciding it: not by the one who registered it.
-            raise SameStaffMember(
-                _("The staff member who registered the application cannot end it.")
-            )
+        _refuse(permissions.end_refusal(acting_user, measure, today))
         if not reason.strip():
             raise ActionRefused(_("Give the reason the measure ends."))
         _close(measure, end_reason, acting_user, decided_at)
@@ -504,9 +443,7 @@ def release_lapsed_measure(
     today = timezone.localdate(decided_at)
     with transaction.atomic(durable=True):
         measure = _locked(measure)
-        _require_supervisor(acting_user, measure, today)
-        if measure.effective_status(today) != MeasureStatus.LAPSED:
-            raise InvalidTransition(_("Only a lapsed measure can be released."))
+        _refuse(permissions.release_refusal(acting_user, measure, today))
         if not reason.strip():
             raise ActionRefused(_("Give the reason the lapsed measure is released."))
         _close(measure, EndReason.RELEASED, acting_user, decided_at)
@@ -559,13 +496,13 @@ def grant_details_access(
     reason: str,
     granted_at: datetime.datetime,
 ) -> None:
-    """The owning ward lets a named person outside it see the details of this measure."""
+    """The owning ward lets a named person outside it see the details of a measure in force.
+    Every refusal comes before anything is written: nothing is half granted."""
     today = timezone.localdate(granted_at)
     with transaction.atomic(durable=True):
         measure = _locked(measure)
-        _require_supervisor(acting_user, measure, today)
-        if not grantee.has_role(*permissions.CASE_ROLES):
-            raise NotPermitted(_("Only clerks and supervisors can be granted access."))
+        _refuse(permissions.grant_refusal(acting_user, measure, today))
+        _refuse(permissions.grantee_refusal(grantee, measure))
         if not reason.strip():
             raise ActionRefused(_("Give the reason access is granted."))
         assign_perm("supportmeasures.view_protected_details", grantee, measure)
@@ -593,9 +530,7 @@ def revoke_details_access(
     today = timezone.localdate(revoked_at)
     with transaction.atomic(durable=True):
         measure = _locked(measure)
-        _require_supervisor(acting_user, measure, today)
-        if measure.pk not in permissions.granted_measure_ids(grantee):
-            raise InvalidTransition(_("This staff member has no access to revoke."))
+        _refuse(permissions.revoke_refusal(acting_user, measure, grantee, today))
         remove_perm("supportmeasures.view_protected_details", grantee, measure)
         permissions.forget_grants(grantee)
         _record_decision(
@@ -622,7 +557,7 @@ def acknowledge_warning(
     today = timezone.localdate(acknowledged_at)
     if not permissions.details_in_scope(acting_user, person):
         raise NotPermitted(_("You are not permitted to see this person's details."))
-    _require_trained(acting_user, today)
+    _refuse(permissions.training_refusal(acting_user, today))
     if purpose not in AccessPurpose.values:
         raise ActionRefused(_("Choose the purpose."))
     if purpose == AccessPurpose.OTHER and not purpose_note.strip():
@@ -679,10 +614,8 @@ def open_protected_details(
     today = timezone.localdate(opened_at)
     if not permissions.details_in_scope(acting_user, person):
         raise NotPermitted(_("You are not permitted to see this person's details."))
-    refusal: ActionRefused | None = None
-    if not permissions.is_trained(acting_user, today):
-        refusal = TrainingLapsed()
-    elif (
+    refusal = permissions.training_refusal(acting_user, today)
+    if refusal is None and (
         _requires_acknowledgement(person)
         and not DetailsAcknowledgement.objects.filter(
             staff=acting_user,
@@ -780,6 +713,7 @@ def record_training(
             recorded_by=acting_user,
             recorded_at=recorded_at,
         )
+        permissions.forget_training(staff)
         record_event(
             kind=EventKind.TRAINING_RECORDED,
             actor=acting_user,

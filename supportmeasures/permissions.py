@@ -1,10 +1,20 @@
-"""May this user do X to this object? Plain functions; rules that are not grants live here."""
+"""May this user do X to this object? Plain functions; rules that are not grants live here.
+
+Each rule is written once. A rule that refuses says why with `*_refusal(...)`, returning the
+exception its action raises (or None); the action raises it, the view maps it to a page and
+`measure_actions` turns it into the `can` object a template shows its buttons from, so a
+button appears only when its action would succeed."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
+from supportmeasures import wareki
 from supportmeasures.models import (
+    MeasureStatus,
     Person,
     Role,
     Staff,
@@ -12,6 +22,13 @@ from supportmeasures.models import (
     SupportMeasureUserObjectPermission,
     Ward,
     WardUserObjectPermission,
+)
+from supportmeasures.refusals import (
+    ActionRefused,
+    InvalidTransition,
+    NotPermitted,
+    SameStaffMember,
+    TrainingLapsed,
 )
 
 CASE_ROLES = (Role.CLERK, Role.SUPERVISOR)
@@ -97,10 +114,237 @@ def is_supervisor_of(user: Staff, measure: SupportMeasure) -> bool:
 
 
 def is_trained(user: Staff, today: datetime.date) -> bool:
-    return user.training_valid_on(today)
+    """The training rule (promise 8): a training completed in the last 12 months. The one
+    place it is asked; read once per user object and day, like the grants."""
+    cached: dict[datetime.date, bool] | None = getattr(user, "_mamori_trained", None)
+    if cached is None:
+        cached = {}
+        user._mamori_trained = cached  # type: ignore[attr-defined]
+    if today not in cached:
+        cached[today] = user.training_valid_on(today)
+    return cached[today]
+
+
+def forget_training(user: Staff) -> None:
+    """After a training is recorded: the next check reads the records again."""
+    if hasattr(user, "_mamori_trained"):
+        del user._mamori_trained
 
 
 def may_see_owning_wards(user: Staff) -> bool:
     """Which ward holds a case hints at where the person lives: case staff only (an allow
     list, so a new role sees nothing until it is added here)."""
     return user.has_role(*CASE_ROLES)
+
+
+def training_refusal(user: Staff, today: datetime.date) -> ActionRefused | None:
+    return None if is_trained(user, today) else TrainingLapsed()
+
+
+def must_renew_training(user: Staff, today: datetime.date) -> bool:
+    """Case staff whose training has lapsed: told so on the home page."""
+    return user.has_role(*CASE_ROLES) and not is_trained(user, today)
+
+
+# Decisions on a measure (roles.md): a trained supervisor of the owning ward, then the rule
+# of each decision. The actions raise these refusals, inside their transaction, on the
+# locked row; the views and `measure_actions` ask the same functions.
+
+
+def decider_refusal(
+    user: Staff, measure: SupportMeasure, today: datetime.date
+) -> ActionRefused | None:
+    """Who may take any decision on `measure` at all."""
+    if not is_supervisor_of(user, measure):
+        return NotPermitted(_("Only a supervisor of the owning ward can decide on this measure."))
+    return training_refusal(user, today)
+
+
+def decide_refusal(
+    user: Staff, measure: SupportMeasure, today: datetime.date
+) -> ActionRefused | None:
+    """Decide (grant or refuse) an application: never by the one who registered it."""
+    refusal = decider_refusal(user, measure, today)
+    if refusal is not None:
+        return refusal
+    if measure.status != MeasureStatus.PROVISIONAL:
+        return InvalidTransition(_("This application has already been decided."))
+    if measure.registered_by_id == user.pk:
+        return SameStaffMember(
+            _("The staff member who registered the application cannot decide it.")
+        )
+    return None
+
+
+def extension_period(measure: SupportMeasure) -> tuple[datetime.date, datetime.date]:
+    """The period an extension gives: from the day after the current end, one year."""
+    assert measure.ends_on is not None
+    starts_on = measure.ends_on + datetime.timedelta(days=1)
+    return starts_on, wareki.measure_end_for(starts_on)
+
+
+def extension_refusal(
+    user: Staff, measure: SupportMeasure, today: datetime.date
+) -> ActionRefused | None:
+    """When an extension opens: a decided measure in force, from one month before its end
+    (`SupportMeasure.extension_opens_on`), unless the new year would already be over."""
+    refusal = decider_refusal(user, measure, today)
+    if refusal is not None:
+        return refusal
+    opens_on = measure.extension_opens_on()
+    if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED) or opens_on is None:
+        return InvalidTransition(_("Only a decided measure in force can be extended."))
+    if today < opens_on:
+        return InvalidTransition(
+            _("Extension opens one month before the end, on %(date)s.")
+            % {"date": wareki.format_both(opens_on)}
+        )
+    if extension_period(measure)[1] < today:
+        return InvalidTransition(
+            _(
+                "A one-year extension from the day after the old end would already be over. "
+                "Correct the end date with a reason, or register a new application."
+            )
+        )
+    return None
+
+
+def may_extend(user: Staff, measure: SupportMeasure, today: datetime.date) -> bool:
+    return extension_refusal(user, measure, today) is None
+
+
+def correct_period_refusal(
+    user: Staff, measure: SupportMeasure, today: datetime.date
+) -> ActionRefused | None:
+    refusal = decider_refusal(user, measure, today)
+    if refusal is not None:
+        return refusal
+    if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED):
+        return InvalidTransition(_("Only a decided measure in force has a period to correct."))
+    return None
+
+
+def end_refusal(user: Staff, measure: SupportMeasure, today: datetime.date) -> ActionRefused | None:
+    refusal = decider_refusal(user, measure, today)
+    if refusal is not None:
+        return refusal
+    if measure.status == MeasureStatus.ENDED:
+        return InvalidTransition(_("This measure has already ended."))
+    if measure.status == MeasureStatus.PROVISIONAL and measure.registered_by_id == user.pk:
+        # Ending an undecided application is deciding it: not by the one who registered it.
+        return SameStaffMember(_("The staff member who registered the application cannot end it."))
+    return None
+
+
+def release_refusal(
+    user: Staff, measure: SupportMeasure, today: datetime.date
+) -> ActionRefused | None:
+    """Only a measure that is lapsed today (job or no job) is released."""
+    refusal = decider_refusal(user, measure, today)
+    if refusal is not None:
+        return refusal
+    if measure.effective_status(today) != MeasureStatus.LAPSED:
+        return InvalidTransition(_("Only a lapsed measure can be released."))
+    return None
+
+
+def grant_refusal(
+    user: Staff, measure: SupportMeasure, today: datetime.date
+) -> ActionRefused | None:
+    """Who may grant access to a measure's details: a decider, on a measure in force. An
+    ended measure protects nobody: nothing to open to another ward."""
+    refusal = decider_refusal(user, measure, today)
+    if refusal is not None:
+        return refusal
+    if measure.status == MeasureStatus.ENDED:
+        return InvalidTransition(
+            _("This measure has ended: access to its details cannot be granted.")
+        )
+    return None
+
+
+def grantee_refusal(grantee: Staff, measure: SupportMeasure) -> ActionRefused | None:
+    """Who may be granted: case staff outside the owning ward (`selectors.grantable_staff`
+    lists exactly them)."""
+    if not grantee.has_role(*CASE_ROLES):
+        return NotPermitted(_("Only clerks and supervisors can be granted access."))
+    if grantee.ward_id == measure.owning_ward_id:
+        return NotPermitted(_("Staff of the owning ward are not granted access: they have it."))
+    return None
+
+
+def revoke_refusal(
+    user: Staff, measure: SupportMeasure, grantee: Staff, today: datetime.date
+) -> ActionRefused | None:
+    """A decider takes back a grant the grantee holds (ended measures included)."""
+    refusal = decider_refusal(user, measure, today)
+    if refusal is not None:
+        return refusal
+    if measure.pk not in granted_measure_ids(grantee):
+        return InvalidTransition(_("This staff member has no access to revoke."))
+    return None
+
+
+@dataclass(frozen=True)
+class MeasureActions:
+    """What the measure page may offer this user: each flag is its action's predicate."""
+
+    decide: bool
+    extend: bool
+    correct_period: bool
+    end: bool
+    release: bool
+    grant: bool
+    revoke: bool  # beside each grantee listed (`selectors.grantees_of`: each holds a grant)
+    # Why nothing is offered to someone who would look for the buttons (a supervisor
+    # elsewhere, an untrained one), and why a decision they expect is not offered yet.
+    decider_note: str
+    training_lapsed: bool
+    notes: tuple[str, ...]
+
+    @property
+    def any_decision(self) -> bool:
+        return any(
+            (self.decide, self.extend, self.correct_period, self.end, self.release, self.grant)
+        )
+
+
+def measure_actions(user: Staff, measure: SupportMeasure, today: datetime.date) -> MeasureActions:
+    decider = decider_refusal(user, measure, today)
+    notes: list[str] = []
+    if decider is None:
+        # The decisions a decider expects on this measure, refused for a reason of their own.
+        expected = {
+            MeasureStatus.PROVISIONAL: (decide_refusal,),
+            MeasureStatus.ACTIVE: (extension_refusal,),
+            MeasureStatus.LAPSED: (extension_refusal,),
+        }.get(MeasureStatus(measure.status), ())
+        notes = [str(r) for rule in expected if (r := rule(user, measure, today)) is not None]
+    in_force = measure.status != MeasureStatus.ENDED
+    return MeasureActions(
+        decide=decide_refusal(user, measure, today) is None,
+        extend=may_extend(user, measure, today),
+        correct_period=correct_period_refusal(user, measure, today) is None,
+        end=end_refusal(user, measure, today) is None,
+        release=release_refusal(user, measure, today) is None,
+        grant=grant_refusal(user, measure, today) is None,
+        revoke=decider is None,
+        decider_note=str(decider) if decider is not None and in_force else "",
+        training_lapsed=isinstance(decider, TrainingLapsed) and in_force,
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True)
+class PersonActions:
+    """What the person page may show this user."""
+
+    open_details: bool
+    see_owning_wards: bool
+
+
+def person_actions(user: Staff, person: Person) -> PersonActions:
+    return PersonActions(
+        open_details=details_in_scope(user, person),
+        see_owning_wards=may_see_owning_wards(user),
+    )

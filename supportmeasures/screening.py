@@ -40,10 +40,13 @@ KANA_ONLY = re.compile(r"^[\u30a1-\u30ffー]+$")
 
 
 class Result(TextChoices):
-    COUNTERPARTY = "counterparty", _("Counterparty")
-    PROTECTED = "protected", _("Protected resident")
-    POSSIBLE_MATCH = "possible_match", _("Possible match: check before any contact")
-    CLEAR = "clear", _("No match in the registry")
+    """The registry's vocabulary of statuses: the codes every app stores and the labels every
+    badge shows (the flags, the search page, the inquiries' status badges)."""
+
+    COUNTERPARTY = "counterparty", _("Counterparty (相手方)")
+    PROTECTED = "protected", _("Protected (保護対象)")
+    POSSIBLE_MATCH = "possible_match", _("Possible match")
+    CLEAR = "clear", _("Not in the registry")
 
 
 RANK = {Result.CLEAR: 0, Result.POSSIBLE_MATCH: 1, Result.PROTECTED: 2, Result.COUNTERPARTY: 3}

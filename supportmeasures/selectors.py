@@ -76,7 +76,7 @@ class PersonSummary:
     has_lapsed_measure: bool
     parties: list[MeasureParty]
     related_parties: list[MeasureParty]
-    details_in_scope: bool
+    can: permissions.PersonActions
 
     @property
     def counterparties(self) -> list[MeasureParty]:
@@ -117,7 +117,7 @@ def person_summary(*, user: Staff, public_id: uuid.UUID, today: datetime.date) -
         has_lapsed_measure=person.has_lapsed_measure,
         parties=parties,
         related_parties=related,
-        details_in_scope=permissions.details_in_scope(user, person),
+        can=permissions.person_actions(user, person),
     )
 
 
@@ -229,13 +229,12 @@ def work_queue(*, user: Staff, today: datetime.date) -> WorkQueue:
 
 
 def grantable_staff(*, measure: SupportMeasure) -> QuerySet[Staff]:
-    """Case staff outside the owning ward, who could be granted access."""
+    """Case staff outside the owning ward, who could be granted access: in SQL, exactly
+    those `permissions.grantee_refusal` accepts."""
     return (
-        Staff.objects.filter(is_active=True, groups__name__in=permissions.CASE_ROLES)
+        _staff_with_roles(*permissions.CASE_ROLES)
         .exclude(ward=measure.owning_ward)
-        .select_related("ward")
         .order_by("ward__code", "username")
-        .distinct()
     )
 
 
@@ -246,6 +245,10 @@ class ScreenedPerson:
     result_label: str
     reasons: list[str]
     measure_refs: list[str]
+
+    @property
+    def is_possible_match(self) -> bool:
+        return self.result == Result.POSSIBLE_MATCH
 
 
 def people_in_screening(*, screening: Screening, today: datetime.date) -> list[ScreenedPerson]:
@@ -303,9 +306,7 @@ def ending_notice_of(*, user: Staff, ref: str) -> tuple[SupportMeasure, Person]:
     return party.measure, party.person
 
 
-def staff_with_roles(*roles: str, wards: Iterable[Ward | int] | None = None) -> list[Staff]:
-    """Active staff holding any of `roles`; with `wards`, only those who work in one of them
-    (the `work_in_ward` grant). The one query for "who must be told" (notices, alarms)."""
+def _staff_with_roles(*roles: str, wards: Iterable[Ward | int] | None = None) -> QuerySet[Staff]:
     staff = Staff.objects.filter(is_active=True, groups__name__in=roles)
     if wards is not None:
         staff = staff.filter(
@@ -314,7 +315,19 @@ def staff_with_roles(*roles: str, wards: Iterable[Ward | int] | None = None) -> 
             ],
             warduserobjectpermission__permission__codename="work_in_ward",
         )
-    return list(staff.select_related("ward").distinct().order_by("pk"))
+    return staff.select_related("ward").distinct()
+
+
+def staff_with_roles(*roles: str, wards: Iterable[Ward | int] | None = None) -> list[Staff]:
+    """Active staff holding any of `roles`; with `wards`, only those who work in one of them
+    (the `work_in_ward` grant). The one query for "who must be told" (notices, alarms)."""
+    return list(_staff_with_roles(*roles, wards=wards).order_by("pk"))
+
+
+def wards_with_codes(codes: Iterable[str]) -> list[Ward]:
+    """The wards named by their codes (an inquiry's or a plan's owning wards), in code
+    order; a code no ward has any more is left out. The one owning-ward lookup."""
+    return list(Ward.objects.filter(code__in=list(codes)).order_by("code"))
 
 
 # --- for the auditors' workspace (auditlog/workspace/) ------------------------------------------

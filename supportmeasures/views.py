@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -21,7 +21,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from auditlog import selectors as audit_selectors
-from supportmeasures import actions, mailinglist, permissions, selectors, wareki
+from supportmeasures import actions, mailinglist, permissions, selectors
 from supportmeasures.forms import (
     AcknowledgementForm,
     ApplicationForm,
@@ -332,17 +332,13 @@ class MeasureDetailView(View):
         user = _staff(request)
         measure = selectors.measure_for_user(user=user, ref=ref)
         today = timezone.localdate()
-        opens_on = measure.extension_opens_on()
         return render(
             request,
             "supportmeasures/measure_detail.html",
             {
                 "measure": measure,
                 "effective": measure.effective_status(today),
-                "is_supervisor": permissions.is_supervisor_of(user, measure),
-                "trained": permissions.is_trained(user, today),
-                "extension_opens_on": opens_on,
-                "can_extend_now": bool(opens_on and today >= opens_on),
+                "can": permissions.measure_actions(user, measure, today),
                 "screenings": audit_selectors.screenings_of_measure(measure_ref=measure.ref),
                 "grantees": selectors.grantees_of(measure=measure),
             },
@@ -421,7 +417,10 @@ class RegisterApplicationView(View):
 
 
 class MeasureActionView(FormView):
-    """A supervisor's decision on one measure. Scope is checked before GET or POST."""
+    """A supervisor's decision on one measure. Scope is checked before GET or POST, then the
+    action's own rule (`rule`, from permissions): a page is offered only when its action
+    would be allowed. Not in this state (or not yet): back to the measure, saying why;
+    anything else (role, training, the registrar): 403 with the reason."""
 
     template_name = "supportmeasures/measure_action.html"
     title: StrOrPromise = ""
@@ -429,20 +428,18 @@ class MeasureActionView(FormView):
     submit_label: StrOrPromise = ""
     danger = False
     success_message: StrOrPromise = ""
-    # Effective statuses in which the page makes sense; others go back to the measure.
-    allowed_statuses: tuple[str, ...] = ()
+    # The action's rule: (user, measure, today) -> why not, or None.
+    rule: Callable[[Staff, SupportMeasure, datetime.date], actions.ActionRefused | None]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = _staff(request)
         self.measure: SupportMeasure = selectors.measure_for_user(user=user, ref=kwargs["ref"])
-        if not permissions.is_supervisor_of(user, self.measure):
-            return refused(request, _("Only a supervisor of the owning ward can do this."))
-        if not permissions.is_trained(user, timezone.localdate()):
-            return refused(request, str(actions.TrainingLapsed()))
-        effective = self.measure.effective_status(timezone.localdate())
-        if self.allowed_statuses and effective not in self.allowed_statuses:
-            messages.warning(request, _("This cannot be done to a measure in its present state."))
+        refusal = type(self).rule(user, self.measure, timezone.localdate())
+        if isinstance(refusal, actions.InvalidTransition):
+            messages.warning(request, str(refusal))
             return redirect(self.measure)
+        if refusal is not None:
+            return refused(request, str(refusal))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -474,7 +471,7 @@ class MeasureActionView(FormView):
 
 class DecideView(MeasureActionView):
     form_class = DecisionForm
-    allowed_statuses = (MeasureStatus.PROVISIONAL,)
+    rule = staticmethod(permissions.decide_refusal)
 
     title = gettext_lazy("Decide the application")
     intro = gettext_lazy(
@@ -502,7 +499,7 @@ class DecideView(MeasureActionView):
 
 class ExtendView(MeasureActionView):
     form_class = ExtendForm
-    allowed_statuses = (MeasureStatus.ACTIVE, MeasureStatus.LAPSED)
+    rule = staticmethod(permissions.extension_refusal)
 
     title = gettext_lazy("Extend the measure")
     intro = gettext_lazy(
@@ -523,7 +520,7 @@ class ExtendView(MeasureActionView):
 
 class EndView(MeasureActionView):
     form_class = EndForm
-    allowed_statuses = (MeasureStatus.PROVISIONAL, MeasureStatus.ACTIVE, MeasureStatus.LAPSED)
+    rule = staticmethod(permissions.end_refusal)
     danger = True
 
     title = gettext_lazy("End the measure")
@@ -543,7 +540,7 @@ class EndView(MeasureActionView):
 
 class ReleaseView(MeasureActionView):
     form_class = ReasonForm
-    allowed_statuses = (MeasureStatus.LAPSED,)
+    rule = staticmethod(permissions.release_refusal)
     danger = True
 
     title = gettext_lazy("Release the lapsed measure")
@@ -565,7 +562,7 @@ class ReleaseView(MeasureActionView):
 
 class CorrectPeriodView(MeasureActionView):
     form_class = CorrectPeriodForm
-    allowed_statuses = (MeasureStatus.ACTIVE, MeasureStatus.LAPSED)
+    rule = staticmethod(permissions.correct_period_refusal)
 
     title = gettext_lazy("Correct the end date")
     intro = gettext_lazy("Correct the end date of the current period. The reason is recorded.")
@@ -587,7 +584,7 @@ class CorrectPeriodView(MeasureActionView):
 
 class GrantView(MeasureActionView):
     form_class = GrantForm
-    allowed_statuses = (MeasureStatus.PROVISIONAL, MeasureStatus.ACTIVE, MeasureStatus.LAPSED)
+    rule = staticmethod(permissions.grant_refusal)
 
     title = gettext_lazy("Grant access to the details")
     intro = gettext_lazy(
@@ -702,8 +699,6 @@ class EndingNoticeView(View):
             return redirect(f"{acknowledge}?next={quote(request.path)}")
         except actions.ActionRefused as exc:
             return refused(request, str(exc))
-        ends_on = self.measure.ends_on
-        assert ends_on is not None  # the selector only finds measures with an end
         response = render(
             request,
             "supportmeasures/ending_notice.html",
@@ -713,7 +708,7 @@ class EndingNoticeView(View):
                 "details": details,
                 "today": timezone.localdate(),
                 "extension_opens_on": self.measure.extension_opens_on(),
-                "extended_until": wareki.measure_end_for(ends_on + datetime.timedelta(days=1)),
+                "extended_until": permissions.extension_period(self.measure)[1],
             },
         )
         response["Cache-Control"] = "no-store"

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 
+from inquiries.actions import RESULT_TO_STATUS
 from inquiries.models import (
     Channel,
     DisclosureCategory,
@@ -20,6 +21,7 @@ from inquiries.models import (
     Urgency,
 )
 from inquiries.selectors import InquiryRow, PlanRow
+from supportmeasures.screening import Result
 from supportmeasures.templatetags.mamori import LabelsOncePerPage
 
 register = template.Library()
@@ -32,12 +34,8 @@ _CLASSES = {
 }
 
 
-_LABELS = {
-    "counterparty": gettext_lazy("Counterparty (相手方)"),
-    "protected": gettext_lazy("Protected (保護対象)"),
-    "possible_match": gettext_lazy("Possible match"),
-    "none": gettext_lazy("Not in the registry"),
-}
+# The registry's vocabulary (screening.Result), under the inquiries' codes (`none` is `clear`).
+_LABELS = {str(RESULT_TO_STATUS[result]): result.label for result in Result}
 
 
 @register.filter

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from supportmeasures import wareki
+from supportmeasures.screening import Result
 
 register = template.Library()
 
@@ -49,6 +50,12 @@ def both_calendars_of_times() -> Callable[[datetime.datetime], str]:
         return _both(day, eras[day], local.strftime(" %H:%M"), language)
 
     return both
+
+
+@register.simple_tag
+def result_label(code: str) -> str:
+    """A badge's words for a registry status (`screening.Result`, the one vocabulary)."""
+    return str(Result(code).label)
 
 
 @register.filter

@@ -266,7 +266,9 @@ class TestDecisionPages:
             {"decision": "approve", "starts_on": "R7.4.1"},
         )
 
-        assert response.status_code == 400
+        # Refused by the action's own rule before the form is read, with the reason.
+        assert response.status_code == 403
+        assert "申出を登録した職員" in response.content.decode()
         measure.refresh_from_db()
         assert measure.status == MeasureStatus.PROVISIONAL
 
