@@ -86,6 +86,18 @@ def notify(
     If Redis is down when the transaction commits, the notice is not lost: it stays unsent in
     the database and the delivery sweep (every minute, and at the next enqueue) sends it once.
     """
+    people = {r.pk: r for r in recipients if r.is_active}
+    # The same notice still unread is not sent again (a plan edited three times tells its
+    # approvers once): repeated notices are how a flag gets clicked past.
+    unread_twin = set(
+        Notification.objects.filter(
+            recipient_id__in=list(people),
+            read_at__isnull=True,
+            subject=subject[:200],
+            body=body,
+            url=url,
+        ).values_list("recipient_id", flat=True)
+    )
     rows = [
         Notification(
             recipient=r,
@@ -97,7 +109,8 @@ def notify(
             # Critical notices are always immediate, whatever the ward chose.
             digest=not critical and r.ward is not None and r.ward.notice_mode == NoticeMode.HOURLY,
         )
-        for r in {r.pk: r for r in recipients if r.is_active}.values()
+        for pk, r in people.items()
+        if pk not in unread_twin
     ]
     if not rows:
         return

@@ -619,3 +619,29 @@ class TestTheInquirySaysWhoMatched:
         assert "照会の対象者の氏名（漢字とかなの混在）が" in html
         assert f"（{x_measure.ref}）の支援措置対象者（山﨑 美咲）と似ています" in html
         assert "照会理由" in html
+
+
+class TestNoticesAreNotRepeated:
+    def test_editing_a_plan_three_times_tells_its_approver_once(
+        self, nobody_plan, clerk_b, supervisor_b, now
+    ):
+        plan = nobody_plan()
+        for wording in (
+            "ご案内をお送りします。",
+            "ご案内をお送りしました。",
+            "ご案内をお送りします",
+        ):
+            actions.update_plan(plan=plan, acting_user=clerk_b, updated_at=now, wording=wording)
+
+        asked = Notification.objects.filter(recipient=supervisor_b, url=plan.get_absolute_url())
+
+        assert asked.count() == 1
+
+    def test_a_notice_already_read_is_sent_again(self, nobody_plan, clerk_b, supervisor_b, now):
+        plan = nobody_plan()
+        actions.mark_read(user=supervisor_b, read_at=now)
+
+        actions.update_plan(plan=plan, acting_user=clerk_b, updated_at=now, wording="別の文言です")
+
+        asked = Notification.objects.filter(recipient=supervisor_b, url=plan.get_absolute_url())
+        assert asked.count() == 2
