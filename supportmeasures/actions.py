@@ -18,7 +18,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from auditlog.actions import Event, record_event, record_events
 from auditlog.models import EventKind
-from supportmeasures import names, permissions, screening, wareki
+from supportmeasures import names, permissions, screening, selectors, wareki
 from supportmeasures.importing import ImportedMeasure, ImportFileError, RowError
 from supportmeasures.models import (
     AccessPurpose,
@@ -872,7 +872,7 @@ def import_registry(
     """
     codes = sorted({m.ward_code for m in measures})
     with transaction.atomic(durable=True):
-        wards = {w.code: w for w in Ward.objects.filter(code__in=codes)}
+        wards = {w.code: w for w in selectors.wards_with_codes(codes)}
         missing = [c for c in codes if c not in wards]
         if missing and not create_wards:
             raise ImportFileError(
