@@ -141,11 +141,6 @@ def training_refusal(user: Staff, today: datetime.date) -> ActionRefused | None:
     return None if is_trained(user, today) else TrainingLapsed()
 
 
-def must_renew_training(user: Staff, today: datetime.date) -> bool:
-    """Case staff whose training has lapsed: told so on the home page."""
-    return user.has_role(*CASE_ROLES) and not is_trained(user, today)
-
-
 # Decisions on a measure (roles.md): a trained supervisor of the owning ward, then the rule
 # of each decision. The actions raise these refusals, inside their transaction, on the
 # locked row; the views and `measure_actions` ask the same functions.
