@@ -1,15 +1,41 @@
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 
+from auditlog.workspace.selectors import can_read_auditlog
+from inquiries import permissions as inquiry_permissions
 from inquiries.selectors import unread_count
+from supportmeasures import permissions
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """Which sections the header offers: each the predicate its pages check (a link is shown
+    only where the page would open)."""
+
+    measures: bool
+    register: bool
+    inquiries: bool
+    audit: bool
+
+
+def navigation(user: Any) -> Navigation:
+    return Navigation(
+        measures=permissions.may_list_measures(user),
+        register=user.ward is not None and permissions.can_register_application(user, user.ward),
+        inquiries=inquiry_permissions.may_use_inquiries(user),
+        audit=can_read_auditlog(user),
+    )
 
 
 def staff(request: HttpRequest) -> dict[str, Any]:
-    """Per request: today's date (computed once at the edge) and the unread notices count."""
+    """Per request: today's date (computed once at the edge), the unread notices count and the
+    header's sections."""
     context: dict[str, Any] = {"today": timezone.localdate()}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["unread_notifications"] = unread_count(user)
+        context["nav"] = navigation(user)
     return context

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from inquiries import permissions as inquiry_permissions
 from inquiries import selectors as inquiry_selectors
 from supportmeasures import permissions, selectors
 from supportmeasures.forms import SearchForm
@@ -52,6 +53,10 @@ class HomeView(TemplateView):
             signoffs=inquiry_selectors.approver_queue(user=user),
             emergencies=inquiry_selectors.unreviewed_emergencies(user=user),
             search_form=SearchForm(),
-            trained=permissions.is_trained(user, today),
+            # Training binds those who work on cases; auditors and contractors are not warned.
+            training_lapsed=permissions.works_on_cases(user)
+            and not permissions.is_trained(user, today),
+            has_queue=inquiry_permissions.has_approver_queue(user),
+            works_on_cases=permissions.works_on_cases(user),
             **kwargs,
         )

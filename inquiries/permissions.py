@@ -319,6 +319,12 @@ def sign_off_answer_refusal(
     return None
 
 
+def may_use_inquiries(user: Staff) -> bool:
+    """Inquiries and contact plans are case work: clerks and supervisors (auditors read the
+    ones they are sent to, never the lists)."""
+    return permissions.works_on_cases(user)
+
+
 def has_approver_queue(user: Staff) -> bool:
     """Supervisors sign off inquiries, answers and plans: they have a queue to work through."""
     return user.has_role(Role.SUPERVISOR)

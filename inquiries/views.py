@@ -34,7 +34,7 @@ from supportmeasures.views import _staff
 
 def _case_staff(request: HttpRequest) -> Staff:
     user = _staff(request)
-    if not user.has_role(*permissions.CASE_ROLES):
+    if not plan_permissions.may_use_inquiries(user):
         raise Http404
     return user
 

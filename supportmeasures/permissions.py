@@ -79,6 +79,17 @@ def granted_measure_ids(user: Staff) -> frozenset[int]:
     return _granted_ids(user, SupportMeasureUserObjectPermission, "view_protected_details")
 
 
+def works_on_cases(user: Staff) -> bool:
+    """Clerks and supervisors: they hold cases, have a work queue, register applications,
+    send inquiries, and must keep their annual training."""
+    return user.has_role(*CASE_ROLES)
+
+
+def may_list_measures(user: Staff) -> bool:
+    """Case staff see their wards' measures; auditors see every measure (read-only)."""
+    return works_on_cases(user) or user.has_role(Role.AUDITOR)
+
+
 def can_search(user: Staff) -> bool:
     """Everyone with a role sees the flags: that is how the flag travels."""
     return user.is_active and bool(user.role)

@@ -133,10 +133,10 @@ def person_in_details_scope(*, user: Staff, public_id: uuid.UUID) -> Person:
 
 
 def visible_measures(user: Staff) -> QuerySet[SupportMeasure]:
+    if not permissions.may_list_measures(user):
+        return SupportMeasure.objects.none()
     if user.has_role(Role.AUDITOR):
         return SupportMeasure.objects.all()
-    if not user.has_role(*permissions.CASE_ROLES):
-        return SupportMeasure.objects.none()
     return SupportMeasure.objects.filter(
         Q(owning_ward__in=permissions.ward_ids(user))
         | Q(pk__in=permissions.granted_measure_ids(user))

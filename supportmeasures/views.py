@@ -313,10 +313,13 @@ class MeasureListView(TemplateView):
     template_name = "supportmeasures/measure_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = _staff(self.request)
+        if not permissions.may_list_measures(user):
+            raise Http404
         status = self.request.GET.get("status", "")
         return super().get_context_data(
             wards=selectors.measures_by_ward(
-                user=_staff(self.request),
+                user=user,
                 today=timezone.localdate(),
                 status=status,
                 ward_code=self.request.GET.get("ward", ""),
