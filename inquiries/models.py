@@ -10,14 +10,18 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from supportmeasures.screening import Result
+
 
 class ProtectedStatus(models.TextChoices):
-    """What the registry says about the person an inquiry or plan concerns (ordered)."""
+    """What the registry says about the person an inquiry or plan concerns (ordered). The
+    labels are the registry's own (`screening.Result`): one vocabulary on every page. Only
+    "nobody" is stored as "none" here (inquiries.actions.RESULT_TO_STATUS maps the codes)."""
 
-    NONE = "none", _("Not in the registry")
-    POSSIBLE_MATCH = "possible_match", _("Possible match")
-    PROTECTED = "protected", _("Protected resident")
-    COUNTERPARTY = "counterparty", _("Counterparty")
+    NONE = "none", Result.CLEAR.label
+    POSSIBLE_MATCH = "possible_match", Result.POSSIBLE_MATCH.label
+    PROTECTED = "protected", Result.PROTECTED.label
+    COUNTERPARTY = "counterparty", Result.COUNTERPARTY.label
 
 
 STATUS_RANK = {
