@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from auditlog.models import AuditEvent, EventKind
 from inquiries import actions
-from inquiries.models import Inquiry, InquiryState, PlanState
+from inquiries.models import ContactPlan, Inquiry, InquiryState, PlanState
 from supportmeasures.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -130,12 +130,12 @@ class TestPlanPages:
         body = response.content.decode()
         assert '<mark class="finding finding--office">A区役所</mark>' in body
         assert '<mark class="finding finding--visit">来庁' in body
-        assert not actions.ContactPlan.objects.exists()
+        assert not ContactPlan.objects.exists()
 
     def test_the_author_cannot_approve_by_posting(self, login, clerk_b, y):
         client = login(clerk_b)
         client.post(reverse("inquiries:new_plan"), {**self.FORM, "save": "1"})
-        plan = actions.ContactPlan.objects.get()
+        plan = ContactPlan.objects.get()
 
         client.post(
             reverse(
@@ -153,7 +153,7 @@ class TestPlanPages:
         from supportmeasures.models import Ward
 
         login(clerk_b).post(reverse("inquiries:new_plan"), {**self.FORM, "save": "1"})
-        plan = actions.ContactPlan.objects.get()
+        plan = ContactPlan.objects.get()
         approve = reverse(
             "inquiries:plan_action", kwargs={"public_id": plan.public_id, "action": "approve"}
         )
