@@ -10,6 +10,7 @@ from django.test import Client
 
 from auditlog.models import AuditEvent, EventKind
 from supportmeasures import actions
+from supportmeasures.models import ApiClient
 from supportmeasures.openapi import SCHEMA
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ class TestScreeningsEndpoint:
         assert response.json()["error"] == "unauthorized"
 
     def test_a_revoked_client_is_a_401(self, token, now):
-        client = actions.ApiClient.objects.get()
+        client = ApiClient.objects.get()
         actions.revoke_api_client(client=client, acting_user=None, revoked_at=now)
 
         assert post(URL, {"name": "高橋"}, token).status_code == 401
@@ -169,9 +170,9 @@ class TestSchemaAndClients:
         call_command("create_api_client", "福祉システム")
 
         token = capsys.readouterr().out.strip().splitlines()[-1]
-        client = actions.ApiClient.objects.get(name="福祉システム")
+        client = ApiClient.objects.get(name="福祉システム")
         assert token.startswith("mmr_") and client.token_hash == actions.hash_token(token)
-        assert token not in json.dumps(list(actions.ApiClient.objects.values()), default=str)
+        assert token not in json.dumps(list(ApiClient.objects.values()), default=str)
         ping = Client().get("/api/v1/ping", HTTP_AUTHORIZATION=f"Bearer {token}")
         assert ping.json() == {"client": "福祉システム"}
 

@@ -1,0 +1,76 @@
+"""Every change to the registry that matters: one transaction, its audit event written last.
+
+A package by topic (applications, lifecycle, access, staff, screening, importing); every
+action is re-exported here, so callers import `supportmeasures.actions` as before.
+"""
+
+from supportmeasures.actions.access import (
+    acknowledge_warning,
+    decline_warning,
+    grant_details_access,
+    open_protected_details,
+    revoke_details_access,
+)
+from supportmeasures.actions.applications import register_application
+from supportmeasures.actions.common import PartyData, PersonData, ProtectedDetails
+from supportmeasures.actions.importing import IMPORTED_BASIS, ImportSummary, import_registry
+from supportmeasures.actions.lifecycle import (
+    correct_period,
+    decide_measure,
+    end_measure,
+    extend_measure,
+    lapse_and_ask_supervisors,
+    lapse_overdue_measures,
+    release_lapsed_measure,
+    send_end_reminders,
+)
+from supportmeasures.actions.screening import (
+    create_api_client,
+    hash_token,
+    revoke_api_client,
+    screen_people,
+)
+from supportmeasures.actions.staff import record_training, register_staff
+from supportmeasures.refusals import (
+    AcknowledgementRequired,
+    ActionRefused,
+    InvalidTransition,
+    NotPermitted,
+    SameStaffMember,
+    TrainingLapsed,
+)
+
+__all__ = [
+    "IMPORTED_BASIS",
+    "AcknowledgementRequired",
+    "ActionRefused",
+    "ImportSummary",
+    "InvalidTransition",
+    "NotPermitted",
+    "PartyData",
+    "PersonData",
+    "ProtectedDetails",
+    "SameStaffMember",
+    "TrainingLapsed",
+    "acknowledge_warning",
+    "correct_period",
+    "create_api_client",
+    "decide_measure",
+    "decline_warning",
+    "end_measure",
+    "extend_measure",
+    "grant_details_access",
+    "hash_token",
+    "import_registry",
+    "lapse_and_ask_supervisors",
+    "lapse_overdue_measures",
+    "open_protected_details",
+    "record_training",
+    "register_application",
+    "register_staff",
+    "release_lapsed_measure",
+    "revoke_api_client",
+    "revoke_details_access",
+    "screen_people",
+    "send_end_reminders",
+]
