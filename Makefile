@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench messages check-services migrate demo clean coverage mutants
+.PHONY: run manage test lint bench messages check-services browser-deps migrate demo clean coverage mutants
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -15,26 +15,48 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Development server on the embedded SQLite database, with demo data.
+# The demo: the embedded SQLite database with demo data, the app's own error pages
+# (MAMORI_DEMO=1: development keys, DEBUG off), on http://$(HOST):$(PORT)/.
+DEMO_ENV := MAMORI_DEMO=1
 run: $(STAMP)
 	mkdir -p var
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
 	@echo "Mamori: http://$(HOST):$(PORT)/"
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Any management command against the demo: make manage ARGS="create_api_client 住民税システム"
+manage: $(STAMP)
+	mkdir -p var
+	@$(DEMO_ENV) $(PY) manage.py $(ARGS)
 
 migrate: $(STAMP)
 	mkdir -p var
-	DEBUG=1 $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 
 # The whole suite against real PostgreSQL and Redis (DATABASE_URL / REDIS_URL, or the defaults).
-test: $(STAMP) check-services
+test: $(STAMP) check-services browser-deps
 	@if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv >/dev/null; \
 	else echo "msgfmt not found: using the committed .mo files"; fi
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 check-services: $(STAMP)
 	@$(PY) -m config.check_services
+
+# The browser tests drive Debian's Chromium with Japanese fonts; the catalogs need msgfmt.
+# As root with apt-get they are installed; otherwise the one command to run is printed.
+BROWSER_PACKAGES := chromium fonts-noto-cjk gettext
+browser-deps:
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing for the browser tests:$$missing. Run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -29,10 +29,14 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG")
+# The embedded demo (`make run`, `make manage`): development keys and plain HTTP on this
+# machine, but the app's own error pages, as a clerk would see them (DEBUG stays off).
+DEMO = env_bool("MAMORI_DEMO")
+DEVELOPMENT = DEBUG or DEMO
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEVELOPMENT:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "development-only-not-secret"  # noqa: S105
 
@@ -49,7 +53,7 @@ AUDIT_CHECKPOINT_PUBLIC_KEYS = env_list("AUDIT_CHECKPOINT_PUBLIC_KEYS")
 if AUDIT_CHECKPOINT_KEY_FILE and not Path(AUDIT_CHECKPOINT_KEY_FILE).is_file():
     raise ImproperlyConfigured(f"AUDIT_CHECKPOINT_KEY_FILE {AUDIT_CHECKPOINT_KEY_FILE} not found.")
 if not AUDIT_CHECKPOINT_KEY and not AUDIT_CHECKPOINT_KEY_FILE:
-    if not DEBUG:
+    if not DEVELOPMENT:
         raise ImproperlyConfigured(
             "AUDIT_CHECKPOINT_KEY or AUDIT_CHECKPOINT_KEY_FILE must be set when DEBUG is off."
         )
@@ -61,7 +65,7 @@ if not AUDIT_CHECKPOINT_KEY and not AUDIT_CHECKPOINT_KEY_FILE:
 # Each new checkpoint is also mailed here (with the file attached) when set.
 MAMORI_AUDITOR_EMAIL = os.environ.get("MAMORI_AUDITOR_EMAIL", "")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEVELOPMENT else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -175,17 +179,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if not DEVELOPMENT
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Development serves the files where they are (no collectstatic), through WhiteNoise.
+WHITENOISE_USE_FINDERS = DEVELOPMENT
 
 # Sessions: short, and gone with the browser; this is a counter terminal application.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEVELOPMENT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -213,7 +218,7 @@ CONTENT_SECURITY_POLICY = {
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
-    if DEBUG or not os.environ.get("EMAIL_HOST")
+    if DEVELOPMENT or not os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

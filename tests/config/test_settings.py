@@ -49,6 +49,14 @@ class TestEnvironmentDrivenSettings:
             "True",
         ]
 
+    def test_the_demo_needs_no_secret_and_shows_the_apps_own_error_pages(self):
+        result = run(MAMORI_DEMO="1")
+
+        assert result.returncode == 0, result.stderr
+        # DEBUG off: a clerk sees the app's 404 page, never Django's yellow one; plain HTTP.
+        assert result.stdout.split()[0] == "False"
+        assert result.stdout.split()[-1] == "False"
+
     def test_development_needs_no_secret(self):
         result = run(DEBUG="1")
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -32,6 +34,10 @@ class TestSeedDemo:
         assert AuditEvent.objects.filter(kind=EventKind.APPLICATION_REGISTERED).count() == 6
         out = capsys.readouterr().out
         assert "a_clerk" in out and "mamori-demo-2026" in out
+        # Each ward has two trained supervisors besides an author: critical plans can be approved.
+        for code in ("141011", "141020"):
+            supervisors = Staff.objects.filter(ward__code=code, groups__name="supervisor")
+            assert sum(s.training_valid_on(datetime.date.today()) for s in supervisors) >= 2
         call_command("verify_auditlog")
 
 

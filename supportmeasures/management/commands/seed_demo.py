@@ -30,6 +30,8 @@ STAFF = [
     # username, full name, ward, role, trained
     ("a_clerk", "鶴見 一郎", WARD_A, Role.CLERK, True),
     ("a_supervisor", "鶴見 花子", WARD_A, Role.SUPERVISOR, True),
+    # Two trained supervisors besides any author in each ward: a critical plan can be approved.
+    ("a_supervisor2", "鶴見 三郎", WARD_A, Role.SUPERVISOR, True),
     ("a_auditor", "鶴見 監子", WARD_A, Role.AUDITOR, True),
     ("a_contractor", "委託 太郎", WARD_A, Role.CONTRACTOR, True),
     ("b_clerk", "神奈川 次郎", WARD_B, Role.CLERK, True),
