@@ -43,10 +43,18 @@ def _take_a_slot() -> int:
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connections
 
     database = settings.DATABASES["default"]
     base = re.sub(r"_mut\d+$", "", database["NAME"])
     database["NAME"] = f"{base}_mut{_take_a_slot()}"
+    # mutmut forks each run from a process that has run tests before, on another slot:
+    # never share its database socket, and forget the content type ids it read there (a
+    # transactional test's flush recreates them with new ids in each slot).
+    for connection in connections.all(initialized_only=True):
+        connection.connection = None
+    ContentType.objects.clear_cache()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
