@@ -52,6 +52,7 @@ class HomeView(TemplateView):
             queue=selectors.work_queue(user=user, today=today),
             signoffs=inquiry_selectors.approver_queue(user=user),
             emergencies=inquiry_selectors.unreviewed_emergencies(user=user),
+            urgent_inquiries=inquiry_selectors.urgent_inbox(user=user),
             search_form=SearchForm(),
             # Training binds those who work on cases; auditors and contractors are not warned.
             training_lapsed=permissions.works_on_cases(user)

@@ -11,7 +11,14 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from inquiries import permissions as inquiry_permissions
-from inquiries.models import ContactPlan, Inquiry, InquiryState, Notification, PlanState
+from inquiries.models import (
+    ContactPlan,
+    Inquiry,
+    InquiryState,
+    Notification,
+    PlanState,
+    Urgency,
+)
 from supportmeasures import permissions
 from supportmeasures.models import Role, Staff, Ward
 from supportmeasures.selectors import wards_with_codes
@@ -115,6 +122,18 @@ def inbox(*, user: Staff, before: int | None = None) -> list[InquiryRow]:
     return _page(
         Inquiry.objects.filter(to_ward__in=_wards(user)).exclude(state__in=HIDDEN_FROM_RECEIVER),
         before,
+    )
+
+
+def urgent_inbox(*, user: Staff) -> list[InquiryRow]:
+    """Urgent inquiries sent to the user's wards and not yet answered: on their home page, not
+    only as a badge, oldest first."""
+    return _inquiry_rows(
+        Inquiry.objects.filter(
+            to_ward__in=_wards(user),
+            urgency=Urgency.URGENT,
+            state=InquiryState.SENT,
+        ).order_by("created_at", "pk")[:PAGE]
     )
 
 
