@@ -332,7 +332,8 @@ class BatchScreeningForm(forms.Form):
     file = forms.FileField(
         label=_("Mailing list (CSV)"),
         help_text=_(
-            "A header row with a name and/or kana column, and optionally birth_date. "
+            "A header row with a name (氏名) and/or reading (フリガナ, kana) column, and "
+            "optionally a date of birth (生年月日, birth_date). Every name column is screened. "
             "Other columns are returned unchanged. Up to 10,000 rows."
         ),
     )

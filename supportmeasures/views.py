@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import uuid
 from collections.abc import Callable, Sequence
@@ -636,19 +637,32 @@ class BatchScreeningView(FormView):
             for problem in exc.errors[:20]:
                 form.add_error("file", str(problem))
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        # Every person of every row in one screening: a child's name or a co-owner too.
+        flat = [query for row in mailing.queries for _, query in row]
         results = actions.screen_people(
-            queries=mailing.queries,
+            queries=flat,
             purpose=form.cleaned_data["purpose"],
             screened_at=timezone.now(),
             acting_user=_staff(self.request),
         )
+        found = iter(screening for _, screening in results)
+        per_row = [mailinglist.combine([next(found) for _ in row]) for row in mailing.queries]
         # Contractors see flags, never where a case is held (the owning ward hints at it).
         show_wards = permissions.may_see_owning_wards(_staff(self.request))
-        body = mailinglist.render(mailing, [s for _, s in results], encoding, show_wards=show_wards)
-        response = HttpResponse(body, content_type=f"text/csv; charset={encoding}")
+        body = mailinglist.render(mailing, per_row, encoding, show_wards=show_wards)
         name = (upload.name or "list").rsplit(".", 1)[0]
-        response["Content-Disposition"] = (
-            f"attachment; filename=\"screened.csv\"; filename*=UTF-8''{quote(name)}-screened.csv"
+        rows = mailinglist.result_rows(mailing, per_row, show_wards=show_wards)
+        # The page shows the results, flags first; the file comes back from the page itself
+        # (a data: link), so nothing screened is kept on the server.
+        response = self.render_to_response(
+            self.get_context_data(
+                form=form,
+                rows=rows,
+                flagged=sum(1 for r in rows if r.result != "clear"),
+                download_href=f"data:text/csv;charset={encoding};base64,"
+                + base64.b64encode(body).decode("ascii"),
+                download_name=f"{name}-screened.csv",
+            )
         )
         response["Cache-Control"] = "no-store"
         return response

@@ -502,7 +502,51 @@ class TestSearchUsesTheScreeningEngine:
         assert "flag-banner" not in body
 
 
+def downloaded(response) -> bytes:
+    """The file the page offers (a data: link, so nothing screened stays on the server)."""
+    import base64
+    import re
+
+    found = re.search(
+        r'href="data:text/csv;charset=[^;]+;base64,([^"]+)"', response.content.decode()
+    )
+    assert found, "no download link"
+    return base64.b64decode(found.group(1))
+
+
 class TestBatchScreeningPage:
+    def test_japanese_headers_and_every_name_column_are_screened(self, login, clerk_b, x, y):
+        response = self.upload(
+            login(clerk_b),
+            "宛名番号,氏名,フリガナ,生年月日,子の氏名,住所\n"
+            "1,田中 花子,タナカ ハナコ,S55.1.1,山崎 健一,横浜市\n"
+            "2,鈴木 一郎,スズキ イチロウ,,,川崎市\n",
+        )
+
+        lines = downloaded(response).decode("utf-8-sig").splitlines()
+        assert lines[0].endswith(",screening_result,screening_note")
+        assert ",counterparty," in lines[1]  # found through the child's name column
+        assert lines[2].split(",")[-2] == "clear"
+
+    def test_a_file_in_the_other_encoding_is_a_web_error(self, login, clerk_b, y):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        bad = login(clerk_b).post(
+            reverse("supportmeasures:batch_screening"),
+            {
+                "file": SimpleUploadedFile(
+                    "list.csv", "氏名\n山崎 健一\n".encode("cp932"), "text/csv"
+                ),
+                "encoding": "utf-8",
+                "purpose": "案内",
+            },
+        )
+
+        assert bad.status_code == 400
+        text = bad.content.decode()
+        assert "Shift_JIS (CP932)" in text and "--encoding" not in text
+        assert not AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT).exists()
+
     def upload(self, client, text: str, encoding: str = "utf-8"):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -521,14 +565,16 @@ class TestBatchScreeningPage:
         )
 
         assert response.status_code == 200
-        assert response["Content-Disposition"] == (
-            "attachment; filename=\"screened.csv\"; filename*=UTF-8''list-screened.csv"
-        )
-        lines = response.content.decode("utf-8-sig").splitlines()
+        assert response["Cache-Control"] == "no-store"
+        assert 'download="list-screened.csv"' in response.content.decode()
+        lines = downloaded(response).decode("utf-8-sig").splitlines()
         assert lines[0] == "id,name,kana,birth_date,screening_result,screening_note"
         assert lines[1].startswith("1,山田 太郎,,,clear,")
         assert lines[2].startswith("2,山崎 健一,,S61.11.3,counterparty,")
-        assert "豊岡町" not in response.content.decode("utf-8-sig")
+        assert "豊岡町" not in downloaded(response).decode("utf-8-sig")
+        # On the page, the counterparty's row comes first.
+        page = response.content.decode()
+        assert page.index("山崎 健一") < page.index("山田 太郎")
         assert [e.reason for e in AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT)] == [
             "案内状の送付"
         ]
@@ -536,7 +582,7 @@ class TestBatchScreeningPage:
     def test_answers_in_cp932_when_asked(self, login, clerk_b, y):
         response = self.upload(login(clerk_b), "name\n山崎 健一\n", "cp932")
 
-        assert "counterparty" in response.content.decode("cp932")
+        assert "counterparty" in downloaded(response).decode("cp932")
 
     def test_a_bad_row_is_named_and_nothing_is_screened(self, login, clerk_b, y):
         response = self.upload(login(clerk_b), "name,birth_date\n山崎 健一,R8.2.30\n")
@@ -631,7 +677,7 @@ class TestMailingListForContractors:
             },
         )
 
-        text = response.content.decode("utf-8-sig")
+        text = downloaded(response).decode("utf-8-sig")
         assert "counterparty" in text
         assert "鶴見区" not in text
 
