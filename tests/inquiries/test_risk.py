@@ -4,11 +4,16 @@ test_fail_closed). Written against the surviving mutants of `make mutants`."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.utils import translation
 
 from inquiries import risk
 from inquiries.models import ProtectedStatus, Risk
+from supportmeasures.actions import PartyData, PersonData
+from supportmeasures.screening import Query, screen
+from tests.conftest import Y
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -71,6 +76,63 @@ class TestDecide:
         )
 
         assert decided == expected
+
+
+def test_someone_who_may_be_a_counterparty_is_said_so_not_assumed():
+    assert risk.decide(
+        target_status=NONE, matter_status=NONE, findings=[], target_is_the_protected_person=False
+    ) == (Risk.NORMAL, False)
+
+
+@pytest.mark.django_db
+class TestScreeningReasons:
+    def test_each_person_with_the_measure_and_the_date_of_birth(
+        self, register, clerk_b, x_measure, y
+    ):
+        # Y named again at ward B: a record of that ward's own, so a second person.
+        b_measure = register(clerk_b, protected=PersonData(name="鈴木 花", kana="スズキ ハナ"))
+
+        found = risk.screening_reasons(
+            "target", screen(Query("山﨑 健一", "", Y.birth_date)), query_has_date=True
+        )
+
+        assert sorted((r["measure"], r["measure_status"]) for r in found) == sorted(
+            [(x_measure.ref, "active"), (b_measure.ref, "provisional")]
+        )
+        assert {r["birth"] for r in found} == {"agrees"}
+        ours = next(r for r in found if r["measure"] == x_measure.ref)
+        assert {k: ours[k] for k in ("code", "who", "result", "role", "name", "how")} == {
+            "code": "match",
+            "who": "target",
+            "result": "counterparty",
+            "role": "counterparty",
+            "name": "山﨑 健一",
+            "how": ["name_match"],
+        }
+
+    @pytest.mark.parametrize(
+        "birth_date, query_has_date, birth",
+        [
+            (Y.birth_date, True, "agrees"),
+            (datetime.date(1999, 1, 1), True, "differs"),
+            (None, False, "not_entered"),
+        ],
+    )
+    def test_what_is_said_of_the_date_of_birth(self, x_measure, birth_date, query_has_date, birth):
+        [found] = risk.screening_reasons(
+            "matter", screen(Query("山﨑 健一", "", birth_date)), query_has_date=query_has_date
+        )
+
+        assert (found["who"], found["birth"]) == ("matter", birth)
+
+    def test_a_date_given_that_the_registry_does_not_have(self, register, clerk_a):
+        register(clerk_a, counterparties=[PartyData(person=PersonData(name="田中 一郎"))])
+
+        [found] = risk.screening_reasons(
+            "target", screen(Query("田中 一郎", "", datetime.date(1980, 1, 1))), query_has_date=True
+        )
+
+        assert found["birth"] == "registry_unknown"
 
 
 class TestRaised:

@@ -1,0 +1,99 @@
+"""The registry's rules (supportmeasures/permissions.py) asked directly, word for word where
+they refuse. Written against the surviving mutants of `make mutants`; the rules' offers on the
+measure page are in test_registry_rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from supportmeasures import actions
+from supportmeasures import permissions as rules
+from supportmeasures.models import Role, Staff
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+
+
+def refusal(found: Exception | None) -> tuple[type, str] | None:
+    return None if found is None else (type(found), str(found))
+
+
+class TestWhoSearches:
+    def test_anyone_active_with_a_role(self, clerk_a, contractor_a, auditor):
+        assert [rules.can_search(u) for u in (clerk_a, contractor_a, auditor)] == [True] * 3
+
+    def test_not_an_account_without_a_role(self, db):
+        roleless = Staff.objects.create_user(username="no_role", password="x" * 12)
+
+        assert rules.can_search(roleless) is False
+
+    def test_not_a_deactivated_account(self, clerk_a):
+        clerk_a.is_active = False
+        clerk_a.save()
+
+        assert rules.can_search(clerk_a) is False
+
+
+class TestDetailsInScope:
+    def test_the_owning_ward_and_the_granted_in_one_query_per_person(
+        self, x, clerk_a, clerk_b, supervisor_a, x_measure, django_assert_num_queries, now
+    ):
+        actions.grant_details_access(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            grantee=clerk_b,
+            reason="共同対応",
+            granted_at=now,
+        )
+        # The grants are read once per user object, before the look.
+        assert rules.ward_ids(clerk_a) and not rules.granted_measure_ids(clerk_a)
+
+        with django_assert_num_queries(1):
+            in_scope = rules.details_in_scope(clerk_a, x)
+
+        assert in_scope is True
+        assert rules.details_in_scope(clerk_b, x) is True
+
+
+class TestGrants:
+    @pytest.mark.parametrize(
+        "who, message",
+        [
+            ("contractor", "Only clerks and supervisors can be granted access."),
+            ("auditor", "Only clerks and supervisors can be granted access."),
+            ("owning_ward_clerk", "Staff of the owning ward are not granted access: they have it."),
+        ],
+    )
+    def test_who_may_not_be_granted_word_for_word(
+        self, x_measure, make_staff, ward_a, ward_b, who, message
+    ):
+        grantee = {
+            "contractor": lambda: make_staff(ward_b, Role.CONTRACTOR),
+            "auditor": lambda: make_staff(ward_b, Role.AUDITOR),
+            "owning_ward_clerk": lambda: make_staff(ward_a, Role.CLERK),
+        }[who]()
+
+        assert refusal(rules.grantee_refusal(grantee, x_measure)) == (
+            actions.NotPermitted,
+            message,
+        )
+
+    def test_case_staff_of_another_ward_may_be(self, x_measure, clerk_b, supervisor_b):
+        assert rules.grantee_refusal(clerk_b, x_measure) is None
+        assert rules.grantee_refusal(supervisor_b, x_measure) is None
+
+    def test_only_a_grant_held_is_revoked(self, x_measure, supervisor_a, clerk_b, today, now):
+        nothing_held = refusal(rules.revoke_refusal(supervisor_a, x_measure, clerk_b, today))
+        actions.grant_details_access(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            grantee=clerk_b,
+            reason="共同対応",
+            granted_at=now,
+        )
+        rules.forget_grants(clerk_b)
+
+        assert nothing_held == (
+            actions.InvalidTransition,
+            "This staff member has no access to revoke.",
+        )
+        assert rules.revoke_refusal(supervisor_a, x_measure, clerk_b, today) is None
