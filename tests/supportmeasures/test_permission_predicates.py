@@ -4,11 +4,14 @@ measure page are in test_registry_rules."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from supportmeasures import actions
+from supportmeasures import actions, wareki
 from supportmeasures import permissions as rules
-from supportmeasures.models import Role, Staff
+from supportmeasures.actions import PersonData
+from supportmeasures.models import EndReason, Role, Staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
@@ -97,3 +100,97 @@ class TestGrants:
             "This staff member has no access to revoke.",
         )
         assert rules.revoke_refusal(supervisor_a, x_measure, clerk_b, today) is None
+
+
+TRAINING_LAPSED = (
+    "Your annual training on support measures has expired (none in the last 12 months). "
+    "Take the training before you open protected details or decide."
+)
+NOT_A_DECIDER = "Only a supervisor of the owning ward can decide on this measure."
+
+
+class TestExtensionAndRelease:
+    def test_not_before_it_opens_and_the_page_says_when(self, x_measure, supervisor_a, today):
+        opens_on = x_measure.extension_opens_on()
+
+        assert refusal(rules.extension_refusal(supervisor_a, x_measure, today)) == (
+            actions.InvalidTransition,
+            f"Extension opens one month before the end, on {wareki.format_both(opens_on)}.",
+        )
+        assert rules.extension_refusal(supervisor_a, x_measure, opens_on) is None
+
+    def test_not_an_ended_measure_nor_an_application(
+        self, x_measure, register, clerk_a, supervisor_a, today, now
+    ):
+        ended = actions.end_measure(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            end_reason=EndReason.REQUESTED,
+            reason="本人の申出",
+            decided_at=now,
+        )
+        provisional = register(clerk_a, protected=PersonData(name="佐藤 花", kana="サトウ ハナ"))
+
+        for measure in (ended, provisional):
+            assert refusal(rules.extension_refusal(supervisor_a, measure, today)) == (
+                actions.InvalidTransition,
+                "Only a decided measure in force can be extended.",
+            )
+
+    def test_not_once_the_new_year_would_already_be_over(
+        self, register, decide, clerk_a, supervisor_a, today
+    ):
+        long_lapsed = decide(register(clerk_a), supervisor_a, starts_on=datetime.date(2023, 4, 1))
+
+        assert refusal(rules.extension_refusal(supervisor_a, long_lapsed, today)) == (
+            actions.InvalidTransition,
+            "A one-year extension from the day after the old end would already be over. "
+            "Correct the end date with a reason, or register a new application.",
+        )
+
+    def test_only_a_lapsed_measure_is_released(self, x_measure, supervisor_a, today):
+        assert refusal(rules.release_refusal(supervisor_a, x_measure, today)) == (
+            actions.InvalidTransition,
+            "Only a lapsed measure can be released.",
+        )
+
+
+class TestWhatTheMeasurePageSaysToWhom:
+    def test_a_trained_supervisor_of_the_owning_ward_is_told_nothing(
+        self, x_measure, supervisor_a, today
+    ):
+        can = rules.measure_actions(supervisor_a, x_measure, today)
+
+        assert (can.decider_note, can.training_lapsed) == ("", False)
+
+    def test_an_untrained_supervisor_is_told_why_while_the_measure_is_in_force(
+        self, x_measure, make_staff, ward_a, supervisor_a, today, now
+    ):
+        untrained = make_staff(ward_a, Role.SUPERVISOR, trained=False)
+        in_force = rules.measure_actions(untrained, x_measure, today)
+        ended = actions.end_measure(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            end_reason=EndReason.REQUESTED,
+            reason="本人の申出",
+            decided_at=now,
+        )
+        after = rules.measure_actions(untrained, ended, today)
+
+        assert (in_force.decider_note, in_force.training_lapsed) == (TRAINING_LAPSED, True)
+        assert (after.decider_note, after.training_lapsed) == ("", False)
+
+    def test_a_clerk_is_told_who_decides_while_the_measure_is_in_force(
+        self, x_measure, clerk_a, supervisor_a, today, now
+    ):
+        in_force = rules.measure_actions(clerk_a, x_measure, today)
+        ended = actions.end_measure(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            end_reason=EndReason.REQUESTED,
+            reason="本人の申出",
+            decided_at=now,
+        )
+
+        assert (in_force.decider_note, in_force.training_lapsed) == (NOT_A_DECIDER, False)
+        assert rules.measure_actions(clerk_a, ended, today).decider_note == ""
