@@ -529,6 +529,18 @@ class TestWhoSeesTheContact:
         assert rules.may_see_contact(clerk_a, plan, today) is True
         assert rules.may_see_contact(clerk_c, plan, today) is False
 
+    def test_a_protected_contact_is_shown_only_while_the_reader_is_trained(
+        self, plan_fields, clerk_b, now
+    ):
+        plan = actions.create_plan(
+            acting_user=clerk_b,
+            created_at=now,
+            **plan_fields(target_name="山﨑 美咲", target_kana="ヤマサキ ミサキ", wording=HARMLESS),
+        )
+
+        assert rules.plan_actions(clerk_b, plan, now).see_contact is True
+        assert rules.plan_actions(clerk_b, plan, now + A_YEAR_ON).see_contact is False
+
     def test_a_possible_match_assessed_before_reasons_were_kept_is_protected(self, high_plan):
         ContactPlan.objects.filter(pk=high_plan.pk).update(
             target_status=ProtectedStatus.POSSIBLE_MATCH, risk_reasons=[]
