@@ -194,3 +194,40 @@ class TestWhatTheMeasurePageSaysToWhom:
 
         assert (in_force.decider_note, in_force.training_lapsed) == (NOT_A_DECIDER, False)
         assert rules.measure_actions(clerk_a, ended, today).decider_note == ""
+
+
+class TestEnding:
+    def test_not_twice(self, x_measure, supervisor_a, today, now):
+        ended = actions.end_measure(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            end_reason=EndReason.REQUESTED,
+            reason="本人の申出",
+            decided_at=now,
+        )
+
+        assert refusal(rules.end_refusal(supervisor_a, ended, today)) == (
+            actions.InvalidTransition,
+            "This measure has already ended.",
+        )
+
+    def test_an_application_not_by_the_one_who_registered_it(
+        self, register, clerk_a, supervisor_a, today
+    ):
+        by_a_clerk = register(clerk_a)
+        by_the_supervisor = register(
+            supervisor_a, protected=PersonData(name="佐藤 花", kana="サトウ ハナ")
+        )
+
+        assert rules.end_refusal(supervisor_a, by_a_clerk, today) is None
+        assert refusal(rules.end_refusal(supervisor_a, by_the_supervisor, today)) == (
+            actions.SameStaffMember,
+            "The staff member who registered the application cannot end it.",
+        )
+
+    def test_a_decided_measure_by_the_one_who_registered_it(
+        self, register, decide, supervisor_a, make_staff, ward_a, today
+    ):
+        decided = decide(register(supervisor_a), make_staff(ward_a, Role.SUPERVISOR))
+
+        assert rules.end_refusal(supervisor_a, decided, today) is None
