@@ -231,3 +231,12 @@ class TestEnding:
         decided = decide(register(supervisor_a), make_staff(ward_a, Role.SUPERVISOR))
 
         assert rules.end_refusal(supervisor_a, decided, today) is None
+
+
+def test_an_application_is_decided_once(x_measure, make_staff, ward_a, today):
+    another = make_staff(ward_a, Role.SUPERVISOR)
+
+    assert refusal(rules.decide_refusal(another, x_measure, today)) == (
+        actions.InvalidTransition,
+        "This application has already been decided.",
+    )
