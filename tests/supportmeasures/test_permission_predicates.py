@@ -240,3 +240,33 @@ def test_an_application_is_decided_once(x_measure, make_staff, ward_a, today):
         actions.InvalidTransition,
         "This application has already been decided.",
     )
+
+
+class TestScopeAndTrainingAreReadOnce:
+    def test_the_training_rule_reads_the_records_once_per_user_and_day(
+        self, clerk_a, today, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            first = rules.is_trained(clerk_a, today)
+        with django_assert_num_queries(0):
+            again = rules.is_trained(clerk_a, today)
+        with django_assert_num_queries(1):
+            a_year_on = rules.is_trained(clerk_a, today + datetime.timedelta(days=400))
+
+        assert (first, again, a_year_on) == (True, True, False)
+
+    def test_a_deactivated_account_works_on_no_ward(self, clerk_a, ward_a):
+        clerk_a.is_active = False
+        clerk_a.save()
+        rules.forget_grants(clerk_a)
+
+        assert rules.ward_ids(clerk_a) == frozenset()
+
+    def test_only_the_work_in_ward_grant_gives_a_ward(self, clerk_b, ward_a, ward_b):
+        from guardian.shortcuts import assign_perm
+
+        # Another object permission on a ward (say, given in the admin) is no scope.
+        assign_perm("supportmeasures.view_ward", clerk_b, ward_a)
+        rules.forget_grants(clerk_b)
+
+        assert rules.ward_ids(clerk_b) == frozenset({ward_b.pk})
