@@ -19,6 +19,9 @@ import pytest
 
 SLOTS = int(os.environ.get("MAMORI_MUTATION_SLOTS", "4"))
 _held: list[IO[str]] = []
+# The database name as configured, read at the first run of the first process: a process
+# forked later may inherit settings a run left pointing at its test database.
+_configured: list[str] = []
 
 
 def _take_a_slot() -> int:
@@ -47,8 +50,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.db import connections
 
     database = settings.DATABASES["default"]
-    base = re.sub(r"_mut\d+$", "", database["NAME"])
-    database["NAME"] = f"{base}_mut{_take_a_slot()}"
+    if not _configured:
+        _configured.append(re.sub(r"_mut\d+$", "", database["NAME"]))
+    database["NAME"] = f"{_configured[0]}_mut{_take_a_slot()}"
     # mutmut forks each run from a process that has run tests before, on another slot:
     # never share its database socket, and forget the content type ids it read there (a
     # transactional test's flush recreates them with new ids in each slot).
