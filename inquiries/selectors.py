@@ -252,20 +252,6 @@ def unread_count(user: Staff) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def overdue_plans(*, now: datetime.datetime, minutes: int) -> list[ContactPlan]:
-    return list(
-        ContactPlan.objects.filter(
-            state=PlanState.AWAITING_APPROVAL,
-            updated_at__lt=now - datetime.timedelta(minutes=minutes),
-        ).select_related("acting_ward")
-    )
-
-
-# --- for the auditors' workspace (auditlog/workspace/) ------------------------------------------
-# The workspace reads inquiries and plans only through these. It checks the auditor role
-# first, so they apply no ward scope: an auditor reads the whole city.
-
-
 def open_emergencies() -> list[ContactPlan]:
     """Emergency plans not yet reviewed (refused ones excepted), oldest first."""
     return list(

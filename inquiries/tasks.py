@@ -27,13 +27,3 @@ def reevaluate_after_registry_change(sender: object, **kwargs: object) -> None:
         reevaluate_open_inquiries.delay()
     except Exception:  # broker down: the beat sweep re-evaluates within the hour
         logging.getLogger(__name__).warning("re-evaluation not queued", exc_info=True)
-
-
-@shared_task(autoretry_for=(Exception,), max_retries=5, retry_backoff=True)
-def send_digests() -> int:
-    return actions.send_digests(now=timezone.now())
-
-
-@shared_task(autoretry_for=(Exception,), max_retries=5, retry_backoff=True)
-def escalate_waiting_plans() -> list[str]:
-    return actions.escalate_waiting_plans(now=timezone.now())

@@ -95,14 +95,6 @@ def can_search(user: Staff) -> bool:
     return user.is_active and bool(user.role)
 
 
-def can_view_measure(user: Staff, measure: SupportMeasure) -> bool:
-    if user.has_role(Role.AUDITOR):
-        return True
-    if not user.has_role(*CASE_ROLES):
-        return False
-    return measure.owning_ward_id in ward_ids(user) or measure.pk in granted_measure_ids(user)
-
-
 def details_in_scope(user: Staff, person: Person) -> bool:
     """Need to know: the owning ward's case staff, and those it granted. Contractors never."""
     if not user.has_role(*CASE_ROLES):
