@@ -34,6 +34,7 @@ class EventKind(models.TextChoices):
     DETAILS_DECLINED = "details.declined", _("Warning declined")
     DETAILS_VIEWED = "details.viewed", _("Protected details viewed")
     DETAILS_REFUSED = "details.refused", _("Protected details refused")
+    DETAILS_PRINTED = "details.printed", _("Protected details printed")
     SCREENING_HIT = "screening.hit", _("Screening found a registered person")
     REGISTRY_IMPORTED = "registry.imported", _("Registry imported")
     API_CLIENT_CREATED = "api_client.created", _("API client created")
@@ -56,7 +57,15 @@ class EventKind(models.TextChoices):
     PLAN_REASSESSED = "plan.reassessed", _("Contact plan reassessed, approvals withdrawn")
     STAFF_REGISTERED = "staff.registered", _("Staff member registered")
     TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
+    TRAINING_FAILED = "staff.training_failed", _("Training test failed")
+    LOGIN_FAILED = "staff.login_failed", _("Login failed")
+    ACCOUNT_LOCKED = "staff.locked_out", _("Account locked after repeated failures")
+    ACCOUNT_UNLOCKED = "staff.unlocked", _("Account unlocked")
+    PASSWORD_CHANGED = "staff.password_changed", _("Password changed")
+    ADMIN_CHANGED = "admin.changed", _("Changed in the administration site")
+    SCREENING_THROTTLED = "screening.throttled", _("Screening refused: rate limit")
     AUDITLOG_EXPORTED = "auditlog.exported", _("Audit log exported")
+    AUDITLOG_VIEWED = "auditlog.viewed", _("Access history or staff activity opened")
 
 
 # Codes stored in `decision` and, for a few kinds, in `reason`; shown through these labels.
