@@ -40,6 +40,32 @@ class PlanNeedsRewording(ActionRefused):
     pass
 
 
+def plan_state_refusal(plan: ContactPlan) -> InvalidTransition:
+    """Why the plan's present state does not allow the action, in the words of that state."""
+    messages = {
+        PlanState.AWAITING_APPROVAL: _("This plan is still awaiting approval."),
+        PlanState.APPROVED: _("This plan has already been approved."),
+        PlanState.REFUSED: _("This plan has been refused."),
+        PlanState.CONTACTED: _("The contact in this plan has already been made."),
+        PlanState.WITHDRAWN: _("This plan has been withdrawn."),
+    }
+    return InvalidTransition(messages[PlanState(plan.state)])
+
+
+def inquiry_state_refusal(inquiry: Inquiry) -> InvalidTransition:
+    """Why the inquiry's present state does not allow the action, in the words of that state."""
+    messages = {
+        InquiryState.AWAITING_SIGNOFF: _("This inquiry has not been signed off yet."),
+        InquiryState.SENT: _("This inquiry has been signed off and sent; it awaits an answer."),
+        InquiryState.ANSWER_AWAITING_SIGNOFF: _(
+            "An answer to this inquiry has been written and awaits sign-off."
+        ),
+        InquiryState.ANSWERED: _("This inquiry has already been answered."),
+        InquiryState.REFUSED: _("This inquiry was refused at sign-off."),
+    }
+    return InvalidTransition(messages[InquiryState(inquiry.state)])
+
+
 def _live_approvals(plan: ContactPlan, at: datetime.datetime) -> Q:
     return Q(withdrawn_at__isnull=True, fingerprint=plan.fingerprint, expires_at__gt=at)
 
@@ -73,7 +99,7 @@ def approve_refusal(user: Staff, plan: ContactPlan, at: datetime.datetime) -> Ac
     if refusal is not None:
         return refusal
     if plan.state != PlanState.AWAITING_APPROVAL:
-        return InvalidTransition(_("This plan is not awaiting approval."))
+        return plan_state_refusal(plan)
     if plan.needs_rewording:
         return PlanNeedsRewording(
             _(
@@ -91,7 +117,7 @@ def refuse_refusal(user: Staff, plan: ContactPlan, at: datetime.datetime) -> Act
     if refusal is not None:
         return refusal
     if plan.state not in DECIDABLE:
-        return InvalidTransition(_("This plan cannot be refused now."))
+        return plan_state_refusal(plan)
     return None
 
 
@@ -127,7 +153,9 @@ def review_refusal(user: Staff, plan: ContactPlan, today: datetime.date) -> Acti
     if plan.emergency_reviewed_at is not None:
         return InvalidTransition(_("This emergency has already been reviewed."))
     if plan.state == PlanState.AWAITING_APPROVAL:
-        return InvalidTransition(_("This emergency cannot be reviewed now."))
+        return InvalidTransition(
+            _("This emergency plan is still awaiting approval: it is reviewed once decided.")
+        )
     wards = {w.pk for w in wards_with_codes(plan.owning_ward_codes)}
     wards = wards or {plan.acting_ward_id}
     if not (user.has_role(Role.SUPERVISOR) and wards & permissions.ward_ids(user)):
@@ -274,7 +302,7 @@ def sign_off_refusal(user: Staff, inquiry: Inquiry, at: datetime.datetime) -> Ac
     if inquiry.author_id == user.pk:
         return SameStaffMember(_("The author of an inquiry cannot sign it off."))
     if inquiry.state != InquiryState.AWAITING_SIGNOFF:
-        return InvalidTransition(_("This inquiry is not awaiting sign-off."))
+        return inquiry_state_refusal(inquiry)
     return None
 
 
@@ -283,7 +311,7 @@ def raise_refusal(user: Staff, inquiry: Inquiry, status: str = "") -> ActionRefu
     if not is_sending(user, inquiry):
         return NotPermitted(_("Only the sending ward can raise the status."))
     if inquiry.state in (InquiryState.ANSWERED, InquiryState.REFUSED):
-        return InvalidTransition(_("This inquiry is closed."))
+        return inquiry_state_refusal(inquiry)
     current = STATUS_RANK[ProtectedStatus(inquiry.protected_status)]
     if current >= STATUS_RANK[ProtectedStatus.COUNTERPARTY] or (
         status and STATUS_RANK[ProtectedStatus(status)] <= current
@@ -296,7 +324,7 @@ def answer_refusal(user: Staff, inquiry: Inquiry) -> ActionRefused | None:
     if not is_receiving(user, inquiry):
         return NotPermitted(_("Only the receiving ward answers an inquiry."))
     if inquiry.state not in (InquiryState.SENT, InquiryState.ANSWER_AWAITING_SIGNOFF):
-        return InvalidTransition(_("This inquiry cannot be answered now."))
+        return inquiry_state_refusal(inquiry)
     if must_acknowledge(user, inquiry):
         return ActionRefused(_("Acknowledge the support-measure status first."))
     return None
@@ -315,7 +343,11 @@ def sign_off_answer_refusal(
     if inquiry.is_flagged and not has_acknowledged(inquiry, user):
         return ActionRefused(_("Acknowledge the support-measure status first."))
     if inquiry.state != InquiryState.ANSWER_AWAITING_SIGNOFF:
-        return InvalidTransition(_("No answer is awaiting sign-off."))
+        return (
+            InvalidTransition(_("No answer has been written yet."))
+            if inquiry.state == InquiryState.SENT
+            else inquiry_state_refusal(inquiry)
+        )
     return None
 
 

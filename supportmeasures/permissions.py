@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from supportmeasures import wareki
 from supportmeasures.models import (
+    DecisionKind,
+    EndReason,
     MeasureStatus,
     Person,
     Role,
@@ -149,6 +151,37 @@ def training_refusal(user: Staff, today: datetime.date) -> ActionRefused | None:
 # locked row; the views and `measure_actions` ask the same functions.
 
 
+def was_extended(measure: SupportMeasure) -> bool:
+    """Has the measure been extended at least once (its decisions, prefetched or not)?"""
+    return any(d.kind == DecisionKind.EXTENDED for d in measure.decisions.all())
+
+
+def measure_state_refusal(measure: SupportMeasure, today: datetime.date) -> InvalidTransition:
+    """Why the measure's present state does not allow the action, in the words of that state:
+    not 'not possible now' but what the measure is (decided, extended, lapsed, ended...)."""
+    status = measure.effective_status(today)
+    if status == MeasureStatus.PROVISIONAL:
+        return InvalidTransition(_("This application has not been decided yet."))
+    if status == MeasureStatus.ENDED:
+        if measure.end_reason == EndReason.REFUSED:
+            return InvalidTransition(_("This application has been refused."))
+        if measure.end_reason == EndReason.RELEASED:
+            return InvalidTransition(_("This lapsed measure has been released: it has ended."))
+        return InvalidTransition(_("This measure has ended."))
+    end = wareki.format_both(measure.ends_on) if measure.ends_on else "—"
+    if status == MeasureStatus.LAPSED:
+        return InvalidTransition(
+            _("This measure has lapsed: its period ended on %(date)s.") % {"date": end}
+        )
+    if was_extended(measure):
+        return InvalidTransition(
+            _("This measure has been extended: it is in force until %(date)s.") % {"date": end}
+        )
+    return InvalidTransition(
+        _("This measure was granted and is in force until %(date)s.") % {"date": end}
+    )
+
+
 def decider_refusal(
     user: Staff, measure: SupportMeasure, today: datetime.date
 ) -> ActionRefused | None:
@@ -166,7 +199,7 @@ def decide_refusal(
     if refusal is not None:
         return refusal
     if measure.status != MeasureStatus.PROVISIONAL:
-        return InvalidTransition(_("This application has already been decided."))
+        return measure_state_refusal(measure, today)
     if measure.registered_by_id == user.pk:
         return SameStaffMember(
             _("The staff member who registered the application cannot decide it.")
@@ -191,11 +224,21 @@ def extension_refusal(
         return refusal
     opens_on = measure.extension_opens_on()
     if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED) or opens_on is None:
-        return InvalidTransition(_("Only a decided measure in force can be extended."))
+        return measure_state_refusal(measure, today)
     if today < opens_on:
         return InvalidTransition(
-            _("Extension opens one month before the end, on %(date)s.")
-            % {"date": wareki.format_both(opens_on)}
+            (
+                _(
+                    "This measure has been extended until %(end)s. The next extension opens "
+                    "one month before the end, on %(date)s."
+                )
+                if was_extended(measure)
+                else _(
+                    "This measure is in force until %(end)s. Extension opens one month before "
+                    "the end, on %(date)s."
+                )
+            )
+            % {"end": wareki.format_both(measure.ends_on), "date": wareki.format_both(opens_on)}
         )
     if extension_period(measure)[1] < today:
         return InvalidTransition(
@@ -218,7 +261,7 @@ def correct_period_refusal(
     if refusal is not None:
         return refusal
     if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED):
-        return InvalidTransition(_("Only a decided measure in force has a period to correct."))
+        return measure_state_refusal(measure, today)
     return None
 
 
@@ -227,7 +270,7 @@ def end_refusal(user: Staff, measure: SupportMeasure, today: datetime.date) -> A
     if refusal is not None:
         return refusal
     if measure.status == MeasureStatus.ENDED:
-        return InvalidTransition(_("This measure has already ended."))
+        return measure_state_refusal(measure, today)
     if measure.status == MeasureStatus.PROVISIONAL and measure.registered_by_id == user.pk:
         # Ending an undecided application is deciding it: not by the one who registered it.
         return SameStaffMember(_("The staff member who registered the application cannot end it."))
@@ -242,7 +285,7 @@ def release_refusal(
     if refusal is not None:
         return refusal
     if measure.effective_status(today) != MeasureStatus.LAPSED:
-        return InvalidTransition(_("Only a lapsed measure can be released."))
+        return measure_state_refusal(measure, today)
     return None
 
 

@@ -31,7 +31,6 @@ from inquiries.models import (
 )
 from supportmeasures.actions import (
     ActionRefused,
-    InvalidTransition,
     NotPermitted,
     SameStaffMember,
 )
@@ -414,7 +413,7 @@ def update_plan(
         if plan.author_id != acting_user.pk:
             raise NotPermitted(_("Only the author changes a plan."))
         if plan.state in (PlanState.CONTACTED, PlanState.WITHDRAWN):
-            raise InvalidTransition(_("This plan can no longer be changed."))
+            raise plan_permissions.plan_state_refusal(plan)
         for key, value in fields.items():
             if key in PLAN_FIELDS:
                 setattr(plan, key, value)

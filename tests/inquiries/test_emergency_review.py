@@ -197,6 +197,8 @@ class TestReviewEmergency:
                 plan=emergency, acting_user=supervisor_a, note="妥当", reviewed_at=now
             )
 
-        assert str(refused.value) == "This emergency cannot be reviewed now."
+        assert str(refused.value) == (
+            "This emergency plan is still awaiting approval: it is reviewed once decided."
+        )
         assert_not_reviewed(emergency)
         assert ContactPlan.objects.open_emergencies().get() == emergency

@@ -183,7 +183,7 @@ class TestRaisingTheStatus:
 
         assert refusal(rules.raise_refusal(clerk_a, refused)) == (
             registry.InvalidTransition,
-            "This inquiry is closed.",
+            "This inquiry was refused at sign-off.",
         )
 
 
@@ -209,11 +209,11 @@ class TestAnsweringAndItsSignOff:
 
         assert refusal(rules.answer_refusal(clerk_b, answered)) == (
             registry.InvalidTransition,
-            "This inquiry cannot be answered now.",
+            "This inquiry has already been answered.",
         )
         assert refusal(rules.sign_off_answer_refusal(other, answered, now)) == (
             registry.InvalidTransition,
-            "No answer is awaiting sign-off.",
+            "This inquiry has already been answered.",
         )
 
     def test_the_refusals_of_signing_off_an_answer_word_for_word(
@@ -242,7 +242,7 @@ class TestAnsweringAndItsSignOff:
 
         assert refusal(rules.sign_off_answer_refusal(supervisor_b, sent_inquiry, now)) == (
             registry.InvalidTransition,
-            "No answer is awaiting sign-off.",
+            "No answer has been written yet.",
         )
 
     def test_the_sign_off_of_an_inquiry_is_judged_on_the_day_of_the_act(

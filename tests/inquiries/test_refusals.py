@@ -72,7 +72,7 @@ class TestRefuseInquiry:
                 signed_at=now,
             )
 
-        assert str(refused.value) == "This inquiry is not awaiting sign-off."
+        assert str(refused.value) == "This inquiry was refused at sign-off."
         inquiry_about_x.refresh_from_db()
         assert inquiry_about_x.state == InquiryState.REFUSED
 
@@ -84,7 +84,9 @@ class TestRefuseInquiry:
                 inquiry=sent_inquiry, acting_user=other, reason="やはり不要", refused_at=now
             )
 
-        assert str(refused.value) == "This inquiry is not awaiting sign-off."
+        assert str(refused.value) == (
+            "This inquiry has been signed off and sent; it awaits an answer."
+        )
         sent_inquiry.refresh_from_db()
         assert (sent_inquiry.state, sent_inquiry.refusal_reason) == (InquiryState.SENT, "")
 
@@ -217,8 +219,8 @@ class TestRefusePlan:
         with pytest.raises(registry.InvalidTransition) as approve:
             actions.approve_plan(plan=high_plan, acting_user=other, approved_at=now)
 
-        assert str(again.value) == "This plan cannot be refused now."
-        assert str(approve.value) == "This plan is not awaiting approval."
+        assert str(again.value) == "This plan has been refused."
+        assert str(approve.value) == "This plan has been refused."
         assert AuditEvent.objects.filter(kind=EventKind.PLAN_REFUSED).count() == 1
 
     @pytest.mark.parametrize("reason", ["", " \n "])

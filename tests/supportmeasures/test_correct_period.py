@@ -160,7 +160,7 @@ class TestCorrectPeriod:
                 decided_at=now,
             )
 
-        assert str(refused.value) == "Only a decided measure in force has a period to correct."
+        assert str(refused.value) == "This application has not been decided yet."
         provisional.refresh_from_db()
         assert (provisional.status, provisional.ends_on) == (MeasureStatus.PROVISIONAL, None)
         assert corrections() == []
@@ -183,7 +183,7 @@ class TestCorrectPeriod:
                 decided_at=now,
             )
 
-        assert str(refused.value) == "Only a decided measure in force has a period to correct."
+        assert str(refused.value) == "This measure has ended."
         assert corrections() == []
 
     @pytest.mark.parametrize(

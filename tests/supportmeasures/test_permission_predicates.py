@@ -115,6 +115,7 @@ class TestExtensionAndRelease:
 
         assert refusal(rules.extension_refusal(supervisor_a, x_measure, today)) == (
             actions.InvalidTransition,
+            f"This measure is in force until {wareki.format_both(x_measure.ends_on)}. "
             f"Extension opens one month before the end, on {wareki.format_both(opens_on)}.",
         )
         assert rules.extension_refusal(supervisor_a, x_measure, opens_on) is None
@@ -131,11 +132,14 @@ class TestExtensionAndRelease:
         )
         provisional = register(clerk_a, protected=PersonData(name="佐藤 花", kana="サトウ ハナ"))
 
-        for measure in (ended, provisional):
-            assert refusal(rules.extension_refusal(supervisor_a, measure, today)) == (
-                actions.InvalidTransition,
-                "Only a decided measure in force can be extended.",
-            )
+        assert refusal(rules.extension_refusal(supervisor_a, ended, today)) == (
+            actions.InvalidTransition,
+            "This measure has ended.",
+        )
+        assert refusal(rules.extension_refusal(supervisor_a, provisional, today)) == (
+            actions.InvalidTransition,
+            "This application has not been decided yet.",
+        )
 
     def test_not_once_the_new_year_would_already_be_over(
         self, register, decide, clerk_a, supervisor_a, today
@@ -151,7 +155,8 @@ class TestExtensionAndRelease:
     def test_only_a_lapsed_measure_is_released(self, x_measure, supervisor_a, today):
         assert refusal(rules.release_refusal(supervisor_a, x_measure, today)) == (
             actions.InvalidTransition,
-            "Only a lapsed measure can be released.",
+            "This measure was granted and is in force until "
+            f"{wareki.format_both(x_measure.ends_on)}.",
         )
 
 
@@ -208,7 +213,7 @@ class TestEnding:
 
         assert refusal(rules.end_refusal(supervisor_a, ended, today)) == (
             actions.InvalidTransition,
-            "This measure has already ended.",
+            "This measure has ended.",
         )
 
     def test_an_application_not_by_the_one_who_registered_it(
@@ -238,7 +243,7 @@ def test_an_application_is_decided_once(x_measure, make_staff, ward_a, today):
 
     assert refusal(rules.decide_refusal(another, x_measure, today)) == (
         actions.InvalidTransition,
-        "This application has already been decided.",
+        f"This measure was granted and is in force until {wareki.format_both(x_measure.ends_on)}.",
     )
 
 
