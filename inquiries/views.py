@@ -155,6 +155,35 @@ class InquiryDetailView(InquiryView):
         return response
 
 
+class InquiryPrintView(InquiryView):
+    """The printed inquiry (spec 10.2 print log): POST only, the rules of the inquiry's page
+    (scope 404, acknowledgement first); the print is an audit event, the page says who printed
+    it and when."""
+
+    auditors_read = True
+
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        printed_at = timezone.now()
+        try:
+            actions.print_inquiry(
+                inquiry=self.inquiry, acting_user=self.user, printed_at=printed_at
+            )
+        except ActionRefused as exc:
+            messages.warning(request, str(exc))
+            return redirect("inquiries:acknowledge", public_id=public_id)
+        response = render(
+            request,
+            "inquiries/inquiry_print.html",
+            {
+                "inquiry": self.inquiry,
+                "can": plan_permissions.inquiry_actions(self.user, self.inquiry, printed_at),
+                "printed_at": printed_at,
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class AcknowledgeView(InquiryView):
     side = "receiving"
 
@@ -478,6 +507,32 @@ class PlanContactView(PlanView):
             form.add_error(None, str(exc))
             return self.page(form, status=403)
         return self.page(form, contact=contact)
+
+
+class PlanContactPrintView(PlanView):
+    """The printed contact of a plan (spec 10.2 print log): POST only, the rules of revealing
+    it (who must act, trained, the warning confirmed); the print is an audit event."""
+
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        printed_at = timezone.now()
+        form = AcknowledgeContactForm(request.POST)
+        try:
+            contact = actions.print_plan_contact(
+                plan=self.plan,
+                acting_user=self.user,
+                confirmed=form.is_valid(),
+                printed_at=printed_at,
+            )
+        except ActionRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("inquiries:plan_contact", public_id=public_id)
+        response = render(
+            request,
+            "inquiries/plan_contact_print.html",
+            {"plan": self.plan, "contact": contact, "printed_at": printed_at},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class PlanActionView(PlanView):

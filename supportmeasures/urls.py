@@ -13,6 +13,11 @@ urlpatterns = [
         "people/<uuid:public_id>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"
     ),
     path("people/<uuid:public_id>/details/", views.DetailsView.as_view(), name="details"),
+    path(
+        "people/<uuid:public_id>/details/print/",
+        views.PrintDetailsView.as_view(),
+        name="print_details",
+    ),
     path("measures/", views.MeasureListView.as_view(), name="measures"),
     path("measures/new/", views.RegisterApplicationView.as_view(), name="register"),
     path("measures/<str:ref>/", views.MeasureDetailView.as_view(), name="measure"),

@@ -310,6 +310,42 @@ class DetailsView(View):
         return response
 
 
+class PrintDetailsView(View):
+    """The printed page of the details (spec 10.2 print log): POST only, the same scope (404),
+    training and acknowledgement as the details page; the print is an audit event and the page
+    says who printed it and when. The details page itself prints nothing protected."""
+
+    person: Person
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.person = selectors.person_in_details_scope(
+            user=_staff(request), public_id=kwargs["public_id"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        user, printed_at = _staff(request), timezone.now()
+        try:
+            details = actions.print_protected_details(
+                person=self.person, acting_user=user, printed_at=printed_at
+            )
+        except actions.AcknowledgementRequired as exc:
+            messages.warning(request, str(exc))
+            return redirect("supportmeasures:acknowledge", public_id=public_id)
+        except actions.ActionRefused as exc:
+            return refused(request, str(exc))
+        summary = selectors.person_summary(
+            user=user, public_id=public_id, today=timezone.localdate(printed_at)
+        )
+        response = render(
+            request,
+            "supportmeasures/details_print.html",
+            {"summary": summary, "details": details, "printed_at": printed_at},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 class MeasureListView(TemplateView):
     template_name = "supportmeasures/measure_list.html"
 

@@ -10,7 +10,11 @@ re-exported here, so callers import `inquiries.actions` as before.
 """
 
 from inquiries.actions.common import RESULT_TO_STATUS, strongest
-from inquiries.actions.emergencies import reveal_plan_contact, review_emergency
+from inquiries.actions.emergencies import (
+    print_plan_contact,
+    reveal_plan_contact,
+    review_emergency,
+)
 from inquiries.actions.inquiries import (
     acknowledge_inquiry,
     answer_inquiry,
@@ -50,6 +54,7 @@ from inquiries.actions.plans import (
     update_plan,
     valid_approvals,
 )
+from inquiries.actions.printing import print_inquiry
 from inquiries.permissions import PlanNeedsRewording
 
 __all__ = [
@@ -73,6 +78,8 @@ __all__ = [
     "notify",
     "notify_auditors_once",
     "plan_fingerprint",
+    "print_inquiry",
+    "print_plan_contact",
     "raise_inquiry_status",
     "reassess_plan",
     "record_audit_reading",

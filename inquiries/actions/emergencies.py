@@ -56,7 +56,33 @@ def reveal_plan_contact(
     """The phone number or address a plan will use, when it may be a protected resident's:
     only to those who must act on the plan, trained, after they confirm the warning; each look
     (and each refusal) is an audit event, in the same transaction as the answer."""
-    today = timezone.localdate(revealed_at)
+    return _reveal_contact(
+        plan=plan,
+        acting_user=acting_user,
+        confirmed=confirmed,
+        at=revealed_at,
+        kind=EventKind.DETAILS_VIEWED,
+    )
+
+
+def print_plan_contact(
+    *, plan: ContactPlan, acting_user: Staff, confirmed: bool, printed_at: datetime.datetime
+) -> str:
+    """The contact for the printed page (spec 10.2 print log): the rules of revealing it, and
+    the print is its own audit event, with who printed and when."""
+    return _reveal_contact(
+        plan=plan,
+        acting_user=acting_user,
+        confirmed=confirmed,
+        at=printed_at,
+        kind=EventKind.DETAILS_PRINTED,
+    )
+
+
+def _reveal_contact(
+    *, plan: ContactPlan, acting_user: Staff, confirmed: bool, at: datetime.datetime, kind: str
+) -> str:
+    today = timezone.localdate(at)
     refusal: ActionRefused | None = None
     if not plan_permissions.may_see_contact(acting_user, plan, today):
         refusal = (
@@ -72,15 +98,17 @@ def reveal_plan_contact(
         reason = "not_in_scope"
     else:
         reason = "acknowledgement_required" if refusal else "plan_contact"
+    printing = kind == EventKind.DETAILS_PRINTED
     with transaction.atomic(durable=True):
         record_event(
-            kind=EventKind.DETAILS_REFUSED if refusal else EventKind.DETAILS_VIEWED,
+            kind=EventKind.DETAILS_REFUSED if refusal else EventKind(kind),
             actor=acting_user,
-            occurred_at=revealed_at,
-            decision="refused" if refusal else "shown",
+            occurred_at=at,
+            decision="refused" if refusal else ("printed" if printing else "shown"),
             reason=reason,
             persons=plan.person_ids,
-            data={"plan": str(plan.public_id), "field": "target_contact"},
+            data={"plan": str(plan.public_id), "field": "target_contact"}
+            | ({"print": True} if printing else {}),
         )
     if refusal is not None:
         raise refusal

@@ -9,6 +9,7 @@ from supportmeasures.actions.access import (
     decline_warning,
     grant_details_access,
     open_protected_details,
+    print_protected_details,
     revoke_details_access,
 )
 from supportmeasures.actions.applications import register_application
@@ -65,6 +66,7 @@ __all__ = [
     "lapse_and_ask_supervisors",
     "lapse_overdue_measures",
     "open_protected_details",
+    "print_protected_details",
     "record_training",
     "register_application",
     "register_staff",

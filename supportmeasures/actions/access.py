@@ -156,7 +156,26 @@ def open_protected_details(
     Out of scope is the caller's 404; in scope but untrained or unacknowledged is refused,
     and the refusal itself is an audit event.
     """
-    today = timezone.localdate(opened_at)
+    return _reveal_details(
+        person=person, acting_user=acting_user, at=opened_at, kind=EventKind.DETAILS_VIEWED
+    )
+
+
+def print_protected_details(
+    *, person: Person, acting_user: Staff, printed_at: datetime.datetime
+) -> ProtectedDetails:
+    """The details for the printed page (spec 10.2 print log): exactly the rules of opening
+    them (scope, training, a valid acknowledgement), and the print is its own audit event,
+    with who printed and when, in the same transaction."""
+    return _reveal_details(
+        person=person, acting_user=acting_user, at=printed_at, kind=EventKind.DETAILS_PRINTED
+    )
+
+
+def _reveal_details(
+    *, person: Person, acting_user: Staff, at: datetime.datetime, kind: EventKind
+) -> ProtectedDetails:
+    today = timezone.localdate(at)
     if not permissions.details_in_scope(acting_user, person):
         raise NotPermitted(_("You are not permitted to see this person's details."))
     refusal = permissions.training_refusal(acting_user, today)
@@ -165,32 +184,34 @@ def open_protected_details(
         and not DetailsAcknowledgement.objects.filter(
             staff=acting_user,
             person=person,
-            acknowledged_at__lte=opened_at,
-            expires_at__gt=opened_at,
+            acknowledged_at__lte=at,
+            expires_at__gt=at,
         ).exists()
     ):
         refusal = AcknowledgementRequired(
             _("Confirm the warning before you open this person's details.")
         )
+    printing = kind == EventKind.DETAILS_PRINTED
     with transaction.atomic(durable=True):
         if refusal is not None:
             record_event(
                 kind=EventKind.DETAILS_REFUSED,
                 actor=acting_user,
-                occurred_at=opened_at,
+                occurred_at=at,
                 person=person,
                 decision="refused",
                 reason="training_expired"
                 if isinstance(refusal, TrainingLapsed)
                 else "acknowledgement_required",
+                data={"print": True} if printing else None,
             )
         else:
             record_event(
-                kind=EventKind.DETAILS_VIEWED,
+                kind=kind,
                 actor=acting_user,
-                occurred_at=opened_at,
+                occurred_at=at,
                 person=person,
-                decision="shown",
+                decision="printed" if printing else "shown",
             )
     if refusal is not None:
         raise refusal
