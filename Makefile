@@ -27,7 +27,7 @@ run: $(STAMP)
 
 # Any management command against the demo: make manage ARGS="create_api_client 住民税システム"
 manage: $(STAMP)
-	mkdir -p var
+	@mkdir -p var
 	@$(DEMO_ENV) $(PY) manage.py $(ARGS)
 
 migrate: $(STAMP)

@@ -11,6 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name")
+        parser.add_argument(
+            "--token-only",
+            action="store_true",
+            help="Print the token alone, for a script: TOKEN=$(… --token-only)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -19,5 +24,8 @@ class Command(BaseCommand):
             )
         except actions.ActionRefused as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Created API client {client.name}. Keep the token; it is not stored:")
+        if not options["token_only"]:
+            self.stdout.write(
+                f"Created API client {client.name}. Keep the token; it is not stored:"
+            )
         self.stdout.write(token)
