@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -38,4 +39,12 @@ def staff(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         context["unread_notifications"] = unread_count(user)
         context["nav"] = navigation(user)
+        # The idle session's warning (config/middleware.py, static/js/idle.js).
+        context["idle"] = {
+            "minutes": settings.MAMORI_IDLE_MINUTES,
+            "seconds": settings.MAMORI_IDLE_MINUTES * 60,
+            "warning_seconds": min(
+                settings.MAMORI_IDLE_WARNING_SECONDS, settings.MAMORI_IDLE_MINUTES * 60
+            ),
+        }
     return context

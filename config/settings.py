@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "axes",
     "supportmeasures",
     "inquiries",
     "auditlog",
@@ -93,8 +94,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An idle session ends (docs/security.md): after the messages, which carry its notice.
+    "config.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,6 +151,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "supportmeasures.Staff"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -160,7 +167,33 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Breached passwords, offline, however they are decorated (supportmeasures/passwords.py).
+    {"NAME": "supportmeasures.passwords.BreachedPasswordValidator"},
 ]
+
+# Lockout after repeated failed logins (django-axes; docs/security.md). An account (user name)
+# and an address are each locked after MAMORI_LOGIN_FAILURE_LIMIT failures, until the
+# cool-off passes or an administrator unlocks them (admin: ログイン失敗・ロック, recorded).
+AXES_FAILURE_LIMIT = int(os.environ.get("MAMORI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("MAMORI_LOGIN_COOLOFF_HOURS", "1")) or None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "config.accounts.locked_out"
+# A try while locked does not count again (so it is not a second lockout in the audit log).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Unlocking is ours (an audit event); axes' own admin would delete attempts unrecorded.
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_PROXY") else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("BEHIND_PROXY") else ["REMOTE_ADDR"]
+)
+
+# An idle session ends after this many minutes, even with the browser open; the page warns
+# MAMORI_IDLE_WARNING_SECONDS before (static/js/idle.js).
+MAMORI_IDLE_MINUTES = int(os.environ.get("MAMORI_IDLE_MINUTES", "30"))
+MAMORI_IDLE_WARNING_SECONDS = int(os.environ.get("MAMORI_IDLE_WARNING_SECONDS", "120"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "supportmeasures:home"
 LOGOUT_REDIRECT_URL = "login"

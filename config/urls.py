@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
-from config import views
+from config import accounts, views
 from supportmeasures import urls as registry_urls
 
 urlpatterns = [
@@ -23,6 +23,8 @@ urlpatterns = [
     path("inquiries/", include("inquiries.urls")),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", accounts.password_change, name="password_change"),
+    path("accounts/stay_signed_in/", accounts.stay_signed_in, name="stay_signed_in"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", never_cache(views.healthz), name="healthz"),
     path("admin/", admin.site.urls),

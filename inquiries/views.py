@@ -140,6 +140,8 @@ class InquiryDetailView(InquiryView):
         can = plan_permissions.inquiry_actions(self.user, self.inquiry, now)
         if can.auditing:
             actions.record_audit_reading(acting_user=self.user, inquiry=self.inquiry, read_at=now)
+        else:  # a flagged inquiry tells where its person was: each reading is recorded
+            actions.record_flagged_reading(acting_user=self.user, inquiry=self.inquiry, read_at=now)
         response = render(
             request,
             "inquiries/inquiry_detail.html",

@@ -1,20 +1,84 @@
-"""Django admin for wards and staff accounts.
+"""Django admin for wards, staff accounts and lockouts (docs/security.md, "The admin").
 
-Roles, ward scope and training change only through actions (register_staff, record_training
-commands), so that each change is an audit event; the admin shows them read-only.
+What the admin may change, it records; what it may not record, it cannot change:
+
+- Wards (add, change) and staff (name, email, user name, active, password): every save is an
+  audit event written in the admin's own transaction (`AuditedAdmin` → `record_admin_change`:
+  `admin.changed` with the fields, or `staff.password_changed` for a password). Nothing is
+  deleted: staff leave by deactivation and wards are referred to by the log.
+- Roles, ward scope and training change only through actions (register_staff, record_training
+  commands); groups and their permissions, and guardian's object permissions (grants), are
+  read-only or absent here.
+- Lockouts (django-axes) are listed read-only; unlocking is an admin action that records
+  `staff.unlocked`.
 """
 
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from supportmeasures import permissions
+from supportmeasures.actions import accounts
 from supportmeasures.models import Staff, TrainingRecord, Ward
+from supportmeasures.refusals import ActionRefused
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every addition and change the admin logs is also an audit event, in the same
+    transaction as the save (the change view is atomic). Deleting is not offered."""
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> Any:
+        # The form's own field names (the message holds translated labels).
+        request._mamori_changed_fields = list(form.changed_data)  # type: ignore[attr-defined]
+        return super().construct_change_message(request, form, formsets, add)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        accounts.record_admin_change(
+            acting_user=request.user,  # type: ignore[arg-type]
+            obj=obj,
+            operation="created",
+            fields=[f.name for f in obj._meta.concrete_fields if f.name != "id"],
+            changed_at=timezone.now(),
+        )
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        accounts.record_admin_change(
+            acting_user=request.user,  # type: ignore[arg-type]
+            obj=obj,
+            operation="changed",
+            fields=getattr(request, "_mamori_changed_fields", []),
+            changed_at=timezone.now(),
+        )
+        return super().log_change(request, obj, message)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return permissions.may_manage_accounts(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only those whose changes can be recorded as theirs (a superuser without the role
+        # reads, and changes nothing).
+        return permissions.may_manage_accounts(request.user) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Ward)
-class WardAdmin(admin.ModelAdmin):
+class WardAdmin(AuditedAdmin):
     list_display = ("code", "name", "name_en", "notice_mode")
     search_fields = ("code", "name")
 
@@ -37,7 +101,7 @@ class TrainingInline(admin.TabularInline):
 
 
 @admin.register(Staff)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(AuditedAdmin, UserAdmin):
     list_display = ("username", "full_name", "ward", "is_active")
     list_filter = ("ward", "groups", "is_active")
     fieldsets = (
@@ -51,5 +115,78 @@ class StaffAdmin(UserAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # use `manage.py register_staff`, which records the event
 
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # Atomic, like the change view: the new password and its event commit together.
+        with transaction.atomic():
+            return super().user_change_password(request, id, form_url)
+
+
+# Groups are the roles (migration 0002): their permissions are not edited here, where no event
+# would record it. Shown read-only.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class ReadOnlyGroupAdmin(GroupAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # staff leave by deactivation; their audit trail stays linked
+        return False
+
+
+@admin.action(description=_("Unlock the selected user names and addresses"))
+def unlock_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[AccessAttempt]
+) -> None:
+    now = timezone.now()
+    done = 0
+    for username, address in set(queryset.values_list("username", "ip_address")):
+        try:
+            accounts.unlock(
+                acting_user=request.user,  # type: ignore[arg-type]
+                username=username or "",
+                address=address or "",
+                unlocked_at=now,
+            )
+        except ActionRefused as exc:
+            modeladmin.message_user(request, str(exc), messages.WARNING)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(
+            request, gettext("Unlocked: %(n)d. Recorded in the audit log.") % {"n": done}
+        )
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(admin.ModelAdmin):
+    """Failed logins counted by django-axes, for administrators: read-only, with an unlock
+    action that is an audit event (axes' own admin is off: AXES_ENABLE_ADMIN)."""
+
+    list_display = ("username", "ip_address", "failures_since_start", "attempt_time")
+    search_fields = ("username", "ip_address")
+    ordering = ("-attempt_time",)
+    fields = ("username", "ip_address", "user_agent", "failures_since_start", "attempt_time")
+    readonly_fields = fields
+    actions = [unlock_selected]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.may_manage_accounts(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.may_manage_accounts(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -389,3 +389,9 @@ def person_actions(user: Staff, person: Person) -> PersonActions:
         open_details=details_in_scope(user, person),
         see_owning_wards=may_see_owning_wards(user),
     )
+
+
+def may_manage_accounts(user: object) -> bool:
+    """Administrators look after staff accounts and wards in the Django admin: they unlock
+    accounts, and what they change there is recorded (supportmeasures/admin.py)."""
+    return isinstance(user, Staff) and user.has_role(Role.ADMINISTRATOR)
