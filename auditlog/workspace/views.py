@@ -87,7 +87,9 @@ class EventListView(AuditorsOnly):
 class PersonHistoryView(AuditorsOnly):
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         user = self.staff
-        history = selectors.person_history(user=user, public_id=public_id)
+        history = actions.open_person_history(
+            user=user, public_id=public_id, opened_at=timezone.now()
+        )
         return render(
             request,
             "auditlog/history.html",
@@ -104,8 +106,12 @@ class StaffActivityView(AuditorsOnly):
         user = self.staff
         form = _filter_form(request.GET)
         data = form.cleaned_data if not form.errors else {}
-        history = selectors.staff_activity(
-            user=user, staff_id=staff_id, since=data.get("since"), until=data.get("until")
+        history = actions.open_staff_activity(
+            user=user,
+            staff_id=staff_id,
+            since=data.get("since"),
+            until=data.get("until"),
+            opened_at=timezone.now(),
         )
         fields = [("staff", str(staff_id))] + [
             (k, request.GET[k]) for k in ("since", "until") if request.GET.get(k)

@@ -24,6 +24,7 @@ from inquiries.models import (
     ProtectedStatus,
 )
 from supportmeasures.actions import (
+    AcknowledgementRequired,
     ActionRefused,
     NotPermitted,
 )
@@ -447,3 +448,25 @@ def record_audit_reading(
             if plan is not None
             else {"inquiry": str(subject.public_id)},
         )
+
+
+def record_flagged_reading(
+    *, acting_user: Staff, inquiry: Inquiry, read_at: datetime.datetime
+) -> bool:
+    """Case staff read a flagged inquiry (after its acknowledgement, each time): the page
+    tells who the person is and which ward asked about them, a place, so each reading is a
+    `details.viewed` event. An inquiry nobody flagged is not recorded. Returns whether it was."""
+    if not inquiry.is_flagged:
+        return False
+    if plan_permissions.must_acknowledge(acting_user, inquiry):
+        raise AcknowledgementRequired(_("Acknowledge the support-measure status first."))
+    with transaction.atomic(durable=True):
+        record_event(
+            kind=EventKind.DETAILS_VIEWED,
+            actor=acting_user,
+            occurred_at=read_at,
+            decision="shown",
+            persons=inquiry.person_ids,
+            data={"inquiry": str(inquiry.public_id), "page": "inquiry"},
+        )
+    return True
