@@ -9,6 +9,7 @@ from auditlog.workspace.selectors import can_read_auditlog
 from inquiries import permissions as inquiry_permissions
 from inquiries.selectors import unread_count
 from supportmeasures import permissions
+from supportmeasures.training.permissions import may_take_training
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Navigation:
     register: bool
     inquiries: bool
     audit: bool
+    training: bool
 
 
 def navigation(user: Any) -> Navigation:
@@ -28,6 +30,7 @@ def navigation(user: Any) -> Navigation:
         register=user.ward is not None and permissions.can_register_application(user, user.ward),
         inquiries=inquiry_permissions.may_use_inquiries(user),
         audit=can_read_auditlog(user),
+        training=may_take_training(user),
     )
 
 

@@ -120,7 +120,10 @@ TEMPLATES = [
             ],
             "builtins": ["supportmeasures.templatetags.mamori"],
             # The auditors' workspace's tags live in its sub-package, not in a templatetags/.
-            "libraries": {"audit_tags": "auditlog.workspace.tags"},
+            "libraries": {
+                "audit_tags": "auditlog.workspace.tags",
+                "training_tags": "supportmeasures.training.tags",
+            },
         },
     },
 ]
