@@ -273,10 +273,39 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Availability (docs/security.md): with Redis down no request waits for it more than about a
+# second. Publishing is not retried in the request (what is published is also in the database
+# and a sweep does it: notices every minute, re-evaluation hourly); connecting and every
+# socket read or write give up after BROKER_TIMEOUT seconds. The worker and beat still
+# reconnect on their own (broker_connection_retry), outside any request.
+BROKER_TIMEOUT = float(os.environ.get("MAMORI_BROKER_TIMEOUT", "1"))
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT,
+    "socket_timeout": BROKER_TIMEOUT,
+    "max_retries": 0,
+}
+# Nothing in the app reads a task's result, so tasks keep none and publishing never subscribes
+# to the result store (a paused Redis held that subscription 2 s, and its default retry policy
+# 19 s, before the publish could even fail). Whoever wants a result asks for it
+# (`send_task(..., ignore_result=False)`, as a test does).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": BROKER_TIMEOUT,
+                "socket_timeout": BROKER_TIMEOUT,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -306,6 +335,12 @@ MAMORI_AUDIT_WORK_LOOKBACK_DAYS = int(os.environ.get("MAMORI_AUDIT_WORK_LOOKBACK
 MAMORI_AUDIT_DECLINE_WINDOW_HOURS = int(os.environ.get("MAMORI_AUDIT_DECLINE_WINDOW_HOURS", "24"))
 # Two staff who each approved the other's work at least this many times in the period.
 MAMORI_AUDIT_MUTUAL_APPROVALS = int(os.environ.get("MAMORI_AUDIT_MUTUAL_APPROVALS", "3"))
+# Screening rate limits (docs/security.md, docs/running.md): at most this many screenings
+# (a search, a mailing list, an API call single or batch) per window, per member of staff and
+# per API client. Over it: 429, and one audit event per screener per window.
+MAMORI_SCREENING_WINDOW_SECONDS = int(os.environ.get("MAMORI_SCREENING_WINDOW_SECONDS", "60"))
+MAMORI_SCREENING_LIMIT_STAFF = int(os.environ.get("MAMORI_SCREENING_LIMIT_STAFF", "60"))
+MAMORI_SCREENING_LIMIT_CLIENT = int(os.environ.get("MAMORI_SCREENING_LIMIT_CLIENT", "600"))
 
 LOGGING = {
     "version": 1,

@@ -92,7 +92,10 @@ def test_a_notice_written_while_redis_is_down_is_delivered_once_when_it_is_back(
         _reset_pool()
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             # The beat sweep sends this every minute; twice here, as a retry might.
-            sweeps = [app.send_task("inquiries.tasks.deliver_notifications") for _ in range(2)]
+            sweeps = [
+                app.send_task("inquiries.tasks.deliver_notifications", ignore_result=False)
+                for _ in range(2)
+            ]
             # Both sweeps have finished (bounded wait): the first sent the notice, the
             # second found nothing left to send.
             sent = [sweep.get(timeout=30) for sweep in sweeps]
