@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from inquiries import permissions as inquiry_permissions
@@ -29,6 +32,20 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django refused to read: say which limit it broke, in the user's language."""
+    if isinstance(exception, RequestDataTooBig):
+        message = _(
+            "What was sent is too large: the form's fields may hold %(mb)s MB in all. "
+            "Send a mailing list as a file (16 MB at most)."
+        ) % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)}
+    elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        message = _("The form sent too many fields or files.")
+    else:
+        message = _("The request could not be read. Go back and try again.")
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

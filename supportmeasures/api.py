@@ -18,14 +18,19 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from supportmeasures import actions, wareki
+from supportmeasures import actions, throttle, wareki
 from supportmeasures.models import ApiClient
-from supportmeasures.openapi import SCHEMA
+from supportmeasures.openapi import (
+    BATCH_LIMIT,
+    ENTRY_FIELDS,
+    ONE_OF_REQUIRED,
+    PURPOSE,
+    SCHEMA,
+    TextField,
+)
 from supportmeasures.screening import Query, Screening
 
-BATCH_LIMIT = 10_000
 MAX_BODY = 8 * 1024 * 1024
-TEXT_LIMITS = {"name": 100, "kana": 200, "address": 300, "purpose": 200}
 
 
 class BadRequest(Exception):
@@ -38,6 +43,18 @@ def error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
     response = JsonResponse({"error": code, "message": message, **extra}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="mamori"'
+    return response
+
+
+def too_many(verdict: throttle.Verdict) -> JsonResponse:
+    """429 with Retry-After: the client's limit for the window is spent (throttle.py)."""
+    response = error(
+        429,
+        "too_many_requests",
+        f"Too many screenings: at most {verdict.rate.limit} in "
+        f"{verdict.rate.window_seconds} seconds. Try again in {verdict.retry_after} seconds.",
+    )
+    response["Retry-After"] = str(verdict.retry_after)
     return response
 
 
@@ -73,6 +90,8 @@ def api_view(method: str) -> Callable[[View], View]:
                 return view(request, client, *args, **kwargs)
             except BadRequest as exc:
                 return error(400, "bad_request", str(exc), errors=exc.errors)
+            except throttle.ScreeningThrottled as exc:
+                return too_many(exc.verdict)
 
         return wrapped
 
@@ -80,26 +99,48 @@ def api_view(method: str) -> Callable[[View], View]:
 
 
 def _json_body(request: HttpRequest) -> Any:
+    """The body as JSON, or a BadRequest (never a 500): the wrong content type, too large,
+    not UTF-8, not JSON, nested too deep for the parser, or a number too long to read."""
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
+    if request.content_type != "application/json" or charset not in ("utf-8", "utf8"):
+        raise BadRequest("Send the body as JSON: Content-Type: application/json (UTF-8).")
     try:
         if len(request.body) > MAX_BODY:
-            raise BadRequest("The body is too large.")
+            raise BadRequest("The body is too large (8 MB at most).")
     except RequestDataTooBig as exc:
         raise BadRequest("The body is too large (8 MB at most).") from exc
     try:
         return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError as exc:  # thousands of nested arrays
+        raise BadRequest("The body is nested too deeply.") from exc
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, or an int too long
         raise BadRequest("The body is not valid JSON (UTF-8).") from exc
 
 
-def _text(entry: dict[str, Any], key: str, errors: list[dict[str, Any]], index: int | None) -> str:
+def _text(
+    entry: dict[str, Any],
+    key: str,
+    field: TextField,
+    errors: list[dict[str, Any]],
+    index: int | None,
+) -> str:
+    """One optional text field, by its definition in openapi.py (the schema says the same)."""
     value = entry.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
         errors.append(_err(index, key, "must be a string"))
         return ""
-    if len(value) > TEXT_LIMITS[key]:
-        errors.append(_err(index, key, f"longer than {TEXT_LIMITS[key]} characters"))
+    if len(value) > field.max_length:
+        errors.append(_err(index, key, f"longer than {field.max_length} characters"))
+        return ""
+    if "\x00" in value:
+        errors.append(_err(index, key, "must not contain NUL (U+0000)"))
+        return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800": a lone surrogate is not text
+        errors.append(_err(index, key, "is not valid Unicode (a lone surrogate)"))
         return ""
     return value.strip()
 
@@ -112,25 +153,22 @@ def parse_entry(entry: Any, index: int | None = None) -> tuple[Query, list[dict[
     errors: list[dict[str, Any]] = []
     if not isinstance(entry, dict):
         return Query(), [_err(index, "", "must be a JSON object")]
-    name = _text(entry, "name", errors, index)
-    kana = _text(entry, "kana", errors, index)
-    _text(entry, "address", errors, index)  # accepted, validated, never echoed or stored
+    # address is accepted and validated, never echoed or stored.
+    given = {key: _text(entry, key, field, errors, index) for key, field in ENTRY_FIELDS.items()}
     birth_date: datetime.date | None = None
-    raw_date = entry.get("birth_date")
-    if raw_date not in (None, ""):
-        if not isinstance(raw_date, str):
-            errors.append(_err(index, "birth_date", "must be a string"))
+    if given["birth_date"]:
+        try:
+            birth_date = wareki.parse_date(given["birth_date"])
+        except wareki.InvalidDate as exc:
+            errors.append(_err(index, "birth_date", str(exc)))
         else:
-            try:
-                birth_date = wareki.parse_date(raw_date)
-            except wareki.InvalidDate as exc:
-                errors.append(_err(index, "birth_date", str(exc)))
-            else:
-                if birth_date > timezone.localdate():
-                    errors.append(_err(index, "birth_date", "is in the future"))
-    if not (name or kana) and not errors:
-        errors.append(_err(index, "name", "name or kana is required"))
-    return Query(name=name, kana=kana, birth_date=birth_date), errors
+            if birth_date > timezone.localdate():
+                errors.append(_err(index, "birth_date", "is in the future"))
+    if not any(given[key] for key in ONE_OF_REQUIRED) and not errors:
+        errors.append(
+            _err(index, ONE_OF_REQUIRED[0], " or ".join(ONE_OF_REQUIRED) + " is required")
+        )
+    return Query(name=given["name"], kana=given["kana"], birth_date=birth_date), errors
 
 
 def render(screening_id: str, screening: Screening) -> dict[str, Any]:
@@ -154,7 +192,7 @@ def render(screening_id: str, screening: Screening) -> dict[str, Any]:
 def screenings(request: HttpRequest, client: ApiClient) -> HttpResponse:
     body = _json_body(request)
     query, errors = parse_entry(body)
-    purpose = _text(body, "purpose", errors, None) if isinstance(body, dict) else ""
+    purpose = _text(body, "purpose", PURPOSE, errors, None) if isinstance(body, dict) else ""
     if errors:
         raise BadRequest("The request is not valid.", errors)
     ((screening_id, screening),) = actions.screen_people(
@@ -172,7 +210,7 @@ def screenings_batch(request: HttpRequest, client: ApiClient) -> HttpResponse:
     if not 1 <= len(entries) <= BATCH_LIMIT:
         raise BadRequest(f"Send between 1 and {BATCH_LIMIT} entries.")
     errors: list[dict[str, Any]] = []
-    purpose = _text(body, "purpose", errors, None)
+    purpose = _text(body, "purpose", PURPOSE, errors, None)
     queries = []
     for index, entry in enumerate(entries):
         query, entry_errors = parse_entry(entry, index)

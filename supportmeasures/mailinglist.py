@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from auditlog.spreadsheet import safe_row
 from supportmeasures import wareki
 from supportmeasures.importing import ImportFileError, RowError, decode
+from supportmeasures.openapi import ENTRY_FIELDS
 from supportmeasures.screening import RANK, Query, Result, Screening
 
 MAX_ROWS = 10_000
+# The API's limits for a name and a reading (one definition, in openapi.py).
+NAME_MAX = ENTRY_FIELDS["name"].max_length
+KANA_MAX = ENTRY_FIELDS["kana"].max_length
 RESULT_COLUMNS = ["screening_result", "screening_note"]
 
 # Headers as departments really write them. A name column is any whose header ends in one of
@@ -103,7 +109,35 @@ def _decode(raw: bytes, encoding: str) -> str:
 
 
 def parse(raw: bytes, encoding: str) -> MailingList:
-    reader = csv.reader(io.StringIO(_decode(raw, encoding), newline=""))
+    text = _decode(raw, encoding)
+    if "\x00" in text:  # not a text file (and PostgreSQL could not hold it)
+        raise ImportFileError(
+            [
+                RowError(
+                    text[: text.index("\x00")].count("\n") + 1,
+                    "",
+                    "NUL文字が含まれています。CSV（テキスト）ファイルを選んでください",
+                    "the file contains a NUL character: choose a CSV (text) file",
+                )
+            ]
+        )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse(reader)
+    except csv.Error as exc:  # a cell over csv's field limit (131,072 characters)
+        raise ImportFileError(
+            [
+                RowError(
+                    reader.line_num,
+                    "",
+                    "CSVとして読めません（大きすぎる欄があります）",
+                    f"not readable as CSV ({exc})",
+                )
+            ]
+        ) from exc
+
+
+def _parse(reader: Iterator[list[str]]) -> MailingList:
     header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
     columns = name_columns(header)
     if not columns:
@@ -142,6 +176,17 @@ def parse(raw: bytes, encoding: str) -> MailingList:
                 errors.append(
                     RowError(line, header[birth or 0], "日付が正しくありません", str(exc))
                 )
+        for c in columns:
+            for index, limit in ((c.name, NAME_MAX), (c.kana, KANA_MAX)):
+                if len(cell(index)) > limit:
+                    errors.append(
+                        RowError(
+                            line,
+                            header[index or 0],
+                            f"{limit}文字までです",
+                            f"longer than {limit} characters",
+                        )
+                    )
         found = [
             # The file's date of birth belongs to its first person (the addressee).
             (c.label, Query(cell(c.name), cell(c.kana), birth_date if n == 0 else None))
@@ -218,9 +263,12 @@ def render(
 ) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(mailing_list.header + RESULT_COLUMNS)
+    # The department's own cells come back too: none may run as a formula in Excel.
+    writer.writerow(safe_row(mailing_list.header + RESULT_COLUMNS))
     for row, screening in zip(mailing_list.rows, screenings, strict=True):
-        writer.writerow([*row, screening.result, note_for(screening, show_wards=show_wards)])
+        writer.writerow(
+            safe_row([*row, screening.result, note_for(screening, show_wards=show_wards)])
+        )
     text = out.getvalue()
     # Excel opens UTF-8 only with a BOM; CP932 for older office PCs. Characters CP932 lacks
     # (髙, 﨑 written as such) become '?' there rather than failing the whole download.

@@ -1,23 +1,62 @@
 """OpenAPI 3.1 description of the screening API. docs/openapi.json is this, written out
-(a test keeps the two equal: run `python manage.py export_openapi` after a change)."""
+(a test keeps the two equal: run `python manage.py export_openapi` after a change).
 
+The request bodies are generated from the same definitions the API validates with
+(`ENTRY_FIELDS`, `PURPOSE`, `ONE_OF_REQUIRED`, `BATCH_LIMIT`, used by `api.parse_entry`), so
+the description and the validator cannot disagree on a type, a length, a null or a required
+field. What a schema cannot say (an impossible or future date of birth) is in the
+descriptions, and answered with a 400 that names the field.
+"""
+
+from dataclasses import dataclass
 from typing import Any
+
+# PostgreSQL text cannot hold NUL: such a string is refused, and the schema says so.
+NO_NUL = "^[^\\u0000]*$"
+# Not blank once stripped: one character that is not whitespace to Python's str.strip, and
+# to ECMA and Rust regular expressions too (which do not count U+001C..U+001F as whitespace).
+NOT_BLANK = "[^\\s\\x1c-\\x1f]"
+BATCH_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class TextField:
+    """An optional string: absent, null and blank all mean "not given"; surrounding
+    whitespace is ignored; at most `max_length` characters; no NUL, no lone surrogate."""
+
+    max_length: int
+    description: str
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": ["string", "null"],
+            "maxLength": self.max_length,
+            "pattern": NO_NUL,
+            "description": self.description,
+        }
+
+
+ENTRY_FIELDS: dict[str, TextField] = {
+    "name": TextField(100, "氏名: kanji, kana or Latin"),
+    "kana": TextField(200, "フリガナ: any script/width"),
+    "birth_date": TextField(
+        40,
+        "ISO (2025-04-01) or 和暦 (令和7年4月1日, R7.4.1, S60.11.3). An impossible date "
+        "(平成2年2月30日), one outside its era or one in the future is answered with a 400.",
+    ),
+    "address": TextField(300, "Accepted for the caller's convenience; not used, stored or echoed."),
+}
+# At least one of these must be given (not blank).
+ONE_OF_REQUIRED = ("name", "kana")
+PURPOSE = TextField(200, "Why the caller screens (recorded with every hit), e.g. 納税通知書の送付")
 
 _ENTRY = {
     "type": "object",
-    "properties": {
-        "name": {"type": "string", "maxLength": 100, "description": "氏名: kanji, kana or Latin"},
-        "kana": {"type": "string", "maxLength": 200, "description": "フリガナ: any script/width"},
-        "birth_date": {
-            "type": "string",
-            "description": "ISO (2025-04-01) or 和暦 (令和7年4月1日, R7.4.1, S60.11.3)",
-        },
-        "address": {
-            "type": "string",
-            "maxLength": 300,
-            "description": "Accepted for the caller's convenience; not used, stored or echoed.",
-        },
-    },
+    "properties": {key: field.schema() for key, field in ENTRY_FIELDS.items()},
+    "anyOf": [
+        {"required": [key], "properties": {key: {"type": "string", "pattern": NOT_BLANK}}}
+        for key in ONE_OF_REQUIRED
+    ],
     "description": "name or kana is required.",
 }
 
@@ -91,12 +130,29 @@ _ERROR = {
 
 def _errors(*codes: int) -> dict[str, Any]:
     text = {
-        400: "Malformed JSON, no name or kana, or an impossible date",
+        400: (
+            "Not JSON (or not sent as application/json), too large (8 MB), nested too deep, "
+            "a field of the wrong type or too long, no name or kana, or an impossible date"
+        ),
         401: "No valid bearer token",
+        429: (
+            "Too many screenings by this client in the window "
+            "(MAMORI_SCREENING_LIMIT_CLIENT per MAMORI_SCREENING_WINDOW_SECONDS)"
+        ),
+    }
+    headers = {
+        429: {
+            "Retry-After": {
+                "required": True,
+                "description": "Seconds until the window ends",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
     }
     return {
         str(code): {
             "description": text[code],
+            **({"headers": headers[code]} if code in headers else {}),
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
         for code in codes
@@ -127,15 +183,14 @@ SCHEMA: dict[str, Any] = {
                     "content": {"application/json": {"schema": {
                         "allOf": [
                             {"$ref": "#/components/schemas/Entry"},
-                            {"type": "object", "properties": {
-                                "purpose": {"type": "string", "maxLength": 200}}},
+                            {"type": "object", "properties": {"purpose": PURPOSE.schema()}},
                         ]
                     }}},
                 },
                 "responses": {
                     "200": {"description": "The result", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Screening"}}}},
-                    **_errors(400, 401),
+                    **_errors(400, 401, 429),
                 },
             }
         },
@@ -148,9 +203,9 @@ SCHEMA: dict[str, Any] = {
                         "type": "object",
                         "required": ["entries"],
                         "properties": {
-                            "purpose": {"type": "string", "maxLength": 200},
+                            "purpose": PURPOSE.schema(),
                             "entries": {
-                                "type": "array", "minItems": 1, "maxItems": 10000,
+                                "type": "array", "minItems": 1, "maxItems": BATCH_LIMIT,
                                 "items": {"$ref": "#/components/schemas/Entry"},
                             },
                         },
@@ -163,7 +218,7 @@ SCHEMA: dict[str, Any] = {
                             "properties": {"results": {"type": "array", "items": {
                                 "$ref": "#/components/schemas/Screening"}}},
                         }}}},
-                    **_errors(400, 401),
+                    **_errors(400, 401, 429),
                 },
             }
         },

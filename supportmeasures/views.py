@@ -22,7 +22,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from auditlog import selectors as audit_selectors
-from supportmeasures import actions, mailinglist, permissions, selectors
+from supportmeasures import actions, mailinglist, permissions, selectors, throttle
 from supportmeasures.forms import (
     AcknowledgementForm,
     ApplicationForm,
@@ -56,6 +56,13 @@ def _staff(request: HttpRequest) -> Staff:
 
 def refused(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:
     return render(request, "supportmeasures/refused.html", {"message": message}, status=status)
+
+
+def throttled(request: HttpRequest, exc: throttle.ScreeningThrottled) -> HttpResponse:
+    """429: the screener's limit for the window is spent (supportmeasures/throttle.py)."""
+    response = render(request, "supportmeasures/throttled.html", {"message": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.verdict.retry_after)
+    return response
 
 
 @dataclass(frozen=True)
@@ -197,12 +204,15 @@ class SearchView(View):
             data = form.cleaned_data
             screened: list[selectors.ScreenedPerson] = []
             if data["name"] or data["kana"]:
-                ((_, found),) = actions.screen_people(
-                    queries=[Query(data["name"], data["kana"], data["birth_date"])],
-                    purpose=SEARCH_PURPOSE,
-                    screened_at=timezone.now(),
-                    acting_user=user,
-                )
+                try:
+                    ((_, found),) = actions.screen_people(
+                        queries=[Query(data["name"], data["kana"], data["birth_date"])],
+                        purpose=SEARCH_PURPOSE,
+                        screened_at=timezone.now(),
+                        acting_user=user,
+                    )
+                except throttle.ScreeningThrottled as exc:
+                    return throttled(request, exc)
                 context["screening"] = found
                 screened = selectors.people_in_screening(screening=found, today=today)
             found_ids = {s.person.pk for s in screened}
@@ -675,12 +685,15 @@ class BatchScreeningView(FormView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         # Every person of every row in one screening: a child's name or a co-owner too.
         flat = [query for row in mailing.queries for _, query in row]
-        results = actions.screen_people(
-            queries=flat,
-            purpose=form.cleaned_data["purpose"],
-            screened_at=timezone.now(),
-            acting_user=_staff(self.request),
-        )
+        try:
+            results = actions.screen_people(
+                queries=flat,
+                purpose=form.cleaned_data["purpose"],
+                screened_at=timezone.now(),
+                acting_user=_staff(self.request),
+            )
+        except throttle.ScreeningThrottled as exc:
+            return throttled(self.request, exc)
         found = iter(screening for _, screening in results)
         per_row = [mailinglist.combine([next(found) for _ in row]) for row in mailing.queries]
         # Contractors see flags, never where a case is held (the owning ward hints at it).

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auditlog.models import DECISION_LABELS, REASON_LABELS, AuditEvent, EventKind
+from auditlog.spreadsheet import SafeCell, safe_row
 
 ENCODINGS = ("utf-8", "cp932")
 # Rows are written to text in batches and encoded once per batch: far fewer, larger chunks.
@@ -54,30 +55,34 @@ def csv_stream(rows: Iterable[tuple[object, ...]], *, encoding: str) -> Iterator
     zone = timezone.get_current_timezone()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header())
+    writer.writerow(safe_row(header()))
     first = True
     for count, row in enumerate(rows, start=1):
         (seq, at, username, full_name, ward_code, ward_name, kind, person, measure, decision,
          reason, data, prev_hash, hash_) = row  # fmt: skip
         assert isinstance(at, datetime.datetime)
+        # Names, purposes and references come from people and other systems: nothing in them
+        # may run as a formula in the auditor's spreadsheet (auditlog/spreadsheet.py).
         writer.writerow(
-            (
-                seq,
-                at.astimezone(zone).isoformat(timespec="seconds"),
-                username,
-                full_name or "",
-                ward_code,
-                ward_name or "",
-                kind,
-                kinds.get(str(kind), kind),
-                person or "",
-                measure,
-                decision,
-                decisions.get(str(decision), decision),
-                reasons.get(str(reason), reason),
-                json.dumps(data, ensure_ascii=False, sort_keys=True) if data else "",
-                prev_hash,
-                hash_,
+            safe_row(
+                (
+                    seq,
+                    at.astimezone(zone).isoformat(timespec="seconds"),
+                    username,
+                    full_name or "",
+                    ward_code,
+                    ward_name or "",
+                    kind,
+                    kinds.get(str(kind), kind),
+                    person or "",
+                    measure,
+                    decision,
+                    decisions.get(str(decision), decision),
+                    reasons.get(str(reason), reason),
+                    json.dumps(data, ensure_ascii=False, sort_keys=True) if data else "",
+                    prev_hash,
+                    hash_,
+                )
             )
         )
         if count % BATCH == 0:
@@ -106,6 +111,7 @@ def _labelled(field: str, labels: dict[str, str]) -> Case:
 def pg_csv_stream(events: QuerySet[AuditEvent], *, encoding: str) -> Iterator[bytes]:
     """The same CSV, written by PostgreSQL itself (COPY … TO STDOUT): Python only relays the
     blocks (and re-encodes them for CP932). Newest first, in one streamed statement."""
+    # Every text column through SafeCell: the same neutralised cells as csv_stream writes.
     columns = events.order_by("-sequence").values_list(
         "sequence",
         Func(
@@ -114,23 +120,23 @@ def pg_csv_stream(events: QuerySet[AuditEvent], *, encoding: str) -> Iterator[by
             function="to_char",
             output_field=CharField(),
         ),
-        "actor_username",
-        "actor__full_name",
-        "ward_code",
-        "ward__name",
-        "kind",
-        _labelled("kind", {k: str(v) for k, v in EventKind.choices}),
+        SafeCell(F("actor_username")),
+        SafeCell(F("actor__full_name")),
+        SafeCell(F("ward_code")),
+        SafeCell(F("ward__name")),
+        SafeCell(F("kind")),
+        SafeCell(_labelled("kind", {k: str(v) for k, v in EventKind.choices})),
         Cast("person_public_id", CharField()),
-        "measure_ref",
-        "decision",
-        _labelled("decision", {k: str(v) for k, v in DECISION_LABELS.items()}),
-        _labelled("reason", {k: str(v) for k, v in REASON_LABELS.items()}),
-        Cast("data", TextField()),
+        SafeCell(F("measure_ref")),
+        SafeCell(F("decision")),
+        SafeCell(_labelled("decision", {k: str(v) for k, v in DECISION_LABELS.items()})),
+        SafeCell(_labelled("reason", {k: str(v) for k, v in REASON_LABELS.items()})),
+        SafeCell(Cast("data", TextField())),
         "prev_hash",
         "hash",
     )
     head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow(header())
+    csv.writer(head, lineterminator="\n").writerow(safe_row(header()))
     if encoding == "cp932":
         yield head.getvalue().encode("cp932", errors="replace")
         decoder = codecs.getincrementaldecoder("utf-8")()

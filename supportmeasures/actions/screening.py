@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from auditlog.actions import Event, record_event, record_events
 from auditlog.models import EventKind
-from supportmeasures import permissions, screening
+from supportmeasures import permissions, screening, throttle
 from supportmeasures.models import (
     ApiClient,
     Staff,
@@ -81,6 +81,7 @@ def screen_people(
         raise NotPermitted(_("You are not permitted to screen people."))
     if client is not None and not client.is_active:
         raise NotPermitted(_("This API client has been revoked."))
+    _within_rate(acting_user=acting_user, client=client, screened_at=screened_at)
     results = [(str(uuid.uuid4()), s) for s in screening.screen_many(queries)]
     hits = [(sid, s) for sid, s in results if not s.is_clear]
     if hits:
@@ -91,6 +92,37 @@ def screen_people(
                 )
             )
     return results
+
+
+def _within_rate(
+    *, acting_user: Staff | None, client: ApiClient | None, screened_at: datetime.datetime
+) -> None:
+    """Count the screening against its screener's limit (supportmeasures/throttle.py); over
+    it, raise ScreeningThrottled, recording the window's first refusal and only that one."""
+    principal = client if client is not None else acting_user
+    assert principal is not None  # screen_people takes exactly one
+    screener = f"{'client' if client is not None else 'staff'}:{principal.pk}"
+    verdict = throttle.take(
+        screener=screener, rate=throttle.rate_for(client=client is not None), at=screened_at
+    )
+    if verdict.allowed:
+        return
+    if verdict.first_refusal:
+        with transaction.atomic(durable=True):
+            record_event(
+                kind=EventKind.SCREENING_THROTTLED,
+                actor=acting_user,
+                occurred_at=screened_at,
+                decision="refused",
+                data={
+                    "client": client.name if client else "",
+                    "client_id": client.pk if client else None,
+                    "limit": verdict.rate.limit,
+                    "window_seconds": verdict.rate.window_seconds,
+                    "window_starts_at": verdict.window_starts_at.isoformat(),
+                },
+            )
+    raise throttle.ScreeningThrottled(verdict)
 
 
 def create_api_client(
