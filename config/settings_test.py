@@ -26,6 +26,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Each test run counts screenings (supportmeasures/throttle.py) in a key space of its own:
+# ids start again in a fresh test database, and Redis keeps the last run's counts.
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests that need a worker start a real one; the rest run tasks through the real broker.
 CELERY_TASK_ALWAYS_EAGER = False
