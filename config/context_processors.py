@@ -10,7 +10,6 @@ from inquiries import permissions as inquiry_permissions
 from inquiries.selectors import unread_count
 from supportmeasures import permissions
 from supportmeasures.training.permissions import may_take_training
-from supportmeasures.training.permissions import may_take_training
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,6 @@ class Navigation:
     inquiries: bool
     audit: bool
     training: bool
-    training: bool
 
 
 def navigation(user: Any) -> Navigation:
@@ -32,7 +30,6 @@ def navigation(user: Any) -> Navigation:
         register=user.ward is not None and permissions.can_register_application(user, user.ward),
         inquiries=inquiry_permissions.may_use_inquiries(user),
         audit=can_read_auditlog(user),
-        training=may_take_training(user),
         training=may_take_training(user),
     )
 

@@ -22,7 +22,6 @@ urlpatterns = [
     path("api/v1/", include("supportmeasures.api_urls")),
     path("inquiries/", include("inquiries.urls")),
     path("training/", include("supportmeasures.training.urls")),
-    path("training/", include("supportmeasures.training.urls")),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", accounts.password_change, name="password_change"),
