@@ -1,0 +1,144 @@
+"""Accessibility of the main screens, checked by axe-core in Chromium (issue 15).
+
+Each screen a clerk, a supervisor or an auditor uses every day is opened as that person, with
+the data of the seed's incident (X protected from Y, an inquiry from A to B, a critical plan to
+call Y), and axe-core runs on the page as it is shown. A serious or critical violation fails the
+test, printed with the element and how to fix it. In Japanese (the default), then once in
+English: the English pages are the same templates with other words, which can still break a
+contrast or an accessible name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from inquiries import actions as inquiry_actions
+from inquiries.models import Channel, DisclosureCategory, Inquiry
+from supportmeasures.models import Person, Role, Staff
+from tests.browser.test_incident import log_in, log_out
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BLOCKING = ("serious", "critical")
+AXE = Axe()
+
+
+def violations(page: Page) -> list[str]:
+    """The serious and critical violations axe-core finds on the page, one line per element."""
+    found = AXE.run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {', '.join(node['target'])}: "
+        f"{node['html'][:160]} | {node.get('failureSummary', '').strip()}"
+        for v in found
+        if v["impact"] in BLOCKING
+        for node in v["nodes"]
+    ]
+
+
+@pytest.fixture
+def incident(x: Person, y: Person, clerk_a, supervisor_a, clerk_b, ward_b) -> dict[str, object]:
+    """An inquiry from A to B about X, signed off and acknowledged by B; B's critical plan to
+    call Y."""
+    now = timezone.now()
+    inquiry = inquiry_actions.create_inquiry(
+        acting_user=clerk_a,
+        to_ward=ward_b,
+        to_department="保険年金課",
+        subject_name="山崎 美咲",
+        subject_kana="やまさき みさき",
+        subject_birth_date=None,
+        question="国民健康保険の加入状況を教えてください",
+        reason="福祉相談の手続きのため",
+        urgency="urgent",
+        created_at=now,
+    )
+    inquiry = inquiry_actions.sign_off_inquiry(
+        inquiry=inquiry, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
+    )
+    inquiry_actions.acknowledge_inquiry(inquiry=inquiry, acting_user=clerk_b, acknowledged_at=now)
+    plan = inquiry_actions.create_plan(
+        acting_user=clerk_b,
+        created_at=now,
+        inquiry=inquiry,
+        matter_name="山﨑 美咲",
+        matter_kana="ヤマサキ ミサキ",
+        target_name="山﨑 健一",
+        target_kana="ヤマサキ ケンイチ",
+        target_contact="090-0000-0000",
+        target_relation="世帯主",
+        channel=Channel.PHONE,
+        purpose="保険料の確認",
+        categories=[DisclosureCategory.IDENTITY],
+        wording="保険料のお手続きについて書面をお送りします。",
+    )
+    return {"inquiry": inquiry, "plan": plan}
+
+
+def test_the_main_screens_have_no_serious_or_critical_violation(
+    page: Page,
+    live_server,
+    incident: dict[str, object],
+    x: Person,
+    clerk_a: Staff,
+    clerk_b: Staff,
+    supervisor_b: Staff,
+    make_staff: Callable[..., Staff],
+    ward_a,
+) -> None:
+    base = live_server.url
+    inquiry = incident["inquiry"]
+    plan = incident["plan"]
+    assert isinstance(inquiry, Inquiry)
+    auditor = make_staff(ward_a, Role.AUDITOR, username="a_auditor")
+    found: dict[str, list[str]] = {}
+
+    def check(name: str, url: str) -> None:
+        page.goto(f"{base}{url}")
+        expect(page.locator("main h1")).to_be_visible()
+        found[name] = violations(page)
+
+    def walk(language: str) -> None:
+        log_out_if_in()
+        check(f"{language} login", "/accounts/login/")
+        log_in(page, base, clerk_a.username)
+        check(f"{language} home", "/")
+        check(f"{language} search", "/search/?name=山崎+健一")
+        check(f"{language} person", x.get_absolute_url())
+        check(f"{language} acknowledgement", f"/people/{x.public_id}/acknowledge/")
+        log_out(page)
+        log_in(page, base, clerk_b.username)
+        check(f"{language} inquiry", inquiry.get_absolute_url())
+        check(f"{language} plan", plan.get_absolute_url())  # type: ignore[attr-defined]
+        log_out(page)
+        log_in(page, base, supervisor_b.username)
+        check(f"{language} approval queue", "/inquiries/queue/")
+        log_out(page)
+        log_in(page, base, auditor.username)
+        check(f"{language} audit list", "/audit/")
+        log_out(page)
+
+    def log_out_if_in() -> None:
+        if page.locator(".site-header__user button").count():
+            log_out(page)
+
+    walk("ja")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page.goto(f"{base}/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    walk("en")
+
+    # The check can fail: a picture without a text alternative is a critical violation.
+    page.set_content('<html lang="ja"><title>t</title><main><img src="x.png"></main></html>')
+    assert [line.split(" ")[0] for line in violations(page)] == ["image-alt"]
+
+    failing = {name: lines for name, lines in found.items() if lines}
+    for name, lines in failing.items():
+        print(f"\n== {name}")
+        for line in lines:
+            print(f"  {line}")
+    assert len(found) == 18
+    assert failing == {}
