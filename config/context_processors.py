@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from auditlog.workspace.selectors import can_read_auditlog
+from config import manual
 from inquiries import permissions as inquiry_permissions
 from inquiries.selectors import unread_count
 from supportmeasures import permissions
@@ -50,4 +51,7 @@ def staff(request: HttpRequest) -> dict[str, Any]:
                 settings.MAMORI_IDLE_WARNING_SECONDS, settings.MAMORI_IDLE_MINUTES * 60
             ),
         }
+        match = getattr(request, "resolver_match", None)
+        if match is not None and (help_url := manual.help_url(match.view_name)):
+            context["help_url"] = help_url  # this screen's section of the manual
     return context

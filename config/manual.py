@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
@@ -40,11 +40,11 @@ class ManualPage:
 
 # One guide per role, in the order the index lists them; "index" is the front page.
 PAGES: tuple[ManualPage, ...] = (
-    ManualPage("clerk", pgettext_lazy("manual", "Clerks (窓口担当)")),
-    ManualPage("supervisor", pgettext_lazy("manual", "Supervisors (係長・課長)")),
-    ManualPage("responsible", pgettext_lazy("manual", "Support-measure officers (支援措置責任者)")),
-    ManualPage("auditor", pgettext_lazy("manual", "Auditors (監査担当)")),
-    ManualPage("administrator", pgettext_lazy("manual", "Administrators (管理者)")),
+    ManualPage("clerk", _("Clerks' guide")),
+    ManualPage("supervisor", _("Supervisors' guide")),
+    ManualPage("responsible", _("Support-measure officers' guide")),
+    ManualPage("auditor", _("Auditors' guide")),
+    ManualPage("administrator", _("Administrators' guide")),
 )
 PAGE_SLUGS = ("index", *(page.slug for page in PAGES))
 
@@ -59,6 +59,7 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "supportmeasures:person": ("clerk", "person"),
     "supportmeasures:acknowledge": ("clerk", "details"),
     "supportmeasures:details": ("clerk", "details"),
+    "supportmeasures:print_details": ("clerk", "details"),
     "supportmeasures:register": ("clerk", "register"),
     "supportmeasures:measures": ("responsible", "measures"),
     "supportmeasures:measure": ("responsible", "measures"),
@@ -75,17 +76,25 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "inquiries:new": ("clerk", "inquiry-new"),
     "inquiries:detail": ("clerk", "inquiry-read"),
     "inquiries:acknowledge": ("clerk", "inquiry-read"),
+    "inquiries:print": ("clerk", "inquiry-read"),
     "inquiries:answer": ("clerk", "inquiry-answer"),
     "inquiries:new_plan": ("clerk", "plan"),
     "inquiries:edit_plan": ("clerk", "plan"),
     "inquiries:plan": ("clerk", "plan"),
     "inquiries:plan_contact": ("clerk", "plan-contact"),
+    "inquiries:print_plan_contact": ("clerk", "plan-contact"),
     "inquiries:notifications": ("clerk", "notifications"),
     "inquiries:queue": ("supervisor", "queue"),
     "inquiries:sign_off": ("supervisor", "queue"),
     "inquiries:sign_off_answer": ("supervisor", "answer-sign-off"),
     "inquiries:plan_action": ("supervisor", "plan-approval"),
     "inquiries:raise": ("supervisor", "raise"),
+    # Everyone: the annual training and the account.
+    "training:index": ("index", "training"),
+    "training:page": ("index", "training"),
+    "training:test": ("index", "training"),
+    "training:result": ("index", "training"),
+    "password_change": ("index", "account"),
     # The auditors' workspace.
     "auditlog:events": ("auditor", "events"),
     "auditlog:person": ("auditor", "history"),
@@ -154,7 +163,7 @@ class _LinkRewriter(Treeprocessor):
 class _NoRawHtml(Extension):
     """The manual is ours, but raw HTML in it is shown as text, never rendered."""
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_LinkRewriter(md), "mamori_links", 1)
@@ -185,7 +194,7 @@ def _page(request: HttpRequest, slug: str) -> HttpResponse:
     if not path.is_file():
         raise Http404
     body = _rendered(path, path.stat().st_mtime)
-    title = next((p.title for p in PAGES if p.slug == slug), pgettext_lazy("manual", "Manual"))
+    title = next((p.title for p in PAGES if p.slug == slug), _("Manual"))
     return render(
         request,
         "help/page.html",
@@ -202,7 +211,7 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, slug)
 
 
-def image(request: HttpRequest, name: str) -> HttpResponse:
+def image(request: HttpRequest, name: str) -> FileResponse:
     """Only a PNG that is in docs/manual/images, by its bare name: nothing else on disk."""
     if not IMAGE_NAME.match(name) or name not in {p.name for p in IMAGES_DIR.glob("*.png")}:
         raise Http404

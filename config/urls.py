@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
-from config import accounts, views
+from config import manual, accounts, views
 from supportmeasures import urls as registry_urls
 
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("audit/", include("auditlog.workspace.urls")),
     path("api/v1/", include("supportmeasures.api_urls")),
     path("inquiries/", include("inquiries.urls")),
+    path("help/", include((manual.urlpatterns, "help"))),
     path("training/", include("supportmeasures.training.urls")),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,0 +1,315 @@
+"""Each role's first task in the manual (docs/manual/), followed step by step in Chromium.
+
+The tests click the buttons the manual names, by their Japanese labels, and take the manual's
+screenshots into docs/manual/images/ as they go: a change to a screen changes its picture, and
+a step the manual describes that no longer exists fails here. Each test ends by checking that
+every screenshot of its first task was written by this run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import time
+from collections.abc import Callable, Iterator
+from importlib import import_module
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+from playwright.sync_api import Locator, Page, ViewportSize, expect
+
+from config import manual
+from inquiries import actions as inquiry_actions
+from inquiries.models import Inquiry, InquiryState
+from supportmeasures.actions import PartyData, PersonData
+from supportmeasures.models import MeasureStatus, Role, SupportMeasure
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+VIEWPORT: ViewportSize = {"width": 1180, "height": 820}
+
+TAKAHASHI = PersonData(
+    name="髙橋 由美",
+    kana="タカハシ ユミ",
+    birth_date=datetime.date(1988, 2, 14),
+    sex="F",
+    address="横浜市鶴見区鶴見中央3-4-5",
+)
+TAKAHASHI_COUNTERPARTY = PersonData(
+    name="髙橋 誠", kana="タカハシ マコト", birth_date=datetime.date(1985, 7, 1), sex="M"
+)
+
+
+def first_task_images(slug: str) -> set[str]:
+    """The screenshots the first task of a role's guide shows (the same in both languages)."""
+    names: set[str] = set()
+    for language in manual.LANGUAGES:
+        text = manual.manual_path(language, slug).read_text(encoding="utf-8")
+        names |= manual.image_names(text.split("\n## ")[1])
+    return names
+
+
+@pytest.fixture
+def shot(page: Page) -> Iterator[Callable[..., None]]:
+    """Takes a manual screenshot: one screen's height from the part the step is about (by
+    default the page's main content, below the header), not the whole page, to keep the files
+    small. When the test is done, checks that every screenshot of the task was written by this
+    run."""
+    page.set_viewport_size(VIEWPORT)
+    started = time.time()
+    taken: list[str] = []
+
+    def take(name: str, focus: str | Locator | None = "main") -> None:
+        top = 0.0
+        if focus is not None:
+            target = page.locator(focus) if isinstance(focus, str) else focus
+            box = target.first.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+            top = max(0.0, float(box) - (0 if focus == "main" else 24))
+        height = page.evaluate("document.documentElement.scrollHeight")
+        clip = {
+            "x": 0,
+            "y": top,
+            "width": VIEWPORT["width"],
+            "height": max(200.0, min(VIEWPORT["height"], float(height) - top)),
+        }
+        path = manual.IMAGES_DIR / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True, clip=clip)  # type: ignore[arg-type]
+        taken.append(f"{name}.png")
+
+    yield take
+
+    slug = taken[0].split("-")[0]
+    assert set(taken) == first_task_images(slug)
+    for name in taken:
+        path = manual.IMAGES_DIR / name
+        assert path.is_file() and path.stat().st_mtime >= started - 1, name
+        assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+
+
+def submit_login(page: Page, username: str) -> None:
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.locator(".site-header__user")).to_contain_text(username)
+
+
+def menu(page: Page, label: str) -> None:
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name=label, exact=True
+    ).click()
+
+
+def image_loaded(image: Locator) -> bool:
+    """Waits for the picture to load (lazily, once scrolled to); a broken one is false."""
+    return bool(image.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)"))
+
+
+def open_help(page: Page, base: str, path: str, heading: str) -> None:
+    """「この画面の使い方」 opens this screen's section, with its pictures."""
+    page.get_by_role("link", name="この画面の使い方").click()
+    expect(page).to_have_url(f"{base}{path}")
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    images = page.locator("article.manual img")
+    assert images.count() >= 3
+    for i in range(images.count()):
+        images.nth(i).scroll_into_view_if_needed()
+        assert image_loaded(images.nth(i)), images.nth(i).get_attribute("src")
+
+
+def test_clerk_checks_a_person_before_any_contact(
+    page: Page, live_server, shot, x, y, clerk_b
+) -> None:
+    base = live_server.url
+
+    # 1. Log in.
+    log_in(page, base, clerk_b.username)
+    shot("clerk-1-login", focus=None)
+    submit_login(page, clerk_b.username)
+    # 2. 台帳検索, the name as a hurried clerk types it (崎 for 﨑), 検索.
+    menu(page, "台帳検索")
+    page.get_by_label("氏名").fill("山崎健一")
+    page.locator("form[role=search]").get_by_role("button", name="検索").click()
+    # 3. The flags: Y is a counterparty.
+    row = page.locator("tbody tr", has_text="山﨑 健一")
+    expect(row.locator(".badge--counterparty")).to_have_text(re.compile("相手方"))
+    shot("clerk-2-search", focus="form[role=search]")
+    # 4. Y's page: the protected people he must learn nothing about; the address withheld.
+    row.get_by_role("link", name="山﨑 健一").click()
+    expect(page.get_by_text("この方に一切の情報を伝えてはならない保護対象者")).to_be_visible()
+    expect(page.get_by_text("非開示").first).to_be_visible()
+    expect(page.get_by_text("豊岡町")).to_have_count(0)
+    shot("clerk-3-person")
+
+    page.goto(f"{base}/search/")
+    open_help(
+        page, base, "/help/clerk/#search", "1. 連絡の前に台帳で人物を確認する（最初に覚える手順）"
+    )
+
+
+def test_supervisor_signs_off_an_inquiry(
+    page: Page, live_server, shot, x, clerk_a, ward_b, supervisor_a
+) -> None:
+    base = live_server.url
+    inquiry = inquiry_actions.create_inquiry(
+        acting_user=clerk_a,
+        to_ward=ward_b,
+        to_department="保険年金課",
+        subject_name="山崎 美咲",
+        subject_kana="やまさき みさき",
+        subject_birth_date=None,
+        question="国民健康保険の加入状況を教えてください",
+        reason="福祉相談の手続きのため",
+        urgency="normal",
+        created_at=timezone.now(),
+    )
+
+    # 1. The home page says what awaits sign-off.
+    log_in(page, base, supervisor_a.username)
+    submit_login(page, supervisor_a.username)
+    waiting = page.get_by_role("link", name="決裁待ちが1件あります")
+    expect(waiting).to_be_visible()
+    shot("supervisor-1-home")
+    waiting.click()
+    # 2. 自分の決裁待ち → 決裁待ちの照会 → the person concerned.
+    expect(page.get_by_role("heading", name="自分の決裁待ち", exact=True)).to_be_visible()
+    shot("supervisor-2-queue")
+    page.get_by_role("link", name="山崎 美咲").click()
+    # 3. The inquiry, its status first; 決裁.
+    expect(page.get_by_text("保護対象").first).to_be_visible()
+    page.get_by_role("link", name="決裁", exact=True).click()
+    # 4. Confirm the status and that it asks only what is needed; 決裁して送信.
+    expect(page.get_by_role("heading", name="照会の決裁")).to_be_visible()
+    page.get_by_label(re.compile("照会内容が必要最小限であることを確認しました")).check()
+    shot("supervisor-3-sign-off")
+    page.get_by_role("button", name="決裁して送信").click()
+    # 5. Sent to the other ward.
+    expect(page).to_have_url(f"{base}/inquiries/{inquiry.public_id}/")
+
+    inquiry = Inquiry.objects.get(pk=inquiry.pk)
+    assert inquiry.state == InquiryState.SENT
+    assert inquiry.signed_off_by == supervisor_a
+    page.goto(f"{base}/inquiries/queue/")
+    open_help(
+        page, base, "/help/supervisor/#queue", "1. 決裁待ちの照会を決裁する（最初に覚える手順）"
+    )
+
+
+def test_support_measure_officer_decides_an_application(
+    page: Page, live_server, shot, register, clerk_a, supervisor_a
+) -> None:
+    base = live_server.url
+    measure = register(
+        clerk_a,
+        protected=TAKAHASHI,
+        counterparties=[PartyData(person=TAKAHASHI_COUNTERPARTY, relationship="夫")],
+    )
+
+    # 1. 仮支援措置：決定待ち on the home page; the measure's reference.
+    log_in(page, base, supervisor_a.username)
+    submit_login(page, supervisor_a.username)
+    table = page.locator("table", has=page.locator("caption", has_text="仮支援措置：決定待ち"))
+    expect(table).to_be_visible()
+    shot("responsible-1-home", focus=".dashboard-stats")
+    table.get_by_role("link", name=measure.ref).click()
+    # 2. The measure: its people and basis; 申出を決定.
+    expect(page.get_by_text("仮支援措置").first).to_be_visible()
+    expect(page.get_by_text("髙橋 誠").first).to_be_visible()
+    shot("responsible-2-measure")
+    page.get_by_role("link", name="申出を決定").click()
+    # 3. 支援措置を実施する from today, the end left empty for one year.
+    page.get_by_label("支援措置を実施する").check()
+    page.get_by_label("開始日").fill(timezone.localdate().isoformat())
+    shot("responsible-3-decide", focus="form.card")
+    # 4. 決定を記録.
+    page.get_by_role("button", name="決定を記録").click()
+    # 5. Back on the measure: decided, by whom.
+    expect(page).to_have_url(f"{base}{measure.get_absolute_url()}")
+    expect(page.get_by_text(supervisor_a.full_name).first).to_be_visible()
+    shot("responsible-4-decided")
+
+    measure = SupportMeasure.objects.get(pk=measure.pk)
+    assert measure.status == MeasureStatus.ACTIVE
+    assert measure.decided_by == supervisor_a
+    open_help(page, base, "/help/responsible/#measures", "2. 支援措置の一覧と画面")
+
+
+def test_auditor_follows_one_person_through_the_audit_log(
+    page: Page, live_server, shot, register, clerk_a, auditor
+) -> None:
+    base = live_server.url
+    register(
+        clerk_a,
+        protected=TAKAHASHI,
+        counterparties=[PartyData(person=TAKAHASHI_COUNTERPARTY, relationship="夫")],
+    )
+
+    # 1. 監査ログ: the state of the chain, then the events.
+    log_in(page, base, auditor.username)
+    submit_login(page, auditor.username)
+    menu(page, "監査ログ")
+    expect(page.get_by_text("監査ログの状態")).to_be_visible()
+    shot("auditor-1-events")
+    # 2. 対象者 高橋 (the common 高), 絞り込み.
+    page.get_by_label("対象者（氏名または読み）").fill("高橋")
+    page.get_by_role("button", name="絞り込み").click()
+    # 3. 髙橋 由美 is found; her name opens the access history.
+    found = page.get_by_role("link", name=re.compile("髙橋 由美"))
+    expect(found).to_be_visible()
+    shot("auditor-2-filtered", focus="section[aria-labelledby=people-title]")
+    found.click()
+    # 4. アクセス履歴, oldest first: her registration.
+    expect(page.get_by_role("heading", name=re.compile("アクセス履歴"))).to_be_visible()
+    expect(page.get_by_text("髙橋 由美").first).to_be_visible()
+    shot("auditor-3-history")
+
+    page.goto(f"{base}/audit/")
+    open_help(
+        page,
+        base,
+        "/help/auditor/#events",
+        "1. 監査ログで一人の方の経緯を確認する（最初に覚える手順）",
+    )
+
+
+def test_administrator_checks_staff_accounts(
+    page: Page, live_server, shot, make_staff, ward_a, clerk_a
+) -> None:
+    base = live_server.url
+    # The administrator group's admin rights, as migration 0002_roles grants them (a
+    # transactional test's flush empties the group's permissions).
+    group, _ = Group.objects.get_or_create(name=Role.ADMINISTRATOR)
+    for app_label, codename in import_module("supportmeasures.migrations.0002_roles").ADMIN_PERMS:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    administrator = make_staff(ward_a, Role.ADMINISTRATOR, username="city_admin")
+
+    # 1. Log in to Mamori, then /admin/.
+    log_in(page, base, administrator.username)
+    submit_login(page, administrator.username)
+    page.goto(f"{base}/admin/")
+    shot("administrator-1-admin", focus=None)
+    # 2. 職員: the staff list.
+    page.locator("#content-main").get_by_role("link", name="職員", exact=True).click()
+    expect(page.get_by_role("link", name=clerk_a.username)).to_be_visible()
+    shot("administrator-2-staff-list", focus=None)
+    # 3. An account: ward and role read-only, the training records below.
+    page.get_by_role("link", name=clerk_a.username).click()
+    expect(page.get_by_text("研修受講記録").first).to_be_visible()
+    expect(page.locator("input[name=ward]")).to_have_count(0)
+    shot("administrator-3-staff", focus=None)
+
+    page.goto(f"{base}/help/administrator/")
+    expect(
+        page.get_by_role("heading", name=re.compile("管理サイトで職員アカウントを確認する"))
+    ).to_be_visible()
+    for i in range(3):
+        image = page.locator("article.manual img").nth(i)
+        image.scroll_into_view_if_needed()
+        assert image_loaded(image), image.get_attribute("src")
