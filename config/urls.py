@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
-from config import manual, accounts, views
+from config import accounts, manual, views
 from supportmeasures import urls as registry_urls
 
 urlpatterns = [
@@ -21,8 +21,8 @@ urlpatterns = [
     path("audit/", include("auditlog.workspace.urls")),
     path("api/v1/", include("supportmeasures.api_urls")),
     path("inquiries/", include("inquiries.urls")),
-    path("help/", include((manual.urlpatterns, "help"))),
     path("training/", include("supportmeasures.training.urls")),
+    path("help/", include((manual.urlpatterns, "help"))),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", accounts.password_change, name="password_change"),
