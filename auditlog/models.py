@@ -98,6 +98,8 @@ DECISION_LABELS = {
     "raised": _("raised"),
     "reviewed": _("reviewed"),
     "exported": _("exported"),
+    "locked": _("locked out"),
+    "unlocked": _("unlocked"),
     "expired": _("expired"),
     "critical": _("critical risk"),
     "high": _("high risk"),

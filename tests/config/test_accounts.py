@@ -481,3 +481,41 @@ class _outside_atomic:
         from django.db import connection
 
         connection.in_atomic_block = self.saved
+
+
+class TestTheFailedLoginsReport:
+    def test_failures_are_counted_per_name_and_day_with_addresses_and_lockouts(
+        self, clerk_a, administrator, now
+    ):
+        from auditlog.workspace import analyses
+
+        for n in range(5):
+            attempt("a_clerk", WRONG, address=f"10.0.0.{1 + n % 2}")
+        attempt("ghost", WRONG, address="10.0.0.9")
+        accounts.unlock(acting_user=administrator, username="a_clerk", address="", unlocked_at=now)
+        since, until = analyses.period_of(*analyses.default_period(timezone.now()))
+
+        report = analyses.failed_logins(since=since, until=until)
+
+        rows = {row.who: row.what for row in report}
+        assert rows == {
+            "a_clerk": "Failed logins: 5, from 10.0.0.1, 10.0.0.2 — locked out"
+            " — unlocked by an administrator",
+            "ghost": "Failed logins: 1, from 10.0.0.9 — no such account",
+        }
+
+    def test_the_report_is_an_auditors_page_and_in_every_list_of_reports(
+        self, clerk_a, auditor, login
+    ):
+        from auditlog.workspace import analyses
+
+        attempt("a_clerk", WRONG)
+        page = login(auditor).get(reverse("auditlog:report", args=[analyses.FAILED_LOGINS]))
+
+        assert page.status_code == 200
+        assert "a_clerk" in page.content.decode() and "Failed logins: 1, from" in page.content.decode()
+        assert analyses.FAILED_LOGINS in analyses.REPORT_CODES
+        assert (
+            login(clerk_a).get(reverse("auditlog:report", args=["failed-logins"])).status_code
+            == 404
+        )
