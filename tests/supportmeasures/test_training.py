@@ -411,6 +411,42 @@ class TestTheGateLinksToTheTraining:
         assert TAKE_TRAINING_JA in page
         assert TAKE_TRAINING_JA not in trained.content.decode()
 
+    def test_the_details_of_a_protected_resident_for_a_lapsed_clerk(
+        self, make_staff, ward_a, x, login
+    ):
+        clerk = make_staff(ward_a, Role.CLERK, trained=False)
+
+        refused = login(clerk).get(reverse("supportmeasures:details", args=[x.public_id]))
+
+        assert refused.status_code == 403
+        assert TAKE_TRAINING_JA in refused.content.decode()
+
+    def test_the_inquiry_sign_off_of_a_lapsed_supervisor(
+        self, untrained_supervisor, clerk_a, ward_b, x, login, now
+    ):
+        from inquiries import actions as inquiry_actions
+
+        inquiry = inquiry_actions.create_inquiry(
+            acting_user=clerk_a,
+            to_ward=ward_b,
+            to_department="",
+            subject_name="山崎 美咲",
+            subject_kana="",
+            subject_birth_date=None,
+            question="加入状況",
+            reason="手続き",
+            urgency="normal",
+            created_at=now,
+        )
+
+        refused = login(untrained_supervisor).post(
+            reverse("inquiries:sign_off", args=[inquiry.public_id]), {"confirm": "on"}
+        )
+
+        assert refused.status_code == 403
+        assert str(TrainingLapsed()) in refused.content.decode()
+        assert TAKE_TRAINING_JA in refused.content.decode()
+
     def test_the_filter_knows_the_training_refusal_and_no_other(self):
         assert offers_training(TrainingLapsed())
         assert offers_training(str(TrainingLapsed()))
