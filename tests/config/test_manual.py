@@ -85,6 +85,17 @@ class TestTheManualIsComplete:
         assert manual.anchors(ja) == manual.anchors(en)
         assert manual.image_names(ja) == manual.image_names(en)
 
+    def test_every_screenshot_kept_is_shown_by_a_guide(self):
+        shown = {
+            name
+            for language in manual.LANGUAGES
+            for slug in ("index", *ROLES)
+            for name in manual.image_names(text(language, slug))
+        }
+        kept = {path.name for path in manual.IMAGES_DIR.glob("*.png")}
+
+        assert kept - shown == set(), "screenshots no guide shows (rename or delete them)"
+
     def test_the_missing_screenshot_check_can_fail(self, tmp_path):
         guide = "# T {#top}\n\n1. Step\n\n    ![x](../images/no-such-screen.png)\n"
 
