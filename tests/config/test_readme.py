@@ -319,7 +319,8 @@ class TestTheReadmeWorksVerbatim:
         answers = [json.loads(line) for line in example.stdout.splitlines() if line.strip()]
 
         assert "${PORT:-8000}" in example.command  # follows PORT, as make run does
-        assert [answer["result"] for answer in answers] == ["counterparty", "possible_match"]
+        results = [answer.get("result") for answer in answers]
+        assert results == ["counterparty", "possible_match"], example.stdout
         strict, hurried = answers
         assert strict["matches"][0]["owning_ward"]["name"] == "鶴見区"
         assert strict["matches"][0]["measure_ref"]
@@ -327,6 +328,11 @@ class TestTheReadmeWorksVerbatim:
         for answer in answers:  # never an address
             assert "address" not in json.dumps(answer, ensure_ascii=False)
             assert "横浜市" not in json.dumps(answer, ensure_ascii=False)
+
+    def test_the_audit_chain_verifies_after_the_walk(self, walk):
+        (verification,) = runs_of(walk, r"verify_auditlog")
+
+        assert verification.stdout.startswith("OK: "), verification.stdout
 
     def test_every_account_the_readme_names_exists_with_the_readme_password(self, walk):
         readme = README.read_text(encoding="utf-8")
