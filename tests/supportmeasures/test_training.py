@@ -148,6 +148,18 @@ class TestFailing:
         )
         assert permissions.training_refusal(untrained_supervisor, today) is not None
 
+    def test_auditors_find_the_failed_attempts_by_kind(self, clerk_a, auditor, login):
+        _take(login(clerk_a), wrong=(course().modules[Role.CLERK].questions[0].id,))
+
+        events = login(auditor).get(
+            reverse("auditlog:events"),
+            {"kind": EventKind.TRAINING_FAILED},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+        assert [e.kind for e in events.context["found"].events] == [EventKind.TRAINING_FAILED]
+        assert "Training test failed" in events.content.decode()
+
     def test_the_result_never_says_which_answer_was_right(self, clerk_a, login):
         module = course().modules[Role.CLERK]
         wrong = tuple(q.id for q in module.questions)
