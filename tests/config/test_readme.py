@@ -298,6 +298,27 @@ class TestTheReadmeWorksVerbatim:
         assert f"runserver 127.0.0.1:{walk.port}" in dry_run.stdout
         assert f"Mamori: http://127.0.0.1:{walk.port}/" in served.stdout
 
+    def test_on_a_fresh_machine_make_run_first_builds_the_environment(self, walk):
+        """Where no environment exists yet, `make run` creates it with Python 3.11 and installs
+        the project before it migrates (shown as a dry run: nothing is installed here)."""
+        env = {**walk.env, "VENV": str(walk.directory / "no-environment-yet")}
+        dry_run = subprocess.run(
+            ["make", "-n", "run"],  # noqa: S607
+            cwd=walk.directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=BLOCK_SECONDS,
+            check=True,
+        ).stdout.splitlines()
+
+        steps = [
+            next(i for i, line in enumerate(dry_run) if marker in line)
+            for marker in ("-m venv", "pip install --quiet -e '.[dev]'", "migrate", "seed_demo")
+        ]
+        assert steps == sorted(steps), dry_run
+        assert "python3.11" in dry_run[steps[0]]
+
     def test_make_test_is_the_documented_target_and_runs_the_suite(self, walk):
         (dry_run,) = runs_of(walk, r"^make test\b")
 
