@@ -21,9 +21,14 @@ from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from config import manual
 from inquiries import actions as inquiry_actions
-from inquiries.models import Inquiry, InquiryState
+from inquiries.models import Channel, DisclosureCategory, Inquiry, InquiryState, PlanState
 from supportmeasures.actions import PartyData, PersonData
-from supportmeasures.models import MeasureStatus, Role, SupportMeasure
+from supportmeasures.models import (
+    MeasureStatus,
+    Role,
+    SupportMeasure,
+    SupportMeasureUserObjectPermission,
+)
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -408,3 +413,63 @@ def test_auditor_reads_the_dashboard(page: Page, live_server, shot, x_measure, a
     page.get_by_role("link", name="分析").click()
     expect(page.get_by_role("heading", name="監査レポート")).to_be_visible()
     shot("auditor-5-reports")
+
+
+def test_supervisor_approves_a_contact_plan(
+    page: Page, live_server, shot, clerk_b, supervisor_b
+) -> None:
+    base = live_server.url
+    plan = inquiry_actions.create_plan(
+        acting_user=clerk_b,
+        created_at=timezone.now(),
+        target_name="鈴木 一郎",
+        target_kana="スズキ イチロウ",
+        target_contact="045-111-2222",
+        target_relation="本人",
+        channel=Channel.PHONE,
+        purpose="国民健康保険料の納付方法の案内",
+        categories=[DisclosureCategory.IDENTITY, DisclosureCategory.AMOUNTS],
+        wording="保険料の納付方法についてご案内します",
+    )
+    log_in(page, base, supervisor_b.username)
+    submit_login(page, supervisor_b.username)
+
+    # 1. 自分の決裁待ち → 連絡計画.
+    page.get_by_role("link", name=re.compile("決裁待ちが1件あります")).click()
+    page.get_by_role("link", name=re.compile("鈴木 一郎")).click()
+    # 2. The risk and why, whom, what will be disclosed, the words.
+    expect(page.get_by_text("通常：該当は見つかりませんでした")).to_be_visible()
+    expect(page.get_by_role("heading", name="この危険度の理由")).to_be_visible()
+    shot("supervisor-4-plan")
+    # 3. この計画を承認.
+    page.get_by_role("button", name="この計画を承認").click()
+    expect(page.locator("dd", has_text="承認済み")).to_be_visible()
+
+    plan.refresh_from_db()
+    assert plan.state == PlanState.APPROVED
+    assert list(plan.approvals.values_list("approver", flat=True)) == [supervisor_b.pk]
+
+
+def test_support_measure_officer_grants_access_to_the_details(
+    page: Page, live_server, shot, x_measure, supervisor_a, clerk_b
+) -> None:
+    base = live_server.url
+    log_in(page, base, supervisor_a.username)
+    submit_login(page, supervisor_a.username)
+    page.goto(f"{base}{x_measure.get_absolute_url()}")
+
+    # 1. 住所・連絡先の参照権限を付与.
+    page.get_by_role("link", name="住所・連絡先の参照権限を付与").click()
+    # 2. The staff member and the reason; 参照権限を付与.
+    page.get_by_label("職員").select_option(label=f"神奈川区 / {clerk_b} (担当者)")
+    page.get_by_label("理由").fill("生活保護の申請の審査のため")
+    shot("responsible-5-grant", focus="form.card")
+    page.get_by_role("button", name="参照権限を付与").click()
+    # 3. Listed on the measure, with 取り消す.
+    grants = page.locator("section[aria-labelledby=grants]")
+    expect(grants).to_contain_text(str(clerk_b))
+    expect(grants.get_by_role("button", name="取り消す")).to_be_visible()
+    shot("responsible-6-granted", focus=grants)
+    assert SupportMeasureUserObjectPermission.objects.filter(
+        content_object=x_measure, user=clerk_b
+    ).exists()
