@@ -17,6 +17,8 @@ NO_NUL = "^[^\\u0000]*$"
 # to ECMA and Rust regular expressions too (which do not count U+001C..U+001F as whitespace).
 NOT_BLANK = "[^\\s\\x1c-\\x1f]"
 BATCH_LIMIT = 10_000
+# A date of birth as `wareki.parse_date` reads it: a past day, in ISO or the era calendar.
+DATE_FORMAT = "date-iso-or-wareki"
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,14 @@ class TextField:
 
     max_length: int
     description: str
+    format: str = ""
 
     def schema(self) -> dict[str, Any]:
         return {
             "type": ["string", "null"],
             "maxLength": self.max_length,
             "pattern": NO_NUL,
+            **({"format": self.format} if self.format else {}),
             "description": self.description,
         }
 
@@ -43,6 +47,7 @@ ENTRY_FIELDS: dict[str, TextField] = {
         40,
         "ISO (2025-04-01) or 和暦 (令和7年4月1日, R7.4.1, S60.11.3). An impossible date "
         "(平成2年2月30日), one outside its era or one in the future is answered with a 400.",
+        format=DATE_FORMAT,
     ),
     "address": TextField(300, "Accepted for the caller's convenience; not used, stored or echoed."),
 }
