@@ -473,3 +473,29 @@ def test_support_measure_officer_grants_access_to_the_details(
     assert SupportMeasureUserObjectPermission.objects.filter(
         content_object=x_measure, user=clerk_b
     ).exists()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_help_pages_are_accessible(page: Page, live_server, clerk_a, language) -> None:
+    """axe-core on the manual as served: no serious or critical violation, pictures included."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    base = live_server.url
+    log_in(page, base, clerk_a.username)
+    submit_login(page, clerk_a.username)
+    if language == "en":
+        page.get_by_label("言語").select_option("en")
+        page.get_by_role("button", name="切替").click()
+    axe = Axe()
+
+    for path in ["/help/", *(f"/help/{p.slug}/" for p in manual.PAGES)]:
+        page.goto(f"{base}{path}")
+        expect(page.locator("article.manual h1")).to_have_count(1)
+        found = axe.run(page).response["violations"]
+        blocking = [
+            f"{v['id']}: {node['target']}"
+            for v in found
+            if v["impact"] in ("serious", "critical")
+            for node in v["nodes"]
+        ]
+        assert blocking == [], (path, blocking)
