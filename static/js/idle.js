@@ -44,7 +44,7 @@
       credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
-      if (response.ok) { start(); } else { window.location.reload(); }
+      if (response.ok && !response.redirected) { start(); } else { window.location.reload(); }
     }, function () { window.location.reload(); });
   });
 
