@@ -205,7 +205,7 @@ def explain(reasons: Iterable[dict[str, Any]]) -> list[str]:
                 out.append(_("The inquiry carries the status %(status)s.") % {"status": label})
         elif code == "wording":
             found = _("; ").join(
-                f"「{f['text']}」 ({guard.Finding(**f).label})"
+                _("“%(text)s” (%(label)s)") % {"text": f["text"], "label": guard.Finding(**f).label}
                 if f["start"] >= 0
                 else str(guard.Finding(**f).label)
                 for f in r["findings"]

@@ -235,7 +235,7 @@ def result_rows(
     rows = [
         ResultRow(
             line=line,
-            people="、".join(q.name or q.kana for _, q in queries),
+            people=_(", ").join(q.name or q.kana for _column, q in queries),
             result=screening.result,
             note=note_for(screening, show_wards=show_wards),
         )
@@ -254,7 +254,9 @@ def note_for(screening: Screening, *, show_wards: bool) -> str:
         Result.CLEAR: "",
     }
     note = notes[Result(screening.result)]
-    wards = "、".join(sorted({m.owning_ward_name for m in screening.matches})) if show_wards else ""
+    wards = (
+        _(", ").join(sorted({m.owning_ward_name for m in screening.matches})) if show_wards else ""
+    )
     return f"{note} ({wards})" if wards else note
 
 

@@ -129,11 +129,19 @@ def format_wareki(d: date) -> str:
     return d.isoformat()
 
 
-def format_both(d: date) -> str:
-    """令和7年4月1日（2025-04-01）. Before 明治 there is no 和暦, so only the ISO form."""
+def format_both(d: date, language: str | None = None) -> str:
+    """令和7年4月1日（2025-04-01） in Japanese, 2025-04-01 (令和7年4月1日) in other languages
+    (the active language unless one is given): English text gets no Japanese brackets. Before
+    明治 there is no 和暦, so only the ISO form."""
+    if language is None:
+        from django.utils.translation import get_language
+
+        language = get_language() or "ja"
     wareki = format_wareki(d)
     iso = d.isoformat()
-    return iso if wareki == iso else f"{wareki}（{iso}）"
+    if wareki == iso:
+        return iso
+    return f"{wareki}（{iso}）" if language.startswith("ja") else f"{iso} ({wareki})"
 
 
 def add_years(d: date, years: int) -> date:

@@ -291,8 +291,8 @@ class TestTheOtherReasonsInWords:
         )
 
         assert words == [
-            "The wording reveals a location or the person: 「A区役所」 (A ward, office or "
-            "facility of the city); 「来庁」 (The fact of a visit or consultation); A disclosure "
+            "The wording reveals a location or the person: “A区役所” (A ward, office or "
+            "facility of the city); “来庁” (The fact of a visit or consultation); A disclosure "
             "category that reveals the person or a location."
         ]
 

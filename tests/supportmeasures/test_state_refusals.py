@@ -89,8 +89,10 @@ class TestMeasureStateRefusals:
         )
         with translation.override("ja"):
             assert str(rules.decide_refusal(second_supervisor, lapsed, today)) == (
-                f"この支援措置は期限切れです（期間は{ended_on}に終了しました）。"
+                f"この支援措置は期限切れです（期間は{wareki.format_both(lapsed.ends_on)}に"
+                "終了しました）。"
             )
+        assert ended_on == f"{lapsed.ends_on.isoformat()} ({wareki.format_wareki(lapsed.ends_on)})"
 
     def test_a_released_measure_says_it_was_released(
         self, lapsed, supervisor_a, second_supervisor, today, now
