@@ -226,6 +226,7 @@ def extension_refusal(
     if measure.status not in (MeasureStatus.ACTIVE, MeasureStatus.LAPSED) or opens_on is None:
         return measure_state_refusal(measure, today)
     if today < opens_on:
+        assert measure.ends_on is not None  # an extension opens from the end
         return InvalidTransition(
             (
                 _(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped]
 import pytest
 from django.apps import apps
 from django.db import models
@@ -38,7 +38,7 @@ def data_values() -> list[str]:
         for model in apps.get_app_config(label).get_models():
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.CharField | models.TextField):
-                    for value in model.objects.values_list(field.name, flat=True):
+                    for value in model._default_manager.values_list(field.name, flat=True):
                         if value and JAPANESE_PUNCTUATION.search(value):
                             found.add(value)
                             found.update(line for line in value.splitlines() if line)

@@ -65,8 +65,9 @@ class TestMeasureStateRefusals:
         extended = actions.extend_measure(
             measure=due, acting_user=second_supervisor, reason="継続", decided_at=now
         )
-        until = wareki.format_both(extended.ends_on)
-        opens = wareki.format_both(extended.extension_opens_on())
+        opens_on = extended.extension_opens_on()
+        assert extended.ends_on is not None and opens_on is not None
+        until, opens = wareki.format_both(extended.ends_on), wareki.format_both(opens_on)
 
         assert said(rules.extension_refusal(supervisor_a, extended, today)) == (
             f"This measure has been extended until {until}. The next extension opens one month "
