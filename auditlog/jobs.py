@@ -95,12 +95,27 @@ def _error_text(exc: BaseException) -> str:
     return text[-4000:]
 
 
+def _next_state(run: JobRun, outcome: str, **fields: object) -> JobRun:
+    """The attempt's next state, as a new row (job runs are append-only)."""
+    return JobRun.objects.create(
+        job=run.job,
+        period=run.period,
+        attempt=run.attempt,
+        started_at=run.started_at,
+        finished_at=fields.pop("finished_at", run.finished_at),
+        outcome=outcome,
+        summary=fields.pop("summary", run.summary),
+        error=fields.pop("error", run.error),
+    )
+
+
 def run_job(name: str, fn: JobFunction, *, now: datetime.datetime, period: str) -> JobRun:
     """Run ``fn(now)`` once for ``period`` and record it; a failure is caught and kept.
 
     If the period already has a succeeded run, that run is returned and nothing runs.
-    Otherwise a new attempt is recorded (running), then marked succeeded with the summary
-    ``fn`` returns, or failed with the error. Never raises what ``fn`` raises.
+    Otherwise a new attempt is recorded (a `running` row), then its end as a second row:
+    succeeded with the summary ``fn`` returns, or failed with the error. Never raises what
+    ``fn`` raises.
     """
     done = JobRun.objects.filter(job=name, period=period, outcome=JobOutcome.SUCCEEDED).first()
     if done is not None:
@@ -111,28 +126,29 @@ def run_job(name: str, fn: JobFunction, *, now: datetime.datetime, period: str) 
             run = JobRun.objects.create(job=name, period=period, attempt=last + 1, started_at=now)
     except IntegrityError:
         # Another worker started the same attempt a moment ago: it does the work.
-        return JobRun.objects.filter(job=name, period=period).latest("attempt")
+        return JobRun.objects.filter(job=name, period=period).order_by("-attempt", "-pk").first()
+    outcome, ending = JobOutcome.SUCCEEDED, {}
     try:
         summary = fn(now)
     except Exception as exc:
         logger.exception("scheduled job %s (%s) failed", name, period)
-        run.outcome = JobOutcome.FAILED
-        run.error = _error_text(exc)
+        outcome, ending = JobOutcome.FAILED, {"error": _error_text(exc)}
     else:
-        run.outcome = JobOutcome.SUCCEEDED
-        run.summary = str(summary or "")[:500]
-    run.finished_at = timezone.now()
+        ending = {"summary": str(summary or "")[:500]}
+    finished_at = timezone.now()
     try:
         with transaction.atomic(durable=True):
-            run.save(update_fields=["outcome", "summary", "error", "finished_at"])
+            return _next_state(run, outcome, finished_at=finished_at, **ending)
     except IntegrityError:
         # A concurrent attempt succeeded first (one success per period): this one is a failure
         # only in the record; the work itself is idempotent.
-        run.outcome = JobOutcome.FAILED
-        run.error = _("Another attempt for this period succeeded first.")
         with transaction.atomic(durable=True):
-            run.save(update_fields=["outcome", "summary", "error", "finished_at"])
-    return run
+            return _next_state(
+                run,
+                JobOutcome.FAILED,
+                finished_at=finished_at,
+                error=_("Another attempt for this period succeeded first."),
+            )
 
 
 def job_named(name: str) -> Job:
@@ -192,11 +208,17 @@ def raise_alarm(run: JobRun, *, now: datetime.datetime) -> JobRun:
     """Mark a failed run alarmed and send `job_alarmed` in the same transaction: the notices
     (in-app, email) to every auditor and administrator are written with the mark, or neither."""
     with transaction.atomic(durable=True):
-        run = JobRun.objects.select_for_update().get(pk=run.pk)
+        # The attempt's current state, locked (the rows are never updated: the lock only
+        # orders two alarms of the same attempt; the unique state makes the second fail).
+        run = (
+            JobRun.objects.select_for_update()
+            .filter(job=run.job, period=run.period, attempt=run.attempt)
+            .order_by("-pk")
+            .first()
+        ) or run
         if run.outcome != JobOutcome.FAILED:
             return run
-        run.outcome = JobOutcome.ALARMED
-        run.save(update_fields=["outcome"])
+        run = _next_state(run, JobOutcome.ALARMED)
         if not job_alarmed.has_listeners(JobRun):
             # Fail closed: an alarm nobody hears is not raised (the run stays failed).
             raise ImproperlyConfigured("Nothing receives auditlog.signals.job_alarmed.")
@@ -215,7 +237,8 @@ def latest_runs() -> list[JobRun]:
 
 
 def recent_runs(limit: int = 100) -> list[JobRun]:
-    return list(JobRun.objects.order_by("-started_at", "-pk")[:limit])
+    """The latest attempts, each in its current state."""
+    return list(JobRun.objects.current().order_by("-started_at", "-pk")[:limit])
 
 
 VERIFY_ON_DEMAND = "verify-auditlog"

@@ -234,10 +234,27 @@ class JobOutcome(models.TextChoices):
     ALARMED = "alarmed", _("alarmed")
 
 
-class JobRun(models.Model):
-    """One attempt of a scheduled job for one period (the date, hour or week it covers).
+class JobRunQuerySet(models.QuerySet["JobRun"]):
+    def current(self) -> JobRunQuerySet:
+        """Each attempt's current state: its newest row."""
+        newer = JobRun.objects.filter(
+            job=models.OuterRef("job"),
+            period=models.OuterRef("period"),
+            attempt=models.OuterRef("attempt"),
+            pk__gt=models.OuterRef("pk"),
+        )
+        return self.filter(~models.Exists(newer))
 
-    A period is done once one of its attempts succeeded; running it again does nothing.
+
+class JobRun(models.Model):
+    """One state of one attempt of a scheduled job for one period (the date, hour or week it
+    covers): `running` when it starts, then `succeeded` or `failed`, then perhaps `alarmed`.
+
+    Append-only (database triggers, migration 0014): a run's progress is a new row with the
+    attempt's next state, never a change to an earlier one, so neither the app nor anyone
+    holding its database role can turn a failed verification into a success or remove it.
+    An attempt's state is its newest row (`JobRun.objects.current()`). A period is done once
+    one of its attempts succeeded; running it again does nothing.
     """
 
     job = models.CharField(_("job"), max_length=100)
@@ -251,13 +268,16 @@ class JobRun(models.Model):
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     error = models.TextField(_("error"), blank=True)
 
+    objects = JobRunQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
         indexes = [models.Index(fields=["job", "started_at"])]
         constraints = [
+            # Two workers starting the same attempt, or alarming it twice: one row wins.
             models.UniqueConstraint(
-                fields=["job", "period", "attempt"], name="jobrun_one_row_per_attempt"
+                fields=["job", "period", "attempt", "outcome"], name="jobrun_one_row_per_state"
             ),
             models.UniqueConstraint(
                 fields=["job", "period"],

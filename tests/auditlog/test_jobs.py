@@ -132,7 +132,7 @@ class TestRunJob:
 
         assert len(calls) == 1
         assert first.pk == second.pk
-        run = JobRun.objects.get()
+        run = JobRun.objects.current().get()
         assert (run.job, run.period, run.attempt, run.outcome, run.summary) == (
             "counting",
             "2026-11-27",
@@ -318,7 +318,7 @@ class TestUnderAWorker:
 
         run = JobRun.objects.get(job="measure-ending-reminders", outcome=JobOutcome.SUCCEEDED)
         assert outcomes == [f"measure-ending-reminders {run.period}: succeeded"] * 2
-        assert JobRun.objects.filter(job="measure-ending-reminders").count() == 1
+        assert JobRun.objects.current().filter(job="measure-ending-reminders").count() == 1
         assert run.period == jobs.period_for(jobs.Cadence.DAILY, run.started_at)
         assert MeasureReminder.objects.count() == 1
         assert Notification.objects.count() == 2  # the clerk and the supervisor of ward A
@@ -330,7 +330,7 @@ class TestUnderAWorker:
         # Both calls have finished (bounded wait); the second found the period done.
         outcomes = [call.get(timeout=WAIT_SECONDS) for call in calls]
 
-        run = JobRun.objects.get(job="lapse-overdue-measures")
+        run = JobRun.objects.current().get(job="lapse-overdue-measures")
         assert outcomes == [f"lapse-overdue-measures {run.period}: succeeded"] * 2
         assert AuditEvent.objects.filter(kind=EventKind.MEASURE_LAPSED).count() == 1
         assert Notification.objects.filter(recipient=supervisor_a).count() == 1
@@ -355,7 +355,7 @@ class TestUnderAWorker:
         )
         wait_for(lambda: len(mail.outbox) >= 2, "email the alarm")
 
-        runs = list(JobRun.objects.order_by("attempt"))
+        runs = list(JobRun.objects.current().order_by("attempt"))
         assert [(r.attempt, r.outcome) for r in runs] == [
             (1, JobOutcome.FAILED),
             (2, JobOutcome.ALARMED),
@@ -386,7 +386,7 @@ class TestUnderAWorker:
         run_scheduled_job.delay("test-fails-once")
         wait_for(job_done("test-fails-once"), "retry the job")
 
-        runs = list(JobRun.objects.order_by("attempt"))
+        runs = list(JobRun.objects.current().order_by("attempt"))
         assert [(r.attempt, r.outcome) for r in runs] == [
             (1, JobOutcome.FAILED),
             (2, JobOutcome.SUCCEEDED),
@@ -631,7 +631,7 @@ class TestRunJobCommand:
 
         call_command("run_job", "measure-ending-reminders", stdout=out)
 
-        run = JobRun.objects.get()
+        run = JobRun.objects.current().get()
         assert (run.job, run.outcome) == ("measure-ending-reminders", JobOutcome.SUCCEEDED)
         assert run.summary in out.getvalue()
         assert MeasureReminder.objects.count() == 1
@@ -642,7 +642,7 @@ class TestRunJobCommand:
         with pytest.raises(CommandError, match="the test chain does not verify"):
             call_command("run_job", "test-always-fails")
 
-        assert JobRun.objects.get().outcome == JobOutcome.FAILED
+        assert JobRun.objects.current().get().outcome == JobOutcome.FAILED
         assert not Notification.objects.exists()
 
     def test_a_past_period_is_refused_not_recorded_as_done(self) -> None:

@@ -36,7 +36,7 @@ class TestLapseOverdueMeasuresCommand:
             True,
         )
         assert MeasureReminder.objects.get().kind == ReminderKind.LAPSED
-        run = JobRun.objects.get(job="lapse-overdue-measures")
+        run = JobRun.objects.current().get(job="lapse-overdue-measures")
         assert (run.outcome, run.summary) == (
             JobOutcome.SUCCEEDED,
             "1 lapsed, 1 to-dos for supervisors",
