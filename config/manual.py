@@ -135,12 +135,25 @@ def help_url(view_name: str) -> str | None:
     return f"{reverse('help:page', args=[slug])}#{anchor}"
 
 
+_ALLOWED_ATTRIBUTES = {"id", "href", "src", "alt", "title", "start", "align"}
+_SAFE_URL = re.compile(r"^(https?://|mailto:|#|\.\./images/|[a-z-]+\.md(#|$)|/help/)")
+
+
 class _LinkRewriter(Treeprocessor):
-    """The guides link to each other as files (`clerk.md#search`, `../images/x.png`) so that
-    they read on GitHub; in the app the same links point at the help pages."""
+    """Keeps only harmless attributes and links, then points the guides' links to each other
+    (`clerk.md#search`, `../images/x.png`, written so that they read on GitHub) at the help
+    pages."""
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
+            # attr_list is there for section ids; no other attribute, and no link that is
+            # not a page, a section or the web, survives (no on*=, style=, javascript:).
+            for attribute in set(element.keys()) - _ALLOWED_ATTRIBUTES:
+                del element.attrib[attribute]
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None and not _SAFE_URL.match(value):
+                    del element.attrib[attribute]
             if element.tag == "img":
                 src = element.get("src", "")
                 name = src.removeprefix("../images/")

@@ -138,6 +138,16 @@ class TestRendering:
         assert "<script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
 
+    def test_no_script_survives_in_attributes_or_links(self):
+        html = manual.render_markdown(
+            '## T {#t onclick="alert(1)" style="x"}\n\n'
+            "[a](javascript:alert(1)) [b](data:text/html,x) ![c](http:evil)"
+        )
+
+        assert 'id="t"' in html
+        assert "onclick" not in html and "style" not in html
+        assert "javascript:" not in html and "data:" not in html and "http:evil" not in html
+
     def test_links_between_guides_and_images_point_at_the_help_pages(self):
         html = manual.render_markdown(
             "[s](supervisor.md#queue) [i](index.md) ![a](../images/clerk-1-login.png) "
