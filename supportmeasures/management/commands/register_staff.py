@@ -34,8 +34,14 @@ class Command(BaseCommand):
             raise CommandError(f"{options['username']} already exists")
         password = None
         if not options["no_password"]:
-            password = getpass.getpass("Password: ")
-            if password != getpass.getpass("Password (again): "):
+            try:
+                password = getpass.getpass("Password: ")
+                again = getpass.getpass("Password (again): ")
+            except EOFError as exc:  # no terminal to type it at
+                raise CommandError(
+                    "No password was typed: run this in a terminal, or use --no-password."
+                ) from exc
+            if password != again:
                 raise CommandError("The passwords differ.")
             try:
                 validate_password(password, Staff(username=options["username"]))
