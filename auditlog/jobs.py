@@ -95,17 +95,24 @@ def _error_text(exc: BaseException) -> str:
     return text[-4000:]
 
 
-def _next_state(run: JobRun, outcome: str, **fields: object) -> JobRun:
+def _next_state(
+    run: JobRun,
+    outcome: str,
+    *,
+    finished_at: datetime.datetime | None = None,
+    summary: str | None = None,
+    error: str | None = None,
+) -> JobRun:
     """The attempt's next state, as a new row (job runs are append-only)."""
     return JobRun.objects.create(
         job=run.job,
         period=run.period,
         attempt=run.attempt,
         started_at=run.started_at,
-        finished_at=fields.pop("finished_at", run.finished_at),
+        finished_at=finished_at or run.finished_at,
         outcome=outcome,
-        summary=fields.pop("summary", run.summary),
-        error=fields.pop("error", run.error),
+        summary=run.summary if summary is None else summary,
+        error=run.error if error is None else error,
     )
 
 
@@ -126,19 +133,17 @@ def run_job(name: str, fn: JobFunction, *, now: datetime.datetime, period: str) 
             run = JobRun.objects.create(job=name, period=period, attempt=last + 1, started_at=now)
     except IntegrityError:
         # Another worker started the same attempt a moment ago: it does the work.
-        return JobRun.objects.filter(job=name, period=period).order_by("-attempt", "-pk").first()
-    outcome, ending = JobOutcome.SUCCEEDED, {}
+        return JobRun.objects.filter(job=name, period=period).order_by("-attempt", "-pk")[0]
+    outcome, summary, error = JobOutcome.SUCCEEDED, "", ""
     try:
-        summary = fn(now)
+        summary = str(fn(now) or "")[:500]
     except Exception as exc:
         logger.exception("scheduled job %s (%s) failed", name, period)
-        outcome, ending = JobOutcome.FAILED, {"error": _error_text(exc)}
-    else:
-        ending = {"summary": str(summary or "")[:500]}
+        outcome, error = JobOutcome.FAILED, _error_text(exc)
     finished_at = timezone.now()
     try:
         with transaction.atomic(durable=True):
-            return _next_state(run, outcome, finished_at=finished_at, **ending)
+            return _next_state(run, outcome, finished_at=finished_at, summary=summary, error=error)
     except IntegrityError:
         # A concurrent attempt succeeded first (one success per period): this one is a failure
         # only in the record; the work itself is idempotent.

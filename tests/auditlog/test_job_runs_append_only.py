@@ -12,7 +12,7 @@ from auditlog import jobs
 from auditlog.models import JobOutcome, JobRun
 
 
-def raw(sql: str, params: list[object] | None = None) -> None:
+def raw(sql: str, params: list[int] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 

@@ -352,9 +352,10 @@ def documented() -> dict[tuple[str, str], Row]:
         found = re.match(r"^\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|(.*)\|\s*$", line)
         if not found:
             continue
-        cells = tuple(c.strip() for c in found.group(3).split("|"))
-        assert len(cells) == 4, f"docs/roles.md: a matrix row needs four cells: {line}"
-        rows[(found.group(1), found.group(2))] = Row(found.group(1), found.group(2), cells)  # type: ignore[arg-type]
+        parts = [c.strip() for c in found.group(3).split("|")]
+        assert len(parts) == 4, f"docs/roles.md: a matrix row needs four cells: {line}"
+        cells = (parts[0], parts[1], parts[2], parts[3])
+        rows[(found.group(1), found.group(2))] = Row(found.group(1), found.group(2), cells)
     return rows
 
 
