@@ -6,8 +6,9 @@ through `actions.screen_people`, which asks `take` first: the search page, the m
 upload, and the API's single and batch endpoints. A batch or a mailing list counts as one
 screening (it is bounded by its 10,000 rows).
 
-The first refusal in a window, and only that one, is an audit event: `add` on a second key
-is atomic too, so a flood of refused requests writes one event per screener per window.
+The first refusal in a window, and only that one, is an audit event: the count is atomic,
+so exactly one request sees limit + 1, and a flood of refused requests writes one event per
+screener per window.
 If the cache cannot be reached, screening goes on (logged): the limit protects the audit
 log and the registry from a flood, and a clerk who cannot screen would be less safe, not
 more.
@@ -21,7 +22,8 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
 
 from supportmeasures.refusals import ActionRefused
@@ -79,14 +81,27 @@ def take(*, screener: str, rate: Rate, at: datetime.datetime) -> Verdict:
     starts_at = datetime.datetime.fromtimestamp(index * window, tz=datetime.UTC)
     retry_after = max(1, math.ceil((starts_at.timestamp() + window) - at.timestamp()))
     key = f"mamori:screening-rate:{screener}:{window}:{index}"
-    # The key outlives its window (it is never read after): no expiry between add and incr.
-    ttl = window * 2 + 60
     try:
-        cache.add(key, 0, ttl)
-        count = cache.incr(key)
-        allowed = count <= rate.limit
-        first_refusal = not allowed and cache.add(f"{key}:recorded", 1, ttl)
+        count = _increment(key, ttl=window * 2 + 60)
     except Exception:  # the cache is down: screen, and say so in the log
         logger.exception("Screening rate limit not checked: the cache is unreachable")
         return Verdict(True, rate, starts_at, retry_after, False)
-    return Verdict(allowed, rate, starts_at, retry_after, bool(first_refusal))
+    # INCR is atomic: exactly one request sees the first count over the limit.
+    return Verdict(count <= rate.limit, rate, starts_at, retry_after, count == rate.limit + 1)
+
+
+def _increment(key: str, *, ttl: int) -> int:
+    """Add one to the window's counter and return it. A key is never read after its window,
+    so it only has to outlive it (ttl). Redis: INCR and EXPIRE in one round trip."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        full = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(full, write=True)  # type: ignore[attr-defined]
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full)
+        pipe.expire(full, ttl)
+        count, _ = pipe.execute()
+        return int(count)
+    # Another backend (the demo's local memory): add, then incr under its own lock.
+    cache.add(key, 0, ttl)
+    return int(cache.incr(key))

@@ -165,3 +165,32 @@ class TestStaff:
 
         assert {p.status_code for p in pages} == {200}
         assert self.search(client).status_code == 200
+
+
+class TestWhereTheCountIsKept:
+    def test_the_demo_s_local_memory_cache_counts_the_same_way(self, clock, settings, y):
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        token = new_client("住民税システム")
+
+        statuses = [screen(token).status_code for _ in range(LIMIT + 3)]
+
+        assert statuses == [200] * LIMIT + [429] * 3
+        assert throttle_events().count() == 1
+
+    def test_an_unreachable_cache_lets_screening_go_on_and_says_so_in_the_log(
+        self, clock, settings, caplog, y
+    ):
+        # Nothing listens on port 1: the connection is refused at once.
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+            }
+        }
+        token = new_client("住民税システム")
+
+        statuses = [screen(token).status_code for _ in range(LIMIT + 2)]
+
+        assert statuses == [200] * (LIMIT + 2)
+        assert not throttle_events().exists()
+        assert "Screening rate limit not checked" in caplog.text
