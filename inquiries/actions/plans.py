@@ -573,11 +573,18 @@ def record_contact(
                 persons=plan.person_ids,
                 data={"plan": str(plan.public_id), "risk": plan.risk},
             )
+        why = {
+            "risk_rose": _(
+                "The risk of this plan rose after it was approved: its approvals were withdrawn "
+                "and it must be approved again."
+            ),
+            "approval_expired": _(
+                "The approval of this plan has expired: it must be approved again."
+            ),
+        }.get(refusal) or str(plan_permissions.plan_state_refusal(plan))
         raise ActionRefused(
-            _(
-                "This plan is not approved (or its approval expired, or its risk rose): the "
-                "contact may not be made or recorded. The attempt was recorded."
-            )
+            _("%(why)s The contact may not be made or recorded. The attempt was recorded.")
+            % {"why": why}
         )
     context = assess(ContactPlan.objects.select_related("acting_ward", "inquiry").get(pk=plan.pk))
     said_findings: list[dict[str, Any]] = [f.as_dict() for f in context.check(said, categories)]

@@ -340,7 +340,7 @@ class TestApprovals:
         plan = actions.approve_plan(plan=plan, acting_user=supervisor_b, approved_at=now)
         later = now + datetime.timedelta(hours=settings.MAMORI_APPROVAL_HOURS, seconds=1)
 
-        with pytest.raises(registry.ActionRefused):
+        with pytest.raises(registry.ActionRefused) as said:
             actions.record_contact(
                 plan=plan,
                 acting_user=clerk_b,
@@ -350,6 +350,10 @@ class TestApprovals:
                 contacted_at=later,
             )
 
+        assert str(said.value) == (
+            "The approval of this plan has expired: it must be approved again. The contact may "
+            "not be made or recorded. The attempt was recorded."
+        )
         refused = AuditEvent.objects.get(kind=EventKind.CONTACT_REFUSED)
         assert refused.reason == "approval_expired"
 
@@ -397,7 +401,7 @@ class TestApprovals:
     def test_a_contact_without_an_approved_plan_is_refused_and_audited(
         self, critical, clerk_b, now
     ):
-        with pytest.raises(registry.ActionRefused):
+        with pytest.raises(registry.ActionRefused) as said:
             actions.record_contact(
                 plan=critical,
                 acting_user=clerk_b,
@@ -407,6 +411,10 @@ class TestApprovals:
                 contacted_at=now,
             )
 
+        assert str(said.value) == (
+            "This plan is still awaiting approval. The contact may not be made or recorded. "
+            "The attempt was recorded."
+        )
         assert AuditEvent.objects.get(kind=EventKind.CONTACT_REFUSED).reason == "no_approved_plan"
         critical.refresh_from_db()
         assert critical.state == PlanState.AWAITING_APPROVAL
