@@ -175,9 +175,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Lockout after repeated failed logins (django-axes; docs/security.md). An account (user name)
-# and an address are each locked after MAMORI_LOGIN_FAILURE_LIMIT failures, until the
-# cool-off passes or an administrator unlocks them (admin: ログイン失敗・ロック, recorded).
+# is locked after MAMORI_LOGIN_FAILURE_LIMIT failures, an address after
+# MAMORI_LOGIN_ADDRESS_FAILURE_LIMIT (from any names), until the cool-off passes or an
+# administrator unlocks them (admin: ログイン失敗, recorded).
 AXES_FAILURE_LIMIT = int(os.environ.get("MAMORI_LOGIN_FAILURE_LIMIT", "5"))
+# An address has its own, higher limit: a ward office's counter PCs often share one address.
+MAMORI_LOGIN_ADDRESS_FAILURE_LIMIT = max(
+    AXES_FAILURE_LIMIT, int(os.environ.get("MAMORI_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+)
+AXES_HANDLER = "supportmeasures.logins.LockoutHandler"
 AXES_COOLOFF_TIME = float(os.environ.get("MAMORI_LOGIN_COOLOFF_HOURS", "1")) or None
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "config.accounts.locked_out"

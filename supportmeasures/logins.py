@@ -5,16 +5,39 @@ password is never in them); django-axes sends `user_locked_out` when a user name
 reaches the failure limit. With AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT off, a try while
 already locked sends it again without counting (`axes_failures_since_start` stays None):
 that try is a failed login, not a new lockout.
+
+`LockoutHandler` gives the address its own, higher limit: a ward office's counter PCs often
+share one address, and five typing mistakes across the office must not lock everyone out.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
+from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
 from supportmeasures.actions import accounts
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """django-axes' database handler with two limits (AXES_HANDLER): a user name is locked
+    after AXES_FAILURE_LIMIT failures, an address after MAMORI_LOGIN_ADDRESS_FAILURE_LIMIT.
+
+    axes compares one number with one limit, so the address's count is scaled onto the user
+    name's limit: it reaches that limit exactly when the address reaches its own."""
+
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        by_name, by_address = (
+            attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        request.mamori_failures = {"username": by_name, "address": by_address}  # type: ignore[attr-defined]
+        limit = settings.AXES_FAILURE_LIMIT
+        return max(by_name, by_address * limit // settings.MAMORI_LOGIN_ADDRESS_FAILURE_LIMIT)
 
 
 def client_address(request: HttpRequest | None) -> str:
@@ -36,9 +59,11 @@ def on_login_failed(
 def on_locked_out(
     sender: Any, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs: Any
 ) -> None:
-    failures = getattr(request, "axes_failures_since_start", None)
-    if failures is None:
+    if getattr(request, "axes_failures_since_start", None) is None:
         return  # already locked: this try is recorded as a failed login only
     accounts.record_lockout(
-        username=username, address=ip_address, failures=failures, locked_at=timezone.now()
+        username=username,
+        address=ip_address,
+        failures=getattr(request, "mamori_failures", {}),
+        locked_at=timezone.now(),
     )

@@ -52,9 +52,14 @@ def record_failed_login(
 
 
 def record_lockout(
-    *, username: str | None, address: str | None, failures: int, locked_at: datetime.datetime
+    *,
+    username: str | None,
+    address: str | None,
+    failures: dict[str, int],
+    locked_at: datetime.datetime,
 ) -> None:
-    """The account name and address are locked after repeated failures (django-axes)."""
+    """A user name or an address is locked after repeated failures (django-axes): with the
+    failures counted for each, so the auditor sees which of the two reached its limit."""
     tried = _tried(username)
     account = _account(tried) if tried else None
     with transaction.atomic(durable=True):

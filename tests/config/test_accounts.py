@@ -92,7 +92,8 @@ class TestLockout:
         assert "Login locked" in page and "5 failed attempts" in page and "60 minutes" in page
         assert "django-axes" not in page.lower()
         [locked] = events(EventKind.ACCOUNT_LOCKED)
-        assert locked.data["username"] == "a_clerk" and locked.data["failures"] == 5
+        assert locked.data["username"] == "a_clerk"
+        assert locked.data["failures"] == {"username": 5, "address": 5}
         assert len(events(EventKind.LOGIN_FAILED)) == 5
 
     def test_the_right_password_is_refused_while_locked_and_not_a_second_lockout(self, clerk_a):
@@ -106,11 +107,29 @@ class TestLockout:
         assert len(events(EventKind.LOGIN_FAILED)) == 6
 
     def test_an_address_trying_many_names_is_locked_for_every_name(self, clerk_a, clerk_b):
-        for n in range(5):
+        for n in range(20):
             attempt(f"guess{n}", WRONG, address="10.9.9.9")
 
         assert attempt("b_clerk", PASSWORD, address="10.9.9.9").status_code == 429
         assert logged_in(attempt("b_clerk", PASSWORD, address="10.0.0.3"))
+        [locked] = events(EventKind.ACCOUNT_LOCKED)
+        assert locked.data["failures"] == {"username": 1, "address": 20}
+
+    def test_a_few_mistakes_across_an_office_sharing_an_address_lock_nobody_else(
+        self, clerk_a, clerk_b
+    ):
+        for n in range(19):
+            attempt(f"typo{n % 6}", WRONG, address="10.1.1.1")  # the office's one address
+
+        assert logged_in(attempt("b_clerk", PASSWORD, address="10.1.1.1"))
+        assert events(EventKind.ACCOUNT_LOCKED) == []
+
+    def test_the_address_limit_comes_from_the_settings(self, clerk_b, settings):
+        settings.MAMORI_LOGIN_ADDRESS_FAILURE_LIMIT = 8
+        for n in range(8):
+            attempt(f"guess{n}", WRONG, address="10.9.9.9")
+
+        assert attempt("b_clerk", PASSWORD, address="10.9.9.9").status_code == 429
 
     def test_the_lock_ends_after_the_cool_off(self, clerk_a):
         start = timezone.now()
@@ -513,9 +532,46 @@ class TestTheFailedLoginsReport:
         page = login(auditor).get(reverse("auditlog:report", args=[analyses.FAILED_LOGINS]))
 
         assert page.status_code == 200
-        assert "a_clerk" in page.content.decode() and "Failed logins: 1, from" in page.content.decode()
+        assert (
+            "a_clerk" in page.content.decode() and "Failed logins: 1, from" in page.content.decode()
+        )
         assert analyses.FAILED_LOGINS in analyses.REPORT_CODES
         assert (
             login(clerk_a).get(reverse("auditlog:report", args=["failed-logins"])).status_code
             == 404
         )
+
+
+class TestInJapanese:
+    """What the counter staff read: the lockout page and the idle notice, in Japanese."""
+
+    def test_the_lockout_page(self, clerk_a, settings):
+        settings.LANGUAGE_CODE = "ja"
+        client = Client(REMOTE_ADDR="10.0.0.1", HTTP_ACCEPT_LANGUAGE="ja")
+        for _ in range(5):
+            response = client.post(LOGIN, {"username": "a_clerk", "password": WRONG})
+
+        page = response.content.decode()
+        assert response.status_code == 429
+        assert "ログインがロックされました" in page
+        assert "5回続けて失敗したため、ログインを受け付けません。" in page
+        assert "60分後に再度お試しいただくか、管理者にロックの解除を依頼してください。" in page
+
+    def test_the_idle_notice(self, clerk_a, login, settings):
+        settings.LANGUAGE_CODE = "ja"
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            client = login(clerk_a)
+            page = client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+            assert "30分間操作がないとログアウトします" in page
+            assert "パスワード変更" in page
+        with time_machine.travel(start + datetime.timedelta(minutes=40), tick=False):
+            response = client.get("/", HTTP_ACCEPT_LANGUAGE="ja", follow=True)
+
+        assert "操作がなかったため、ログアウトしました。" in response.content.decode()
+
+    def test_the_password_page_is_for_logged_in_staff_only(self, db):
+        response = Client().get("/accounts/password_change/")
+
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
