@@ -499,3 +499,86 @@ def test_the_help_pages_are_accessible(page: Page, live_server, clerk_a, languag
             for node in v["nodes"]
         ]
         assert blocking == [], (path, blocking)
+
+
+def test_clerk_registers_an_application(page: Page, live_server, shot, clerk_a) -> None:
+    base = live_server.url
+    log_in(page, base, clerk_a.username)
+    submit_login(page, clerk_a.username)
+
+    # 1. 申出の登録.
+    menu(page, "申出の登録")
+    # 2. The application: kind, date (和暦), basis, consulting body; the services stay ticked.
+    page.get_by_label("配偶者からの暴力").check()
+    page.locator("#id_m-applied_on").fill("令和8年4月1日")
+    page.get_by_label("相談機関等の意見").check()
+    page.locator("#id_m-basis_body").fill("神奈川県警察")
+    # 3. The protected resident and one counterparty.
+    page.locator("#id_p-name").fill("髙橋 由美")
+    page.locator("#id_p-kana").fill("タカハシ ユミ")
+    page.locator("#id_p-address").fill("横浜市鶴見区鶴見中央3-4-5")
+    page.locator("#id_c-0-name").fill("髙橋 誠")
+    page.locator("#id_c-0-kana").fill("タカハシ マコト")
+    page.locator("#id_c-0-relationship").fill("夫")
+    shot("clerk-9-register")
+    # 4. 登録する（直ちに保護を開始）: provisional protection at once.
+    page.get_by_role("button", name="登録する（直ちに保護を開始）").click()
+    expect(page.get_by_text("仮支援措置").first).to_be_visible()
+
+    measure = SupportMeasure.objects.get(parties__person__name="髙橋 由美")
+    assert measure.status == MeasureStatus.PROVISIONAL
+    assert measure.registered_by == clerk_a
+    assert measure.applied_on == datetime.date(2026, 4, 1)
+
+
+def test_clerk_drafts_an_inquiry_to_another_ward(
+    page: Page, live_server, shot, x, clerk_a, ward_b
+) -> None:
+    base = live_server.url
+    log_in(page, base, clerk_a.username)
+    submit_login(page, clerk_a.username)
+
+    # 1. 照会 → 他区への新規照会.
+    menu(page, "照会")
+    page.get_by_role("link", name="他区への新規照会").click()
+    # 2. Ward, department, person, question, reason, urgency.
+    page.get_by_label("送信先区").select_option(label=str(ward_b))
+    page.get_by_label("部署").fill("保険年金課")
+    page.get_by_label("照会対象者の氏名").fill("山崎 美咲")
+    page.get_by_label("照会内容").fill("国民健康保険の加入状況を教えてください")
+    page.get_by_label("照会理由").fill("福祉相談の手続きのため")
+    page.get_by_label("通常").check()
+    # 3. 照会を起案: the status is computed from the registry and shown first.
+    page.get_by_role("button", name="照会を起案").click()
+    expect(page.get_by_text("保護対象").first).to_be_visible()
+    shot("clerk-10-inquiry-new")
+
+    inquiry = Inquiry.objects.get(author=clerk_a)
+    assert inquiry.protected_status == "protected"
+    assert inquiry.state == InquiryState.AWAITING_SIGNOFF
+
+
+def test_support_measure_officer_extends_a_measure(
+    page: Page, live_server, shot, register, decide, clerk_a, supervisor_a
+) -> None:
+    base = live_server.url
+    today = timezone.localdate()
+    measure = decide(
+        register(clerk_a), supervisor_a, starts_on=today - datetime.timedelta(days=345)
+    )
+    log_in(page, base, supervisor_a.username)
+    submit_login(page, supervisor_a.username)
+    page.goto(f"{base}{measure.get_absolute_url()}")
+
+    # 1. 延長; 2. the confirmation and a note; 3. 1年間延長.
+    page.get_by_role("link", name="延長", exact=True).click()
+    page.get_by_label(re.compile("本人から延長の申出があり")).check()
+    page.get_by_label(re.compile("備考")).fill("神奈川県警察の意見書（更新）")
+    shot("responsible-7-extend", focus="form.card")
+    page.get_by_role("button", name="1年間延長").click()
+    expect(page).to_have_url(f"{base}{measure.get_absolute_url()}")
+
+    old_end = measure.ends_on
+    measure.refresh_from_db()
+    assert old_end is not None
+    assert measure.ends_on == old_end.replace(year=old_end.year + 1)
