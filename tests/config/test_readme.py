@@ -365,6 +365,8 @@ class TestTheReadmeWorksVerbatim:
         assert dry_run.returncode == 0, dry_run.stderr
         assert "-m pytest" in dry_run.stdout
         assert "check_services" in dry_run.stdout  # says which service it cannot reach
+        for package in ("chromium", "fonts-noto-cjk", "gettext"):  # installed as root, or named
+            assert package in dry_run.stdout
 
     def test_make_run_shows_the_apps_own_404_page(self, walk):
         status, page = get(walk.url("/no-such-page/"))
