@@ -462,3 +462,36 @@ def logs_in(walk: Walk, username: str, password: str) -> bool:
     )
     status, page = get(request, opener)  # follows the redirect home
     return status == 200 and "/accounts/logout/" in page
+
+
+def test_shell_blocks_are_read_as_a_reader_types_them():
+    markdown = """
+```sh
+make run    # serves
+```
+1. A step:
+
+   ```bash
+   TOKEN=$(make manage ARGS="x") \\
+     && echo "$TOKEN"
+   ```
+
+```text
+output, never run
+```
+```console
+$ make manage ARGS="verify_auditlog"
+OK: 3 events verified
+```
+"""
+    blocks = shell_blocks(markdown)
+
+    assert [block.fence for block in blocks] == ["sh", "bash", "console"]
+    assert blocks[0].commands() == ["make run    # serves"]
+    assert blocks[1].commands() == ['TOKEN=$(make manage ARGS="x")    && echo "$TOKEN"']
+    assert blocks[1].script().startswith('TOKEN=$(make manage ARGS="x") \\\n  && echo')
+    assert blocks[2].script() == 'make manage ARGS="verify_auditlog"'
+    assert MAKE_RUN.match(blocks[0].commands()[0])
+    assert MAKE_RUN.match("PORT=8123 make run")
+    assert not MAKE_RUN.match("make manage ARGS=run")
+    assert MAKE_TEST.match("make test PYTEST_ARGS=tests/config")
