@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from supportmeasures import wareki
@@ -122,7 +123,21 @@ def _date(value: str, line: int, column: str, errors: list[RowError]) -> datetim
 
 def parse(text: str, today: datetime.date) -> list[ImportedMeasure]:
     """Every error in the file at once (up to a limit), or the measures it describes."""
+    if "\x00" in text:  # not a text file, and PostgreSQL text cannot hold NUL
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ImportFileError(
+            [RowError(line, "", "NUL文字が含まれています", "the file contains a NUL character")]
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse(reader, today)
+    except csv.Error as exc:  # a cell over csv's field limit (131,072 characters)
+        raise ImportFileError(
+            [RowError(reader.line_num, "", "CSVとして読めません", f"not readable as CSV ({exc})")]
+        ) from exc
+
+
+def _parse(reader: Iterator[list[str]], today: datetime.date) -> list[ImportedMeasure]:
     header = [h.strip() for h in next(reader, [])]
     if header != COLUMNS:
         raise ImportFileError(
