@@ -218,6 +218,9 @@ class SignOffView(InquiryView):
     side = "sending"
 
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        actions.record_flagged_reading(
+            acting_user=self.user, inquiry=self.inquiry, read_at=timezone.now(), page="sign_off"
+        )
         return render(
             request,
             "inquiries/sign_off.html",
@@ -288,6 +291,9 @@ class AnswerView(InquiryView):
     def get(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if self.must_acknowledge():
             return redirect("inquiries:acknowledge", public_id=public_id)
+        actions.record_flagged_reading(
+            acting_user=self.user, inquiry=self.inquiry, read_at=timezone.now(), page="answer"
+        )
         return render(
             request,
             "inquiries/answer.html",

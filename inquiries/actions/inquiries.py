@@ -451,11 +451,12 @@ def record_audit_reading(
 
 
 def record_flagged_reading(
-    *, acting_user: Staff, inquiry: Inquiry, read_at: datetime.datetime
+    *, acting_user: Staff, inquiry: Inquiry, read_at: datetime.datetime, page: str = "inquiry"
 ) -> bool:
     """Case staff read a flagged inquiry (after its acknowledgement, each time): the page
-    tells who the person is and which ward asked about them, a place, so each reading is a
-    `details.viewed` event. An inquiry nobody flagged is not recorded. Returns whether it was."""
+    (`inquiry`, `answer` or `sign_off`) tells who the person is and which ward asked about
+    them, a place, so each reading is a `details.viewed` event. An inquiry nobody flagged is
+    not recorded. Returns whether it was."""
     if not inquiry.is_flagged:
         return False
     if plan_permissions.must_acknowledge(acting_user, inquiry):
@@ -467,6 +468,6 @@ def record_flagged_reading(
             occurred_at=read_at,
             decision="shown",
             persons=inquiry.person_ids,
-            data={"inquiry": str(inquiry.public_id), "page": "inquiry"},
+            data={"inquiry": str(inquiry.public_id), "page": page},
         )
     return True

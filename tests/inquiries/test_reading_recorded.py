@@ -64,6 +64,22 @@ class TestReadingAFlaggedInquiry:
 
         assert [e.actor_id for e in views()] == [clerk_a.pk]
 
+    def test_the_answer_page_shows_the_inquiry_so_it_is_recorded_too(
+        self, login, clerk_b, sent_inquiry, now
+    ):
+        actions.acknowledge_inquiry(inquiry=sent_inquiry, acting_user=clerk_b, acknowledged_at=now)
+
+        assert login(clerk_b).get(url("answer", sent_inquiry)).status_code == 200
+
+        assert [(e.actor_id, e.data["page"]) for e in views()] == [(clerk_b.pk, "answer")]
+
+    def test_the_sign_off_page_of_a_flagged_inquiry_is_recorded(
+        self, login, supervisor_a, inquiry_about_x
+    ):
+        assert login(supervisor_a).get(url("sign_off", inquiry_about_x)).status_code == 200
+
+        assert [(e.actor_id, e.data["page"]) for e in views()] == [(supervisor_a.pk, "sign_off")]
+
     def test_an_inquiry_about_nobody_registered_is_not_a_look_at_protected_details(
         self, login, clerk_a, supervisor_a, clerk_b, ward_b, now
     ):
@@ -85,6 +101,7 @@ class TestReadingAFlaggedInquiry:
         assert not inquiry.is_flagged
 
         assert login(clerk_b).get(url("detail", inquiry)).status_code == 200
+        assert login(clerk_b).get(url("answer", inquiry)).status_code == 200
         assert views() == []
 
 
