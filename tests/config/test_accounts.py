@@ -124,6 +124,15 @@ class TestLockout:
         assert logged_in(attempt("b_clerk", PASSWORD, address="10.1.1.1"))
         assert events(EventKind.ACCOUNT_LOCKED) == []
 
+    def test_a_forged_forwarded_for_header_does_not_make_a_new_address(self, clerk_b):
+        for n in range(20):
+            Client(REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").post(
+                LOGIN, {"username": f"guess{n}", "password": WRONG}
+            )
+
+        assert attempt("b_clerk", PASSWORD, address="10.9.9.9").status_code == 429
+        assert {e.data["address"] for e in events(EventKind.LOGIN_FAILED)} == {"10.9.9.9"}
+
     def test_the_address_limit_comes_from_the_settings(self, clerk_b, settings):
         settings.MAMORI_LOGIN_ADDRESS_FAILURE_LIMIT = 8
         for n in range(8):
