@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -387,9 +388,70 @@ def _never_linked() -> list[str]:
     ]
 
 
+# Cross-checks: records that each need their event ------------------------------------------
+#
+# The chain shows an event changed, removed from the middle, or (against a checkpoint) a sealed
+# tail removed. An event removed from the unsealed tail, with the record it describes left in
+# place, is found here: each app's records that are written with an event (an API client with
+# its `api_client.created`, a plan with its `plan.created`...) are counted against the events
+# that name them. The audit core knows no app's models, so the checks are registered from the
+# top floor (config/audit_witnesses.py); verifying without any registered fails closed.
+
+CrossCheck = Callable[[datetime.datetime | None], list[str]]
+CROSS_CHECKS: dict[str, CrossCheck] = {}
+
+
+def register_cross_check(name: str) -> Callable[[CrossCheck], CrossCheck]:
+    """Decorator: ``fn(since)`` returns a problem per record (written at or after ``since``,
+    the chain's first event; None: the log is empty) that lacks its event."""
+
+    def register(fn: CrossCheck) -> CrossCheck:
+        CROSS_CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+def events_per_key(kinds: Iterable[str], key: str) -> dict[str, int]:
+    """How many events of ``kinds`` name each value of ``key``: a column (``measure_ref``) or
+    a key of the event's data (``data__client_id``). Values are compared as text."""
+    rows = (
+        AuditEvent.objects.filter(kind__in=list(kinds))
+        .exclude(**{f"{key}__isnull": True})
+        .values(key)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {str(row[key]): int(row["n"]) for row in rows}
+
+
+def missing(expected: dict[str, int], found: dict[str, int]) -> list[tuple[str, int, int]]:
+    """(key, events expected, events found) for each key with fewer events than expected."""
+    return sorted(
+        (key, n, found.get(key, 0)) for key, n in expected.items() if found.get(key, 0) < n
+    )
+
+
+def chain_started_at() -> datetime.datetime | None:
+    first = AuditEvent.objects.order_by("sequence").values_list("occurred_at", flat=True)[:1]
+    return next(iter(first), None)
+
+
+def cross_check() -> list[str]:
+    """Every registered cross-check's problems (records without their events)."""
+    if not CROSS_CHECKS:
+        return [_("no cross-check of records against their events is registered")]
+    since = chain_started_at()
+    problems: list[str] = []
+    for name in sorted(CROSS_CHECKS):
+        problems += CROSS_CHECKS[name](since)
+    return problems
+
+
 def verify_with_checkpoints(*, directory: Path | None = None) -> VerificationReport:
     """Verify the whole chain (hashes, links, gaps) and compare it with every checkpoint;
-    on PostgreSQL, also that no event was left queued and never linked.
+    on PostgreSQL, also that no event was left queued and never linked; and that every record
+    that needs an event has one (`cross_check`).
 
     Streams the rows (`rows`, no model instance per event). Problems are translated
     sentences naming the event and the checkpoint concerned.
@@ -416,7 +478,8 @@ def verify_with_checkpoints(*, directory: Path | None = None) -> VerificationRep
         head_sequence=walk.head_sequence,
         head_hash=walk.head_hash,
         checkpoints_checked=len(valid),
-        problems=_limited(problems + walk.problems),
+        # The chain's own problems first; then the records whose events are gone.
+        problems=_limited(problems + walk.problems + cross_check()),
         sealed_sequence=max((c.sequence for c in valid), default=0),
     )
 
@@ -437,7 +500,7 @@ def verify_since(checkpoint: Checkpoint | None, *, up_to: int) -> list[str]:
 
 
 def seal_and_verify(*, now: datetime.datetime) -> str:
-    """The daily job's work: seal a checkpoint of the chain's head, then verify the whole chain
+    """The hourly job's work: seal a checkpoint of the chain's head, then verify the whole chain
     against every checkpoint. A chain that does not verify raises `JobFailed` (so the job is
     retried, then alarmed); returns the run's summary."""
     from auditlog.checkpoints import seal_checkpoint

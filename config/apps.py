@@ -9,5 +9,6 @@ class MamoriConfig(AppConfig):
     verbose_name = "Mamori"
 
     def ready(self) -> None:
-        # The scheduled jobs (beat, the worker and `manage.py run_job` find them by name).
-        from config import jobs  # noqa: F401
+        # The scheduled jobs (beat, the worker and `manage.py run_job` find them by name),
+        # and the records each verification checks against their events.
+        from config import audit_witnesses, jobs  # noqa: F401

@@ -28,7 +28,7 @@ def lapse_overdue_measures(now: datetime.datetime) -> str:
     }
 
 
-@register_job("seal-and-verify-auditlog", Cadence.DAILY)
+@register_job("seal-and-verify-auditlog", Cadence.HOURLY)
 def seal_and_verify_auditlog(now: datetime.datetime) -> str:
     return seal_and_verify(now=now)
 
