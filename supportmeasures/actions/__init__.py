@@ -1,7 +1,8 @@
 """Every change to the registry that matters: one transaction, its audit event written last.
 
-A package by topic (applications, lifecycle, access, staff, screening, importing); every
-action is re-exported here, so callers import `supportmeasures.actions` as before.
+A package by topic (applications, lifecycle, access, staff, accounts, screening,
+importing); every action is re-exported here, so callers import `supportmeasures.actions` as
+before.
 """
 
 from supportmeasures.actions.access import (
@@ -11,6 +12,13 @@ from supportmeasures.actions.access import (
     open_protected_details,
     print_protected_details,
     revoke_details_access,
+)
+from supportmeasures.actions.accounts import (
+    change_own_password,
+    record_admin_change,
+    record_failed_login,
+    record_lockout,
+    unlock,
 )
 from supportmeasures.actions.applications import register_application
 from supportmeasures.actions.common import PartyData, PersonData, ProtectedDetails
@@ -54,6 +62,7 @@ __all__ = [
     "SameStaffMember",
     "TrainingLapsed",
     "acknowledge_warning",
+    "change_own_password",
     "correct_period",
     "create_api_client",
     "decide_measure",
@@ -67,6 +76,9 @@ __all__ = [
     "lapse_overdue_measures",
     "open_protected_details",
     "print_protected_details",
+    "record_admin_change",
+    "record_failed_login",
+    "record_lockout",
     "record_training",
     "register_application",
     "register_staff",
@@ -75,4 +87,5 @@ __all__ = [
     "revoke_details_access",
     "screen_people",
     "send_end_reminders",
+    "unlock",
 ]
