@@ -105,7 +105,17 @@ def incident(x, y, clerk_a, supervisor_a, clerk_b, supervisor_b, ward_b, registe
 
 
 def test_the_main_screens_in_english_have_no_japanese_punctuation(
-    incident, x, y, x_measure, clerk_a, clerk_b, supervisor_b, make_staff, ward_a, login
+    incident,
+    x,
+    y,
+    x_measure,
+    clerk_a,
+    supervisor_a,
+    clerk_b,
+    supervisor_b,
+    make_staff,
+    ward_a,
+    login,
 ):
     inquiry, plan = incident
     auditor = make_staff(ward_a, Role.AUDITOR, username="a_auditor")
@@ -122,6 +132,15 @@ def test_the_main_screens_in_english_have_no_japanese_punctuation(
             reverse("supportmeasures:measures"),
             reverse("inquiries:list"),
             inquiry.get_absolute_url(),
+        ],
+        supervisor_a: [
+            # A decided measure: the decision page sends back to the measure saying why.
+            reverse("supportmeasures:decide", args=[x_measure.ref]),
+            reverse("supportmeasures:extend", args=[x_measure.ref]),
+            reverse("supportmeasures:register"),
+            reverse("supportmeasures:batch_screening"),
+            reverse("inquiries:new"),
+            reverse("inquiries:notifications"),
         ],
         clerk_b: [inquiry.get_absolute_url(), plan.get_absolute_url(), reverse("inquiries:list")],
         supervisor_b: [reverse("inquiries:queue"), plan.get_absolute_url()],
@@ -155,7 +174,7 @@ def test_the_main_screens_in_english_have_no_japanese_punctuation(
     )
 
     assert {page: lines for page, lines in found.items() if lines} == {}
-    assert len(found) == 21
+    assert len(found) == 27
 
 
 def test_the_check_sees_japanese_punctuation_outside_data(x_measure):
