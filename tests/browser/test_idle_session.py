@@ -28,7 +28,7 @@ def test_the_page_warns_before_the_idle_limit_and_the_button_keeps_the_session(
     warning = page.locator("#idle-warning")
     expect(warning).to_be_hidden()
     expect(warning).to_be_visible(timeout=8000)
-    expect(warning).to_contain_text("1分間操作がないとログアウトします")
+    expect(warning).to_contain_text("1分間操作がないと、自動的にログアウトします")
     screenshot("idle-warning")
     with page.expect_response("**/accounts/stay_signed_in/") as ping:
         warning.get_by_role("button", name="ログインを続ける").click()

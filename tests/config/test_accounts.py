@@ -572,7 +572,7 @@ class TestInJapanese:
         with time_machine.travel(start, tick=False):
             client = login(clerk_a)
             page = client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-            assert "30分間操作がないとログアウトします" in page
+            assert "30分間操作がないと、自動的にログアウトします" in page
             assert "パスワード変更" in page
         with time_machine.travel(start + datetime.timedelta(minutes=40), tick=False):
             response = client.get("/", HTTP_ACCEPT_LANGUAGE="ja", follow=True)
