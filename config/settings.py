@@ -350,12 +350,18 @@ MAMORI_AUDIT_WORK_LOOKBACK_DAYS = int(os.environ.get("MAMORI_AUDIT_WORK_LOOKBACK
 MAMORI_AUDIT_DECLINE_WINDOW_HOURS = int(os.environ.get("MAMORI_AUDIT_DECLINE_WINDOW_HOURS", "24"))
 # Two staff who each approved the other's work at least this many times in the period.
 MAMORI_AUDIT_MUTUAL_APPROVALS = int(os.environ.get("MAMORI_AUDIT_MUTUAL_APPROVALS", "3"))
-# Screening rate limits (docs/security.md, docs/running.md): at most this many screenings
-# (a search, a mailing list, an API call single or batch) per window, per member of staff and
-# per API client. Over it: 429, and one audit event per screener per window.
+# Screening rate limits (docs/security.md, docs/running.md), per member of staff and per API
+# client: at most this many screenings (a search, a mailing list, an API call single or
+# batch) per window, and this many people screened per (longer) window. Over either: 429,
+# and one audit event per screener, limit and window.
 MAMORI_SCREENING_WINDOW_SECONDS = int(os.environ.get("MAMORI_SCREENING_WINDOW_SECONDS", "60"))
 MAMORI_SCREENING_LIMIT_STAFF = int(os.environ.get("MAMORI_SCREENING_LIMIT_STAFF", "60"))
 MAMORI_SCREENING_LIMIT_CLIENT = int(os.environ.get("MAMORI_SCREENING_LIMIT_CLIENT", "600"))
+MAMORI_SCREENING_PEOPLE_WINDOW_SECONDS = int(
+    os.environ.get("MAMORI_SCREENING_PEOPLE_WINDOW_SECONDS", "3600")
+)
+MAMORI_SCREENING_PEOPLE_STAFF = int(os.environ.get("MAMORI_SCREENING_PEOPLE_STAFF", "100000"))
+MAMORI_SCREENING_PEOPLE_CLIENT = int(os.environ.get("MAMORI_SCREENING_PEOPLE_CLIENT", "1000000"))
 
 LOGGING = {
     "version": 1,

@@ -47,12 +47,13 @@ def error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
 
 
 def too_many(verdict: throttle.Verdict) -> JsonResponse:
-    """429 with Retry-After: the client's limit for the window is spent (throttle.py)."""
+    """429 with Retry-After: one of the client's limits for the window is spent."""
+    what = "people screened" if verdict.rate.counts == throttle.Counts.PEOPLE else "screenings"
     response = error(
         429,
         "too_many_requests",
-        f"Too many screenings: at most {verdict.rate.limit} in "
-        f"{verdict.rate.window_seconds} seconds. Try again in {verdict.retry_after} seconds.",
+        f"Too many {what}: at most {verdict.rate.limit} in {verdict.rate.window_seconds} "
+        f"seconds. Try again in {verdict.retry_after} seconds.",
     )
     response["Retry-After"] = str(verdict.retry_after)
     return response

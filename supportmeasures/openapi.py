@@ -141,8 +141,10 @@ def _errors(*codes: int) -> dict[str, Any]:
         ),
         401: "No valid bearer token",
         429: (
-            "Too many screenings by this client in the window "
-            "(MAMORI_SCREENING_LIMIT_CLIENT per MAMORI_SCREENING_WINDOW_SECONDS)"
+            "Too many screenings by this client in the window (MAMORI_SCREENING_LIMIT_CLIENT "
+            "per MAMORI_SCREENING_WINDOW_SECONDS, a batch counting one), or too many people "
+            "screened (MAMORI_SCREENING_PEOPLE_CLIENT per "
+            "MAMORI_SCREENING_PEOPLE_WINDOW_SECONDS)"
         ),
     }
     headers = {

@@ -81,7 +81,9 @@ def screen_people(
         raise NotPermitted(_("You are not permitted to screen people."))
     if client is not None and not client.is_active:
         raise NotPermitted(_("This API client has been revoked."))
-    _within_rate(acting_user=acting_user, client=client, screened_at=screened_at)
+    _within_rate(
+        acting_user=acting_user, client=client, people=len(queries), screened_at=screened_at
+    )
     results = [(str(uuid.uuid4()), s) for s in screening.screen_many(queries)]
     hits = [(sid, s) for sid, s in results if not s.is_clear]
     if hits:
@@ -95,15 +97,22 @@ def screen_people(
 
 
 def _within_rate(
-    *, acting_user: Staff | None, client: ApiClient | None, screened_at: datetime.datetime
+    *,
+    acting_user: Staff | None,
+    client: ApiClient | None,
+    people: int,
+    screened_at: datetime.datetime,
 ) -> None:
-    """Count the screening against its screener's limit (supportmeasures/throttle.py); over
-    it, raise ScreeningThrottled, recording the window's first refusal and only that one."""
+    """Count the screening against its screener's limits (supportmeasures/throttle.py); over
+    one, raise ScreeningThrottled, recording the request that first went over it in its
+    window and no other."""
     principal = client if client is not None else acting_user
     assert principal is not None  # screen_people takes exactly one
-    screener = f"{'client' if client is not None else 'staff'}:{principal.pk}"
     verdict = throttle.take(
-        screener=screener, rate=throttle.rate_for(client=client is not None), at=screened_at
+        screener=f"{'client' if client is not None else 'staff'}:{principal.pk}",
+        rates=throttle.rates_for(client=client is not None),
+        people=people,
+        at=screened_at,
     )
     if verdict.allowed:
         return
@@ -117,6 +126,7 @@ def _within_rate(
                 data={
                     "client": client.name if client else "",
                     "client_id": client.pk if client else None,
+                    "counts": str(verdict.rate.counts),
                     "limit": verdict.rate.limit,
                     "window_seconds": verdict.rate.window_seconds,
                     "window_starts_at": verdict.window_starts_at.isoformat(),

@@ -41,6 +41,7 @@ def wsgi_calls(db, settings, same_connection):
     # the rate limit (tests/supportmeasures/test_throttle.py), so one client may send them all.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     settings.MAMORI_SCREENING_LIMIT_CLIENT = 1_000_000
+    settings.MAMORI_SCREENING_PEOPLE_CLIENT = 1_000_000_000
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 SINGLE = "/api/v1/screenings"
 BATCH = "/api/v1/screenings/batch"
 LIMIT = 3
+PEOPLE = 100  # people screened per hour: out of the way of the tests of LIMIT
 # The middle of a window, so that a test's requests all fall in the same one.
 START = datetime.datetime(2026, 4, 1, 1, 0, 30, tzinfo=datetime.UTC)
 
@@ -31,6 +32,9 @@ def small_limits(settings):
     settings.MAMORI_SCREENING_LIMIT_CLIENT = LIMIT
     settings.MAMORI_SCREENING_LIMIT_STAFF = LIMIT
     settings.MAMORI_SCREENING_WINDOW_SECONDS = 60
+    settings.MAMORI_SCREENING_PEOPLE_CLIENT = PEOPLE
+    settings.MAMORI_SCREENING_PEOPLE_STAFF = PEOPLE
+    settings.MAMORI_SCREENING_PEOPLE_WINDOW_SECONDS = 3600
 
 
 @pytest.fixture
@@ -110,6 +114,55 @@ class TestApiClients:
         for path in ("/screenings", "/screenings/batch"):
             response = SCHEMA["paths"][path]["post"]["responses"]["429"]
             assert response["headers"]["Retry-After"]["required"] is True
+
+
+class TestPeopleScreened:
+    """The second limit counts people, not calls: nobody screens the city in batches."""
+
+    def entries(self, n: int) -> dict[str, object]:
+        return {"purpose": "案内", "entries": [{"name": f"山田 太郎{i}"} for i in range(n)]}
+
+    def test_batches_over_the_people_limit_are_refused_with_one_event(self, clock, settings, y):
+        settings.MAMORI_SCREENING_PEOPLE_CLIENT = 8
+        token = new_client("住民税システム")
+        first = screen(token, BATCH, self.entries(5))
+
+        refused = [screen(token, BATCH, self.entries(5)), screen(token)]
+
+        assert first.status_code == 200
+        assert [r.status_code for r in refused] == [429, 429]
+        assert refused[0].json()["message"].startswith("Too many people screened: at most 8 in")
+        assert refused[0]["Retry-After"] == "3570"  # the hour's window ends 59.5 minutes on
+        event = throttle_events().get()
+        assert (event.data["counts"], event.data["limit"]) == ("people", 8)
+
+    def test_the_people_window_starts_afresh(self, clock, settings, y):
+        settings.MAMORI_SCREENING_PEOPLE_CLIENT = 8
+        token = new_client("住民税システム")
+        screen(token, BATCH, self.entries(9))
+
+        clock.shift(datetime.timedelta(hours=1))
+
+        assert screen(token, BATCH, self.entries(8)).status_code == 200
+
+    def test_a_mailing_list_counts_every_person_on_it(self, clock, settings, login, clerk_b, y):
+        settings.MAMORI_SCREENING_PEOPLE_STAFF = 5
+        rows = "".join(f"山田 太郎{i},山田 花子{i}\n" for i in range(3))  # six people
+
+        upload = login(clerk_b).post(
+            reverse("supportmeasures:batch_screening"),
+            {
+                "file": SimpleUploadedFile(
+                    "list.csv", ("氏名,子の氏名\n" + rows).encode(), "text/csv"
+                ),
+                "encoding": "utf-8",
+                "purpose": "案内状の送付",
+            },
+        )
+
+        assert upload.status_code == 429
+        assert "照合した人数が上限を超えました（3600秒間に5人まで）" in upload.content.decode()
+        assert throttle_events().get().actor == clerk_b
 
 
 class TestStaff:
