@@ -585,3 +585,53 @@ def test_support_measure_officer_extends_a_measure(
     measure.refresh_from_db()
     assert old_end is not None
     assert measure.ends_on == old_end.replace(year=old_end.year + 1)
+
+
+def test_clerk_screens_a_mailing_list(page: Page, live_server, shot, x, y, clerk_b) -> None:
+    base = live_server.url
+    log_in(page, base, clerk_b.username)
+    submit_login(page, clerk_b.username)
+
+    # 1. 台帳検索 → 送付先リストを一括照合.
+    menu(page, "台帳検索")
+    page.get_by_role("link", name="送付先リストを一括照合").click()
+    # 2. The file (Japanese headers), its encoding, the purpose; 照合する.
+    page.get_by_label("送付先リスト（CSV）").set_input_files(
+        files=[
+            {
+                "name": "送付先.csv",
+                "mimeType": "text/csv",
+                "buffer": (
+                    "氏名,フリガナ,生年月日\n"
+                    "鈴木 一郎,スズキ イチロウ,1970-01-01\n"
+                    "山崎 健一,ヤマサキ ケンイチ,1986-11-03\n"
+                    "佐藤 花子,サトウ ハナコ,1980-05-05\n"
+                ).encode(),
+            }
+        ]
+    )
+    page.get_by_label("利用目的").fill("国民健康保険料の納付通知書の送付")
+    page.get_by_role("button", name="照合する").click()
+    # 3. The row to hold back first: line 3, the counterparty.
+    results = page.locator("table", has=page.locator("caption", has_text="照合結果"))
+    first = results.locator("tbody tr").first
+    expect(first).to_contain_text(re.compile("山[崎﨑] 健一"))
+    expect(first).to_contain_text("相手方")
+    shot("clerk-11-batch-screening", focus="section[aria-labelledby=results]")
+    # 4. The download is offered by the page.
+    expect(
+        page.get_by_role("link", name=re.compile("照合結果付きのリストをダウンロード"))
+    ).to_be_visible()
+
+
+def test_auditor_verifies_the_chain(page: Page, live_server, shot, x_measure, auditor) -> None:
+    base = live_server.url
+    log_in(page, base, auditor.username)
+    submit_login(page, auditor.username)
+    menu(page, "監査ログ")
+
+    page.get_by_role("button", name="今すぐ検証する").click()
+    status = page.locator("section[aria-labelledby=chain-status]")
+    last = status.locator("div", has=page.locator("dt", has_text="直近の検証")).locator("dd")
+    expect(last).not_to_have_text("まだありません")
+    shot("auditor-6-verified", focus=status)
