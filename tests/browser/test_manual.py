@@ -17,7 +17,7 @@ from importlib import import_module
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
-from playwright.sync_api import Locator, Page, ViewportSize, expect
+from playwright.sync_api import FilePayload, Locator, Page, ViewportSize, expect
 
 from config import manual
 from inquiries import actions as inquiry_actions
@@ -596,20 +596,17 @@ def test_clerk_screens_a_mailing_list(page: Page, live_server, shot, x, y, clerk
     menu(page, "台帳検索")
     page.get_by_role("link", name="送付先リストを一括照合").click()
     # 2. The file (Japanese headers), its encoding, the purpose; 照合する.
-    page.get_by_label("送付先リスト（CSV）").set_input_files(
-        files=[
-            {
-                "name": "送付先.csv",
-                "mimeType": "text/csv",
-                "buffer": (
-                    "氏名,フリガナ,生年月日\n"
-                    "鈴木 一郎,スズキ イチロウ,1970-01-01\n"
-                    "山崎 健一,ヤマサキ ケンイチ,1986-11-03\n"
-                    "佐藤 花子,サトウ ハナコ,1980-05-05\n"
-                ).encode(),
-            }
-        ]
-    )
+    upload: FilePayload = {
+        "name": "送付先.csv",
+        "mimeType": "text/csv",
+        "buffer": (
+            "氏名,フリガナ,生年月日\n"
+            "鈴木 一郎,スズキ イチロウ,1970-01-01\n"
+            "山崎 健一,ヤマサキ ケンイチ,1986-11-03\n"
+            "佐藤 花子,サトウ ハナコ,1980-05-05\n"
+        ).encode(),
+    }
+    page.get_by_label("送付先リスト（CSV）").set_input_files(files=[upload])
     page.get_by_label("利用目的").fill("国民健康保険料の納付通知書の送付")
     page.get_by_role("button", name="照合する").click()
     # 3. The row to hold back first: line 3, the counterparty.
