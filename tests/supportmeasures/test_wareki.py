@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from supportmeasures.wareki import (
     ERAS,
@@ -178,11 +179,20 @@ class TestFormatWareki:
 
 
 class TestFormatBoth:
-    def test_puts_the_iso_date_in_full_width_brackets(self) -> None:
-        assert format_both(date(2025, 4, 1)) == "令和7年4月1日（2025-04-01）"
+    def test_puts_the_iso_date_in_full_width_brackets_in_japanese(self) -> None:
+        with translation.override("ja"):
+            assert format_both(date(2025, 4, 1)) == "令和7年4月1日（2025-04-01）"
+
+    def test_puts_the_era_date_in_ascii_brackets_in_english(self) -> None:
+        with translation.override("en"):
+            assert format_both(date(2025, 4, 1)) == "2025-04-01 (令和7年4月1日)"
+
+    def test_a_given_language_wins_over_the_active_one(self) -> None:
+        with translation.override("en"):
+            assert format_both(date(2025, 4, 1), "ja") == "令和7年4月1日（2025-04-01）"
 
     def test_writes_gannen(self) -> None:
-        assert format_both(date(2019, 5, 1)) == "令和元年5月1日（2019-05-01）"
+        assert format_both(date(2019, 5, 1), "ja") == "令和元年5月1日（2019-05-01）"
 
     def test_gives_only_iso_before_meiji(self) -> None:
         assert format_both(date(1800, 1, 1)) == "1800-01-01"
