@@ -83,6 +83,7 @@ DECISION_LABELS = {
     "acknowledged": _("acknowledged"),
     "declined": _("declined"),
     "shown": _("shown"),
+    "printed": _("printed"),
     "imported": _("imported"),
     "dry_run": _("checked (dry run)"),
     "created": _("created"),
@@ -123,6 +124,7 @@ REASON_LABELS = {
     "not_in_scope": _("not among those who must act"),
     "plan_contact": _("a contact plan's phone number or address"),
     "audit": _("read by an auditor"),
+    "inquiry": _("an inquiry, by its sending or receiving ward"),
 }
 
 

@@ -104,3 +104,16 @@ class TestPrintingProtectedDetails:
             actions.print_protected_details(person=x, acting_user=clerk_b, printed_at=now)
 
         assert not events(EventKind.DETAILS_PRINTED)
+
+
+class TestAuditorsSeeThePrint:
+    def test_in_the_persons_history_with_labels_not_codes(self, login, clerk_a, auditor, x):
+        client = login(clerk_a)
+        client.post(ack_url(x), ACK)
+        client.post(print_url(x))
+
+        html = login(auditor).get(reverse("auditlog:person", args=[x.public_id])).content.decode()
+
+        assert "保護対象の詳細を印刷" in html
+        assert ">印刷<" in html or "印刷</" in html
+        assert ">printed<" not in html
