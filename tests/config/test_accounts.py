@@ -5,6 +5,7 @@ the Django admin may change (recorded) or not (refused)."""
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 from typing import Any
 
@@ -30,6 +31,21 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 WRONG = "not-the-password-at-all"
 NEW_PASSWORD = "kV9#mq2!Lp0zTw-river"
+
+
+@pytest.fixture(autouse=True)
+def _roles(db: None) -> None:
+    """The roles and the administrator's admin rights come from a data migration; a browser
+    test (transaction=True) flushes them. Put them back as migration 0002 made them."""
+    migration = importlib.import_module("supportmeasures.migrations.0002_roles")
+    for role in migration.ROLES:
+        Group.objects.get_or_create(name=role)
+    Group.objects.get(name=Role.ADMINISTRATOR).permissions.add(
+        *(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in migration.ADMIN_PERMS
+        )
+    )
 
 
 @pytest.fixture(autouse=True)
