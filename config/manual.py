@@ -66,6 +66,7 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "supportmeasures:decide": ("responsible", "decide"),
     "supportmeasures:extend": ("responsible", "extend"),
     "supportmeasures:ending_notice": ("responsible", "extend"),
+    "supportmeasures:print_ending_notice": ("responsible", "extend"),
     "supportmeasures:end": ("responsible", "end"),
     "supportmeasures:release": ("responsible", "release"),
     "supportmeasures:correct_period": ("responsible", "correct-period"),

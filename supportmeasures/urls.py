@@ -28,6 +28,11 @@ urlpatterns = [
         views.EndingNoticeView.as_view(),
         name="ending_notice",
     ),
+    path(
+        "measures/<str:ref>/ending-notice/print/",
+        views.PrintEndingNoticeView.as_view(),
+        name="print_ending_notice",
+    ),
     path("measures/<str:ref>/end/", views.EndView.as_view(), name="end"),
     path("measures/<str:ref>/release/", views.ReleaseView.as_view(), name="release"),
     path(

@@ -765,8 +765,13 @@ class EndingNoticeView(View):
             return redirect(f"{acknowledge}?next={quote(request.path)}")
         except actions.ActionRefused as exc:
             return refused(request, str(exc))
+        return self.page(details)
+
+    def page(
+        self, details: actions.ProtectedDetails, printed_at: datetime.datetime | None = None
+    ) -> HttpResponse:
         response = render(
-            request,
+            self.request,
             "supportmeasures/ending_notice.html",
             {
                 "measure": self.measure,
@@ -775,7 +780,34 @@ class EndingNoticeView(View):
                 "today": timezone.localdate(),
                 "extension_opens_on": self.measure.extension_opens_on(),
                 "extended_until": permissions.extension_period(self.measure)[1],
+                "printed_at": printed_at,
             },
         )
         response["Cache-Control"] = "no-store"
         return response
+
+
+class PrintEndingNoticeView(EndingNoticeView):
+    """The notice as printed (spec 10.2 print log): POST only, the notice's own rules (the
+    owning ward's case staff, the measure in its period: 404 otherwise; training and the
+    acknowledgement); the print is `details.printed`, and the letter's foot says who printed
+    it and when."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, ref: str) -> HttpResponse:
+        printed_at = timezone.now()
+        try:
+            details = actions.print_protected_details(
+                person=self.person, acting_user=_staff(request), printed_at=printed_at
+            )
+        except actions.AcknowledgementRequired as exc:
+            messages.warning(request, str(exc))
+            acknowledge = reverse(
+                "supportmeasures:acknowledge", kwargs={"public_id": self.person.public_id}
+            )
+            notice = reverse("supportmeasures:ending_notice", kwargs={"ref": ref})
+            return redirect(f"{acknowledge}?next={quote(notice)}")
+        except actions.ActionRefused as exc:
+            return refused(request, str(exc))
+        return self.page(details, printed_at=printed_at)

@@ -114,6 +114,7 @@ def kwargs_for(name: str, side: Side) -> dict[str, Any]:
         "supportmeasures:decide": measure,
         "supportmeasures:extend": measure,
         "supportmeasures:ending_notice": measure,
+        "supportmeasures:print_ending_notice": measure,
         "supportmeasures:end": measure,
         "supportmeasures:release": measure,
         "supportmeasures:correct_period": measure,

@@ -117,3 +117,52 @@ class TestAuditorsSeeThePrint:
         assert "保護対象の詳細を印刷" in html
         assert ">印刷<" in html or "印刷</" in html
         assert ">printed<" not in html
+
+
+class TestPrintingTheEndingNotice:
+    """支援措置期間終了のお知らせ carries the resident's name and address: its print is recorded
+    too, under the notice's own rules, and the letter's foot says who printed it and when."""
+
+    def url(self, measure) -> str:
+        return reverse("supportmeasures:print_ending_notice", kwargs={"ref": measure.ref})
+
+    def test_prints_after_the_acknowledgement_with_the_printer_at_the_foot(
+        self, login, clerk_a, x, x_measure
+    ):
+        client = login(clerk_a)
+        client.post(ack_url(x), ACK)
+        notice = client.get(reverse("supportmeasures:ending_notice", args=[x_measure.ref]))
+
+        response = client.post(self.url(x_measure))
+
+        html = response.content.decode()
+        assert f'action="{self.url(x_measure)}"' in notice.content.decode()
+        assert 'class="letter protected-on-screen"' in notice.content.decode()
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "no-store"
+        assert "横浜市鶴見区豊岡町20-1" in html
+        assert f"印刷者: {clerk_a.full_name}（{clerk_a.username}） 印刷日時: 令和" in html
+        assert "data-print-on-load" in html
+        assert [(e.actor, e.person_public_id) for e in events(EventKind.DETAILS_PRINTED)] == [
+            (clerk_a, x.public_id)
+        ]
+
+    def test_without_the_acknowledgement_goes_to_acknowledge_and_back_to_the_notice(
+        self, login, clerk_a, x, x_measure
+    ):
+        response = login(clerk_a).post(self.url(x_measure))
+
+        notice = reverse("supportmeasures:ending_notice", args=[x_measure.ref])
+        assert response.status_code == 302
+        assert response["Location"] == f"{ack_url(x)}?next={notice}"
+        assert not events(EventKind.DETAILS_PRINTED)
+
+    def test_another_ward_gets_a_404_and_a_link_prints_nothing(
+        self, login, clerk_a, supervisor_b, x, x_measure
+    ):
+        client = login(clerk_a)
+        client.post(ack_url(x), ACK)
+
+        assert login(supervisor_b).post(self.url(x_measure)).status_code == 404
+        assert client.get(self.url(x_measure)).status_code == 405
+        assert not events(EventKind.DETAILS_PRINTED)
