@@ -127,6 +127,7 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         expect(page.get_by_test_id("print-stamp").first).to_be_visible()
         found[f"{language} printed details"] = violations(page)
         check(f"{language} measure", x_measure.get_absolute_url())
+        check(f"{language} ending notice", f"/measures/{x_measure.ref}/ending-notice/")
         log_out(page)
         log_in(page, base, clerk_b.username)
         check(f"{language} inquiry", inquiry.get_absolute_url())
@@ -161,5 +162,5 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         print(f"\n== {name}")
         for line in lines:
             print(f"  {line}")
-    assert len(found) == 26
+    assert len(found) == 28
     assert failing == {}
