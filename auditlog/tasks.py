@@ -11,9 +11,9 @@ from auditlog.models import JobOutcome
 RETRIES = 1
 
 
-# Only beat (and `run_job`) calls it, never a request: its result is kept for whoever asks
-# (settings: tasks keep none by default, so a request never waits on the result store).
-@shared_task(bind=True, max_retries=RETRIES, ignore_result=False)
+# Beat calls it; nothing reads its result but a test that asks (`ignore_result=False`): like
+# every task it keeps none, so beat never waits on the result store (config/settings.py).
+@shared_task(bind=True, max_retries=RETRIES)
 def run_scheduled_job(self: Task, name: str, period: str = "") -> str:
     """Run the named job for its period (the retry keeps the first run's period)."""
     run = jobs.run_scheduled(

@@ -297,7 +297,7 @@ BROKER_TIMEOUT = float(os.environ.get("MAMORI_BROKER_TIMEOUT", "1"))
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, float | None] = {
     "socket_connect_timeout": BROKER_TIMEOUT,
     "socket_timeout": BROKER_TIMEOUT,
     "max_retries": 0,
@@ -308,6 +308,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # (`send_task(..., ignore_result=False)`, as a test does).
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
+# Beat is no request: there waiting for Redis is right, so that a scheduled tick (the daily
+# lapse, the hourly seal) is sent when Redis is back rather than skipped. Its unit sets
+# MAMORI_BROKER_PATIENT=1 (docs/running.md): publishing then retries until Redis answers.
+if env_bool("MAMORI_BROKER_PATIENT"):
+    CELERY_TASK_PUBLISH_RETRY = True
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": None,
+        "interval_start": 1,
+        "interval_step": 1,
+        "interval_max": 10,
+    }
+    CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = None
+    CELERY_BROKER_TRANSPORT_OPTIONS["connect_retries_timeout"] = None
 CELERY_REDIS_SOCKET_TIMEOUT = BROKER_TIMEOUT
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
 

@@ -312,7 +312,10 @@ class TestUnderAWorker:
     def test_the_reminder_job_runs_through_beats_task_once(
         self, ending_soon: SupportMeasure, clerk_a: Staff, supervisor_a: Staff, celery_worker: Any
     ) -> None:
-        calls = [run_scheduled_job.delay("measure-ending-reminders") for _ in range(2)]
+        calls = [
+            run_scheduled_job.apply_async(("measure-ending-reminders",), ignore_result=False)
+            for _ in range(2)
+        ]
         # Both calls have finished (bounded wait); the second found the period done.
         outcomes = [call.get(timeout=WAIT_SECONDS) for call in calls]
 
@@ -326,7 +329,10 @@ class TestUnderAWorker:
     def test_the_lapse_job_lapses_once_under_a_worker(
         self, overdue: SupportMeasure, supervisor_a: Staff, celery_worker: Any
     ) -> None:
-        calls = [run_scheduled_job.delay("lapse-overdue-measures") for _ in range(2)]
+        calls = [
+            run_scheduled_job.apply_async(("lapse-overdue-measures",), ignore_result=False)
+            for _ in range(2)
+        ]
         # Both calls have finished (bounded wait); the second found the period done.
         outcomes = [call.get(timeout=WAIT_SECONDS) for call in calls]
 

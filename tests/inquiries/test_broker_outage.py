@@ -16,10 +16,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.core import mail
 from django.core.cache.backends.redis import RedisCache
@@ -173,3 +176,52 @@ def test_the_cache_gives_up_within_the_bound_too():
 
     assert options == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
     assert took < BOUND_SECONDS
+
+
+BEAT_PUBLISHES = """
+import django, time
+django.setup()
+from auditlog.tasks import run_scheduled_job
+started = time.monotonic()
+run_scheduled_job.apply_async(("notification-digests",))  # as beat sends a tick
+print(round(time.monotonic() - started, 1))
+"""
+
+
+def test_beat_waits_for_redis_instead_of_skipping_a_tick(tmp_path):
+    """Beat's unit sets MAMORI_BROKER_PATIENT=1 (docs/running.md): a tick sent while Redis is
+    down waits for it and is queued when it is back, instead of failing within the second
+    a request would wait."""
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "MAMORI_BROKER_PATIENT": "1",
+    }
+    root = Path(__file__).resolve().parents[2]
+    beat = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", BEAT_PUBLISHES],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        time.sleep(2)  # Redis is down for these two seconds
+        assert beat.poll() is None, "the publish gave up while Redis was down"
+        process = _start_redis(port)
+        try:
+            out, _err = beat.communicate(timeout=60)
+            queued = redis.Redis(port=port).llen("celery")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    finally:
+        if beat.poll() is None:
+            beat.kill()
+
+    assert beat.returncode == 0
+    assert float(out.strip()) >= 2
+    assert queued == 1
