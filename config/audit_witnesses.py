@@ -56,6 +56,8 @@ def _once(keys: Iterable[object]) -> dict[str, int]:
 def api_clients(since: datetime.datetime | None) -> list[str]:
     clients = _since(ApiClient.objects.all(), "created_at", since)
     expected = _once(clients.values_list("pk", flat=True))
+    if not expected:  # nothing to look for: the events are not read
+        return []
     found = events_per_key([EventKind.API_CLIENT_CREATED], "data__client_id")
     return [
         _("API client #%(id)s has no %(kind)s event: it was deleted")
@@ -68,6 +70,8 @@ def api_clients(since: datetime.datetime | None) -> list[str]:
 def staff(since: datetime.datetime | None) -> list[str]:
     members = _since(Staff.objects.filter(groups__name__in=Role.values), "date_joined", since)
     expected = _once(members.values_list("pk", flat=True).distinct())
+    if not expected:  # nothing to look for: the events are not read
+        return []
     found = events_per_key([EventKind.STAFF_REGISTERED], "data__staff_id")
     return [
         _("staff member #%(id)s has no %(kind)s event: it was deleted")
@@ -85,6 +89,8 @@ def measure_decisions(since: datetime.datetime | None) -> list[str]:
         str(row["measure__ref"]): int(row["n"])
         for row in decisions.values("measure__ref").annotate(n=Count("pk")).order_by()
     }
+    if not expected:  # nothing to look for: the events are not read
+        return []
     found = events_per_key(DECISION_EVENTS, "measure_ref")
     return [
         _(
@@ -100,6 +106,8 @@ def measure_decisions(since: datetime.datetime | None) -> list[str]:
 def inquiries(since: datetime.datetime | None) -> list[str]:
     records = _since(Inquiry.objects.all(), "created_at", since)
     expected = _once(records.values_list("public_id", flat=True))
+    if not expected:  # nothing to look for: the events are not read
+        return []
     found = events_per_key([EventKind.INQUIRY_CREATED], "data__inquiry")
     return [
         _("inquiry %(id)s has no %(kind)s event: it was deleted")
@@ -112,6 +120,8 @@ def inquiries(since: datetime.datetime | None) -> list[str]:
 def contact_plans(since: datetime.datetime | None) -> list[str]:
     records = _since(ContactPlan.objects.all(), "created_at", since)
     expected = _once(records.values_list("public_id", flat=True))
+    if not expected:  # nothing to look for: the events are not read
+        return []
     found = events_per_key([EventKind.PLAN_CREATED], "data__plan")
     return [
         _("contact plan %(id)s has no %(kind)s event: it was deleted")
