@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from inquiries import actions as inquiry_actions
@@ -335,7 +335,13 @@ def observed(users: dict[str, Staff], own: Side, other: Side) -> dict[tuple[str,
         clients[role] = client
     rows: dict[tuple[str, str], Row] = {}
     for _route, name in url_patterns():
-        urls = [reverse(name, kwargs=kwargs_for(name, side)) for side in (own, other)]
+        try:
+            urls = [reverse(name, kwargs=kwargs_for(name, side)) for side in (own, other)]
+        except NoReverseMatch:
+            pytest.fail(
+                f"URL pattern {name!r} takes arguments the matrix does not know: add them to "
+                "kwargs_for() (an object of the own ward and of the other), then its rows"
+            )
         for role in ROLES:
             got = tuple(
                 request(clients[role], method, url) for url in urls for method in ("GET", "POST")
