@@ -97,3 +97,50 @@ class TestHttpsSettings:
 
     def test_development_neither_redirects_nor_sends_hsts(self):
         assert show(DEBUG="1") == "False 0 False False"
+
+
+class TestHttpsRedirect:
+    def test_plain_http_is_sent_to_https_but_the_health_check_answers(self):
+        code = (
+            "import django; django.setup(); from django.test import Client; c = Client(); "
+            "r = c.get('/accounts/login/'); h = c.get('/healthz'); "
+            "print(r.status_code, r.headers['Location'], h.status_code, "
+            "r.headers['Strict-Transport-Security'] if r.has_header("
+            "'Strict-Transport-Security') else '-')"
+        )
+        env = PRODUCTION | {"ALLOWED_HOSTS": "testserver", "BEHIND_PROXY": "0"}
+        clean = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+        done = subprocess.run(  # noqa: S603 - fixed arguments
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=clean | env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+        # HSTS is sent on HTTPS answers only (Django's SecurityMiddleware), never on HTTP.
+        assert done.stdout.split() == ["301", "https://testserver/accounts/login/", "200", "-"]
+
+    def test_an_https_answer_carries_hsts_for_a_year(self):
+        code = (
+            "import django; django.setup(); from django.test import Client; "
+            "h = Client().get('/healthz', secure=True); "
+            "print(h.status_code, h.headers['Strict-Transport-Security'])"
+        )
+        env = PRODUCTION | {"ALLOWED_HOSTS": "testserver"}
+        clean = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+        done = subprocess.run(  # noqa: S603 - fixed arguments
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=clean | env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+        assert done.stdout.strip() == "200 max-age=31536000; includeSubDomains; preload"
