@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from auditlog.models import EventKind
 from auditlog.verification import events_per_key, missing, register_cross_check
 from inquiries.models import ContactPlan, Inquiry
-from supportmeasures.models import ApiClient, DecisionKind, MeasureDecision, Role, Staff
+from supportmeasures import selectors
+from supportmeasures.models import ApiClient, DecisionKind, MeasureDecision, Role
 
 # The events written with a measure's decisions (record_decision, register_application).
 DECISION_EVENTS = (
@@ -68,7 +69,7 @@ def api_clients(since: datetime.datetime | None) -> list[str]:
 
 @register_cross_check("staff")
 def staff(since: datetime.datetime | None) -> list[str]:
-    members = _since(Staff.objects.filter(groups__name__in=Role.values), "date_joined", since)
+    members = _since(selectors.staff_holding_roles(*Role.values), "date_joined", since)
     expected = _once(members.values_list("pk", flat=True).distinct())
     if not expected:  # nothing to look for: the events are not read
         return []

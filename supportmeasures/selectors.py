@@ -306,8 +306,13 @@ def ending_notice_of(*, user: Staff, ref: str) -> tuple[SupportMeasure, Person]:
     return party.measure, party.person
 
 
+def staff_holding_roles(*roles: str) -> QuerySet[Staff]:
+    """Every account that holds one of the roles named, active or not."""
+    return Staff.objects.filter(groups__name__in=roles)
+
+
 def _staff_with_roles(*roles: str, wards: Iterable[Ward | int] | None = None) -> QuerySet[Staff]:
-    staff = Staff.objects.filter(is_active=True, groups__name__in=roles)
+    staff = staff_holding_roles(*roles).filter(is_active=True)
     if wards is not None:
         staff = staff.filter(
             warduserobjectpermission__content_object__in=[
