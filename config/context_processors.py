@@ -52,6 +52,6 @@ def staff(request: HttpRequest) -> dict[str, Any]:
             ),
         }
         match = getattr(request, "resolver_match", None)
-        if match is not None and (help_url := manual.help_url(match.view_name)):
+        if match is not None and (help_url := manual.help_url(match.view_name, user.role)):
             context["help_url"] = help_url  # this screen's section of the manual
     return context

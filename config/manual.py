@@ -108,6 +108,14 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "auditlog:jobs": ("auditor", "jobs"),
 }
 
+# A screen that every role sees but each uses differently opens its role's own guide.
+ROLE_SECTIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("supportmeasures:home", "supervisor"): ("supervisor", "top"),
+    ("supportmeasures:home", "auditor"): ("auditor", "top"),
+    ("supportmeasures:home", "administrator"): ("administrator", "top"),
+    ("supportmeasures:search", "auditor"): ("auditor", "top"),
+}
+
 IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.png$")
 _HEADING_ID = re.compile(r"\{#([a-z0-9-]+)\}")
 
@@ -126,8 +134,8 @@ def image_names(text: str) -> set[str]:
     return set(re.findall(r"\]\(\.\./images/([^)\s]+)\)", text))
 
 
-def help_url(view_name: str) -> str | None:
-    section = HELP_SECTIONS.get(view_name)
+def help_url(view_name: str, role: str | None = None) -> str | None:
+    section = ROLE_SECTIONS.get((view_name, role or "")) or HELP_SECTIONS.get(view_name)
     if section is None:
         return None
     slug, anchor = section

@@ -252,6 +252,23 @@ class TestTheHelpLink:
 
         assert 'href="/help/auditor/#events"' in body
 
+    def test_the_home_page_links_to_each_roles_own_guide(self, clerk_a, supervisor_a, login):
+        clerks = login(clerk_a).get(reverse("supportmeasures:home")).content.decode()
+        supervisors = login(supervisor_a).get(reverse("supportmeasures:home")).content.decode()
+
+        assert 'href="/help/clerk/#home"' in clerks
+        assert 'href="/help/supervisor/#top"' in supervisors
+
+    @pytest.mark.parametrize("language", manual.LANGUAGES)
+    def test_every_role_section_exists_in_its_guide(self, language):
+        missing = [
+            (name, role, slug, anchor)
+            for (name, role), (slug, anchor) in manual.ROLE_SECTIONS.items()
+            if name not in manual.HELP_SECTIONS or anchor not in manual.anchors(text(language, slug))
+        ]
+
+        assert not missing, missing
+
     def test_the_header_offers_the_manual(self, auditor, login):
         body = login(auditor).get(reverse("supportmeasures:home")).content.decode()
 
