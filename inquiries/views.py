@@ -420,9 +420,11 @@ class PlanFormView(View):
         except ActionRefused as exc:
             form.add_error(None, str(exc))
             return self.render_form(form, status=400)
-        messages.success(
-            request, _("Plan recorded: risk %(risk)s.") % {"risk": plan.get_risk_display()}
-        )
+        if self.plan is None:
+            message = _("Plan recorded: risk %(risk)s.")
+        else:  # update_plan withdrew any approvals: say so, the author must not think it stands
+            message = _("Plan changed: risk %(risk)s. It waits for a supervisor's approval again.")
+        messages.success(request, message % {"risk": plan.get_risk_display()})
         return redirect(plan)
 
 

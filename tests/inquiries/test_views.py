@@ -132,6 +132,24 @@ class TestPlanPages:
         assert '<mark class="finding finding--visit">来庁' in body
         assert not ContactPlan.objects.exists()
 
+    def test_a_changed_plan_says_it_was_changed_and_waits_again(self, login, clerk_b, y):
+        client = login(clerk_b)
+        created = client.post(
+            reverse("inquiries:new_plan"), {**self.FORM, "save": "1"}, follow=True
+        )
+        plan = ContactPlan.objects.get()
+
+        changed = client.post(
+            reverse("inquiries:edit_plan", kwargs={"public_id": plan.public_id}),
+            {**self.FORM, "wording": "ご本人の保険についてお電話しました", "save": "1"},
+            follow=True,
+        )
+
+        assert "連絡計画を記録しました" in created.content.decode()
+        body = changed.content.decode()
+        assert "連絡計画を変更しました" in body and "改めて係長・課長の承認が必要です" in body
+        assert "連絡計画を記録しました" not in body
+
     def test_the_author_cannot_approve_by_posting(self, login, clerk_b, y):
         client = login(clerk_b)
         client.post(reverse("inquiries:new_plan"), {**self.FORM, "save": "1"})
