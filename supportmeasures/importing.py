@@ -40,6 +40,13 @@ class RowError:
             + f": {self.en}"
         )
 
+    def in_language(self, language: str) -> str:
+        """One language for a web page (the command line shows both)."""
+        column = f" {self.column}" if self.column else ""
+        if language.startswith("en"):
+            return f"Line {self.line}{column}: {self.en}"
+        return f"{self.line}行目{column}: {self.ja}"
+
 
 @dataclass
 class ImportedPerson:

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -681,7 +681,7 @@ class BatchScreeningView(FormView):
             mailing = mailinglist.parse(upload.read(), encoding)
         except ImportFileError as exc:
             for problem in exc.errors[:20]:
-                form.add_error("file", str(problem))
+                form.add_error("file", problem.in_language(translation.get_language() or "ja"))
             return self.render_to_response(self.get_context_data(form=form), status=400)
         # Every person of every row in one screening: a child's name or a co-owner too.
         flat = [query for row in mailing.queries for _, query in row]

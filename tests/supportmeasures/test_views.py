@@ -589,7 +589,18 @@ class TestBatchScreeningPage:
 
         assert response.status_code == 400
         assert "2行目 birth_date" in response.content.decode()
+        assert "line 2" not in response.content.decode()  # one language, the page's
         assert not AuditEvent.objects.filter(kind=EventKind.SCREENING_HIT).exists()
+
+    def test_in_english_a_bad_row_is_named_in_english(self, login, clerk_b, y):
+        client = login(clerk_b)
+        client.cookies["django_language"] = "en"
+
+        response = self.upload(client, "name,birth_date\n山崎 健一,R8.2.30\n")
+
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "Line 2 birth_date" in body and "行目" not in body
 
 
 class TestGrantsCanBeRevoked:
