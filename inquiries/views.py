@@ -250,6 +250,10 @@ class SignOffView(InquiryView):
                 )
                 messages.success(request, _("Signed off: the inquiry was sent."))
         except ActionRefused as exc:
+            # The page is shown again with the inquiry's content: a reading like any other.
+            actions.record_flagged_reading(
+                acting_user=self.user, inquiry=self.inquiry, read_at=timezone.now(), page="sign_off"
+            )
             return render(
                 request,
                 "inquiries/sign_off.html",
@@ -301,6 +305,9 @@ class AnswerView(InquiryView):
         )
 
     def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+        # The form shown again carries the question: acknowledged first, and recorded.
+        if self.must_acknowledge():
+            return redirect("inquiries:acknowledge", public_id=public_id)
         form = AnswerForm(request.POST)
         if form.is_valid():
             try:
@@ -314,6 +321,9 @@ class AnswerView(InquiryView):
                 return _refused(request, exc, self.inquiry)
             messages.success(request, _("Answer drafted. A supervisor must sign it off."))
             return redirect(self.inquiry)
+        actions.record_flagged_reading(
+            acting_user=self.user, inquiry=self.inquiry, read_at=timezone.now(), page="answer"
+        )
         return render(
             request, "inquiries/answer.html", {"inquiry": self.inquiry, "form": form}, status=400
         )

@@ -73,6 +73,37 @@ class TestReadingAFlaggedInquiry:
 
         assert [(e.actor_id, e.data["page"]) for e in views()] == [(clerk_b.pk, "answer")]
 
+    def test_an_answer_posted_before_the_acknowledgement_shows_nothing_and_records_nothing(
+        self, login, clerk_b, sent_inquiry
+    ):
+        response = login(clerk_b).post(url("answer", sent_inquiry), {"answer": ""})
+
+        assert response.status_code == 302
+        assert response["Location"] == url("acknowledge", sent_inquiry)
+        assert sent_inquiry.question not in response.content.decode()
+        assert views() == []
+
+    def test_an_answer_form_shown_again_with_the_question_is_recorded(
+        self, login, clerk_b, sent_inquiry, now
+    ):
+        actions.acknowledge_inquiry(inquiry=sent_inquiry, acting_user=clerk_b, acknowledged_at=now)
+
+        response = login(clerk_b).post(url("answer", sent_inquiry), {"answer": ""})
+
+        assert response.status_code == 400
+        assert sent_inquiry.question in response.content.decode()
+        assert [(e.actor_id, e.data["page"]) for e in views()] == [(clerk_b.pk, "answer")]
+
+    def test_a_sign_off_page_shown_again_after_a_refusal_is_recorded(
+        self, login, supervisor_a, inquiry_about_x
+    ):
+        # Not confirming that the inquiry asks the minimum is refused; the page comes back.
+        response = login(supervisor_a).post(url("sign_off", inquiry_about_x), {})
+
+        assert response.status_code == 403
+        assert inquiry_about_x.question in response.content.decode()
+        assert [(e.actor_id, e.data["page"]) for e in views()] == [(supervisor_a.pk, "sign_off")]
+
     def test_the_sign_off_page_of_a_flagged_inquiry_is_recorded(
         self, login, supervisor_a, inquiry_about_x
     ):
