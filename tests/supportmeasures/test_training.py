@@ -170,7 +170,7 @@ class TestFailing:
             right = next(c for c in question.choices if c.id == question.answer)
             assert right.text.ja not in body
             assert question.prompt.ja not in body
-        assert "0" in body and "training-failed" in body
+        assert f"{len(module.questions)}問中0問正解です" in body and "training-failed" in body
 
     def test_lists_each_rule_once_in_the_modules_order(self, clerk_a, today, now):
         module = course().modules[Role.CLERK]
