@@ -254,6 +254,20 @@ def is_receiving(user: Staff, inquiry: Inquiry) -> bool:
     return inquiry.to_ward_id in _case_wards(user)
 
 
+# The receiving ward sees an inquiry only once it was signed off and sent.
+HIDDEN_FROM_RECEIVER = (InquiryState.AWAITING_SIGNOFF, InquiryState.REFUSED)
+
+
+def may_read_inquiry(user: Staff, inquiry: Inquiry) -> bool:
+    """Who may see an inquiry at all (the page, its print): the sending ward; the receiving
+    ward once it was sent; auditors, read-only (every reading recorded). Anyone else: 404."""
+    if is_sending(user, inquiry):
+        return True
+    if is_receiving(user, inquiry) and inquiry.state not in HIDDEN_FROM_RECEIVER:
+        return True
+    return user.has_role(Role.AUDITOR)
+
+
 def has_acknowledged(inquiry: Inquiry, user: Staff) -> bool:
     """The user confirmed the inquiry's current status (a raised status asks again)."""
     return InquiryAcknowledgement.objects.filter(

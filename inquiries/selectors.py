@@ -23,7 +23,7 @@ from supportmeasures import permissions
 from supportmeasures.models import Role, Staff, Ward
 from supportmeasures.selectors import wards_with_codes
 
-HIDDEN_FROM_RECEIVER = (InquiryState.AWAITING_SIGNOFF, InquiryState.REFUSED)
+HIDDEN_FROM_RECEIVER = inquiry_permissions.HIDDEN_FROM_RECEIVER
 
 
 def _wards(user: Staff) -> frozenset[int]:
@@ -142,18 +142,13 @@ def outbox(*, user: Staff, before: int | None = None) -> list[InquiryRow]:
 
 
 def inquiry_for_user(*, user: Staff, public_id: uuid.UUID) -> Inquiry:
-    wards = _wards(user)
     try:
         inquiry = _inquiries().get(public_id=public_id)
     except Inquiry.DoesNotExist as exc:
         raise Http404 from exc
-    if inquiry.from_ward_id in wards:
-        return inquiry
-    if inquiry.to_ward_id in wards and inquiry.state not in HIDDEN_FROM_RECEIVER:
-        return inquiry
-    if user.has_role(Role.AUDITOR):  # read-only, and every reading is recorded
-        return inquiry
-    raise Http404
+    if not inquiry_permissions.may_read_inquiry(user, inquiry):
+        raise Http404
+    return inquiry
 
 
 def plan_for_user(*, user: Staff, public_id: uuid.UUID) -> ContactPlan:

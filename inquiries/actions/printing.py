@@ -16,16 +16,16 @@ from auditlog.models import EventKind
 from inquiries import permissions as plan_permissions
 from inquiries.models import Inquiry
 from supportmeasures.actions import AcknowledgementRequired, NotPermitted
-from supportmeasures.models import Role, Staff
+from supportmeasures.models import Staff
 
 
 def print_inquiry(*, inquiry: Inquiry, acting_user: Staff, printed_at: datetime.datetime) -> None:
     """Record that `acting_user` printed the inquiry, or refuse as its page would."""
+    if not plan_permissions.may_read_inquiry(acting_user, inquiry):
+        raise NotPermitted(_("You are not permitted to see this inquiry."))
     reader = plan_permissions.is_sending(acting_user, inquiry) or plan_permissions.is_receiving(
         acting_user, inquiry
     )
-    if not reader and not acting_user.has_role(Role.AUDITOR):
-        raise NotPermitted(_("You are not permitted to see this inquiry."))
     if plan_permissions.must_acknowledge(acting_user, inquiry):
         raise AcknowledgementRequired(_("Acknowledge the support-measure status first."))
     with transaction.atomic(durable=True):

@@ -22,6 +22,16 @@ def print_url(inquiry) -> str:
 
 
 class TestPrintingAnInquiry:
+    def test_the_receiving_ward_cannot_print_a_draft_even_through_the_action(
+        self, inquiry_about_x, clerk_b, now
+    ):
+        from supportmeasures.actions import NotPermitted
+
+        with pytest.raises(NotPermitted):
+            actions.print_inquiry(inquiry=inquiry_about_x, acting_user=clerk_b, printed_at=now)
+
+        assert events(EventKind.DETAILS_PRINTED) == []
+
     def test_the_receiver_prints_after_acknowledging(self, sent_inquiry, clerk_b, login, now):
         actions.acknowledge_inquiry(inquiry=sent_inquiry, acting_user=clerk_b, acknowledged_at=now)
 
