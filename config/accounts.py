@@ -6,12 +6,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -40,12 +44,56 @@ def locked_out(
     )
 
 
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """A wrong old password is a failed login: counted towards the lockout and recorded, so a
+    session left open on a counter PC is no way to guess the password without limit."""
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": self.user.get_username()},
+                request=self.request,
+            )
+            raise
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Staff change their own password: Django's form (old password, the validators), the
-    change itself through the action that records it."""
+    change itself through the action that records it. A locked account changes nothing: the
+    session ends with the lockout page."""
 
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("supportmeasures:home")
+    form_class = OwnPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if self._locked(request):
+            return self._end(request)
+        response = super().dispatch(request, *args, **kwargs)
+        if self._locked(request):  # this wrong old password was the last one allowed
+            return self._end(request)
+        return response
+
+    @staticmethod
+    def _locked(request: HttpRequest) -> bool:
+        if not request.user.is_authenticated:
+            return False
+        return AxesProxyHandler.is_locked(request, {"username": request.user.get_username()})
+
+    @staticmethod
+    def _end(request: HttpRequest) -> HttpResponse:
+        logout(request)
+        return locked_out(request)
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         user = _staff(self.request)
