@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
@@ -38,6 +40,18 @@ class LockoutHandler(AxesDatabaseHandler):
         request.mamori_failures = {"username": by_name, "address": by_address}  # type: ignore[attr-defined]
         limit = settings.AXES_FAILURE_LIMIT
         return max(by_name, by_address * limit // settings.MAMORI_LOGIN_ADDRESS_FAILURE_LIMIT)
+
+    def reset_user_attempts(
+        self, request: HttpRequest, credentials: dict[str, Any] | None = None
+    ) -> int:
+        """A successful login clears that user name's failures only. axes would also clear
+        every failure from the address, which let anyone with an account at a shared address
+        reset the count of the account being guessed by logging in between guesses."""
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
 
 
 def client_address(request: HttpRequest | None) -> str:

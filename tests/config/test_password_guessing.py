@@ -76,3 +76,25 @@ def test_a_right_old_password_still_changes_it(clerk_a, login):
     clerk_a.refresh_from_db()
     assert clerk_a.check_password(NEW_PASSWORD)
     assert EventKind.LOGIN_FAILED not in kinds()
+
+
+def test_a_colleagues_login_from_the_same_address_does_not_reset_anothers_count(clerk_a, clerk_b):
+    """From one office address: four guesses at b_clerk, then a_clerk logs in, again and
+    again. Only b_clerk's own successful login may clear b_clerk's failures."""
+    office = "10.1.1.1"
+
+    def attempt(username: str, password: str) -> Any:
+        return Client(REMOTE_ADDR=office).post(
+            "/accounts/login/", {"username": username, "password": password}
+        )
+
+    for _ in range(4):
+        attempt(clerk_b.username, WRONG)
+    attempt(clerk_a.username, PASSWORD)
+    locked = attempt(clerk_b.username, WRONG)
+
+    assert locked.status_code == 429
+    assert AuditEvent.objects.filter(
+        kind=EventKind.ACCOUNT_LOCKED, data__username=clerk_b.username
+    ).exists()
+    assert attempt(clerk_b.username, PASSWORD).status_code == 429
