@@ -62,6 +62,8 @@ class EventKind(models.TextChoices):
     ACCOUNT_LOCKED = "staff.locked_out", _("Account locked after repeated failures")
     ACCOUNT_UNLOCKED = "staff.unlocked", _("Account unlocked")
     PASSWORD_CHANGED = "staff.password_changed", _("Password changed")
+    SECOND_FACTOR_ENROLLED = "staff.second_factor_enrolled", _("Second factor enrolled")
+    SECOND_FACTOR_RESET = "staff.second_factor_reset", _("Second factor reset by an administrator")
     ADMIN_CHANGED = "admin.changed", _("Changed in the administration site")
     SCREENING_THROTTLED = "screening.throttled", _("Screening refused: rate limit")
     AUDITLOG_EXPORTED = "auditlog.exported", _("Audit log exported")

@@ -96,6 +96,9 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "training:test": ("index", "training"),
     "training:result": ("index", "training"),
     "password_change": ("index", "account"),
+    "second_factor": ("index", "second-factor"),
+    "second_factor_enrol": ("index", "second-factor"),
+    "security": ("index", "second-factor"),
     # The auditors' workspace.
     "auditlog:events": ("auditor", "events"),
     "auditlog:person": ("auditor", "history"),

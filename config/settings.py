@@ -77,6 +77,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "axes",
+    # Two factors (docs/security.md): TOTP, recovery codes, WebAuthn security keys. Before
+    # supportmeasures, whose admin takes their admin pages away (nothing unrecorded).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "supportmeasures",
     "inquiries",
     "auditlog",
@@ -92,10 +98,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): which second factor this session passed, if any.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # An idle session ends (docs/security.md): after the messages, which carry its notice.
     "config.middleware.IdleTimeoutMiddleware",
+    # A session without its second factor reaches only the second factor's pages (fail closed).
+    "config.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out login into our lockout page.
@@ -198,6 +208,25 @@ AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_PROXY") else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("BEHIND_PROXY") else ["REMOTE_ADDR"]
 )
+
+# Two factors (docs/security.md): every member of staff enrols a TOTP authenticator at the
+# first login, and may add WebAuthn security keys. The relying party (the site the keys are
+# bound to) is the host name users type, and the origins the full URLs (https in production).
+OTP_TOTP_ISSUER = os.environ.get("MAMORI_OTP_ISSUER", "Mamori")
+# Unset, they follow ALLOWED_HOSTS in production (https://<each host>; the first host is the
+# relying party), localhost in development.
+_WEBAUTHN_HOSTS = [h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")]
+OTP_WEBAUTHN_RP_ID = os.environ.get("MAMORI_WEBAUTHN_RP_ID") or (
+    _WEBAUTHN_HOSTS[0] if _WEBAUTHN_HOSTS and not DEVELOPMENT else "localhost"
+)
+OTP_WEBAUTHN_RP_NAME = os.environ.get("MAMORI_WEBAUTHN_RP_NAME", "Mamori")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("MAMORI_WEBAUTHN_ORIGINS") or (
+    ["http://localhost:8000"] if DEVELOPMENT else [f"https://{h}" for h in _WEBAUTHN_HOSTS]
+)
+# A key is a second factor only: no login with a key alone.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# How many single-use recovery codes an enrolment (or a renewal) gives.
+MAMORI_RECOVERY_CODES = 10
 
 # An idle session ends after this many minutes, even with the browser open; the page warns
 # MAMORI_IDLE_WARNING_SECONDS before (static/js/idle.js).

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
-from config import accounts, manual, views
+from config import accounts, manual, two_factor, views
 from supportmeasures import urls as registry_urls
 
 urlpatterns = [
@@ -27,6 +27,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", accounts.password_change, name="password_change"),
     path("accounts/stay_signed_in/", accounts.stay_signed_in, name="stay_signed_in"),
+    *two_factor.urlpatterns,
+    path("accounts/webauthn/", include(two_factor.webauthn_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", never_cache(views.healthz), name="healthz"),
     path("admin/", admin.site.urls),

@@ -16,6 +16,7 @@ What the admin may change, it records; what it may not record, it cannot change:
 from typing import Any
 
 from axes.models import AccessAttempt
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -27,7 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from supportmeasures import permissions
-from supportmeasures.actions import accounts
+from supportmeasures.actions import accounts, second_factor
 from supportmeasures.models import Staff, TrainingRecord, Ward
 from supportmeasures.refusals import ActionRefused
 
@@ -100,6 +101,32 @@ class TrainingInline(admin.TabularInline):
         return False
 
 
+@admin.action(description=_("Reset the second factor of the selected staff (they enrol again)"))
+def reset_second_factor_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Staff]
+) -> None:
+    """A lost phone or key: the member's devices go and they enrol again at the next login.
+    Another member's only (second_factor.reset_second_factor refuses one's own), recorded."""
+    now = timezone.now()
+    done = 0
+    for staff in queryset.select_related("ward"):
+        try:
+            second_factor.reset_second_factor(
+                acting_user=request.user,  # type: ignore[arg-type]
+                staff=staff,
+                reset_at=now,
+            )
+        except ActionRefused as exc:
+            modeladmin.message_user(request, f"{staff.username}: {exc}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(
+            request,
+            gettext("Second factor reset: %(n)d. Recorded in the audit log.") % {"n": done},
+        )
+
+
 @admin.register(Staff)
 class StaffAdmin(AuditedAdmin, UserAdmin):
     list_display = ("username", "full_name", "ward", "is_active")
@@ -111,6 +138,7 @@ class StaffAdmin(AuditedAdmin, UserAdmin):
     )
     readonly_fields = ("ward", "groups", "last_login", "date_joined")
     inlines = [TrainingInline]
+    actions = [reset_second_factor_selected]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # use `manage.py register_staff`, which records the event
@@ -122,6 +150,17 @@ class StaffAdmin(AuditedAdmin, UserAdmin):
         with transaction.atomic():
             return super().user_change_password(request, id, form_url)
 
+
+# The second factor's devices are changed only through supportmeasures.actions.second_factor
+# (recorded): django-otp's and django-otp-webauthn's own admin pages would add or delete them
+# unrecorded, and let an administrator switch off their own.
+for _model in apps.get_models():
+    if _model._meta.app_label in {
+        "otp_totp",
+        "otp_static",
+        "django_otp_webauthn",
+    } and admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 # Groups are the roles (migration 0002): their permissions are not edited here, where no event
 # would record it. Shown read-only.

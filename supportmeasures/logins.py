@@ -24,6 +24,11 @@ from django.utils import timezone
 
 from supportmeasures.actions import accounts
 
+# A wrong second-factor code is sent as a failed login (config.two_factor), so django-axes
+# counts it towards the lockout; its credentials carry this key and never the code.
+SECOND_FACTOR_KEY = "mamori_second_factor"
+SECOND_FACTOR = "second factor"
+
 
 class LockoutHandler(AxesDatabaseHandler):
     """django-axes' database handler with two limits (AXES_HANDLER): a user name is locked
@@ -67,6 +72,7 @@ def on_login_failed(
         username=str(credentials.get("username") or ""),
         address=client_address(request),
         failed_at=timezone.now(),
+        reason=SECOND_FACTOR if credentials.get(SECOND_FACTOR_KEY) else "",
     )
 
 

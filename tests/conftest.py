@@ -25,6 +25,56 @@ from supportmeasures.models import (
 PASSWORD = "correct horse battery staple"
 
 
+def authenticator(staff: Staff) -> Any:
+    """The member's confirmed authenticator app (TOTP), set up as enrolment would."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=staff, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
+
+
+def totp_code(staff: Staff) -> str:
+    """The 6 digits the member's authenticator app shows now (django_otp.oath.TOTP on the
+    device's key). django-otp refuses a time step used before (replays): a test that logs in
+    the same member twice within 30 seconds first forgets the last step used."""
+    from django_otp.oath import TOTP
+
+    device = authenticator(staff)
+    type(device).objects.filter(pk=device.pk).update(last_t=-1)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def pass_second_factor(page: Any, username: str) -> None:
+    """In a browser, after the password: type the code the member's app shows now. A member
+    of a test who has no authenticator yet is given one (as the enrolment would have), and
+    the enrolment page it was sent to is left for the code's page."""
+    code = totp_code(Staff.objects.get(username=username))
+    page.wait_for_selector("#id_otp_token")
+    if page.url.split("?")[0].endswith("/accounts/second-factor/enrol/"):
+        page.goto(page.url.split("?")[0].removesuffix("enrol/"))
+    page.fill("#id_otp_token", code)
+    page.click("form.card button[type=submit]")
+
+
+def _force_login_with_second_factor(self: Client, user: Any, backend: str | None = None) -> None:
+    """force_login skips the password; here it also passes the second factor, with the
+    member's real confirmed device, as the login's second step would (django_otp.login).
+    One place for every test that logs in this way; the two-factor tests use the real
+    login (tests/config/test_two_factor.py), never this."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    _django_force_login(self, user, backend)
+    if isinstance(user, Staff):
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+        session.save()
+
+
+_django_force_login = Client.force_login
+Client.force_login = _force_login_with_second_factor  # type: ignore[method-assign,assignment]
+
+
 @pytest.fixture(autouse=True)
 def _own_checkpoint_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Each test seals into a directory of its own: a checkpoint left by another test (or

@@ -30,10 +30,15 @@ def _tried(username: str | None) -> str:
 
 
 def record_failed_login(
-    *, username: str | None, address: str | None, failed_at: datetime.datetime
+    *,
+    username: str | None,
+    address: str | None,
+    failed_at: datetime.datetime,
+    reason: str = "",
 ) -> None:
-    """A login that failed (wrong password, unknown name, or refused while locked). The user
-    name tried and the address, never the password; the account, when the name is one."""
+    """A login that failed (wrong password, unknown name, refused while locked, or a wrong
+    second factor: reason "second factor"). The user name tried and the address, never the
+    password or the code; the account, when the name is one."""
     tried = _tried(username)
     account = _account(tried) if tried else None
     with transaction.atomic(durable=True):
@@ -43,6 +48,7 @@ def record_failed_login(
             occurred_at=failed_at,
             ward=account.ward if account else None,
             decision="refused",
+            reason=reason,
             data={
                 "username": tried,
                 "address": address or "",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +24,7 @@ def test_the_page_warns_before_the_idle_limit_and_the_button_keeps_the_session(
     page.fill("#id_username", clerk_a.username)
     page.fill("#id_password", PASSWORD)
     page.click("form.card button[type=submit]")
+    pass_second_factor(page, clerk_a.username)
 
     warning = page.locator("#idle-warning")
     expect(warning).to_be_hidden()

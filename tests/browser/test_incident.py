@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from auditlog.models import AuditEvent, EventKind
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,6 +18,7 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("form.card button[type=submit]")
+    pass_second_factor(page, username)
     expect(page.locator(".site-header__user")).to_contain_text(username)
 
 

@@ -29,7 +29,7 @@ from supportmeasures.models import (
     SupportMeasure,
     SupportMeasureUserObjectPermission,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -106,6 +106,7 @@ def log_in(page: Page, base: str, username: str) -> None:
 
 def submit_login(page: Page, username: str) -> None:
     page.get_by_role("button", name="ログイン").click()
+    pass_second_factor(page, username)
     expect(page.locator(".site-header__user")).to_contain_text(username)
 
 

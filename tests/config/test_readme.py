@@ -37,6 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django_otp.oath import TOTP
+
+from supportmeasures.management.commands.seed_demo import DEMO_TOTP_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -278,6 +281,7 @@ def _outcome(result: subprocess.CompletedProcess[str]) -> tuple[int, str, str]:
 # the API client). A row without an example here fails the test.
 TABLE_EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "seed_demo": [("seed_demo", "Demo accounts")],  # idempotent: make run seeded already
+    "demo_code": [("demo_code a_clerk", "")],  # six digits: logs_in checks and uses its code
     "verify_auditlog": [("verify_auditlog", "OK: ")],
     "checkpoint_auditlog": [
         ("checkpoint_auditlog", "sealed"),
@@ -460,8 +464,24 @@ def logs_in(walk: Walk, username: str, password: str) -> bool:
     request = urllib.request.Request(  # noqa: S310 - http on the demo's own port
         walk.url("/accounts/login/"), data=form, headers={"Referer": walk.url("/accounts/login/")}
     )
+    status, page = get(request, opener)  # follows the redirect to the second factor
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if status != 200 or 'name="otp_token"' not in page or not token:
+        return False
+    # The code, as the README says to get it; it is the demo key's code now (seed_demo).
+    code = bash(f'make manage ARGS="demo_code {username}"', walk).stdout.strip()
+    assert re.fullmatch(r"[0-9]{6}", code), code
+    assert int(code) in {TOTP(bytes.fromhex(DEMO_TOTP_KEY), drift=d).token() for d in (-1, 0)}
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token.group(1), "otp_token": code}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 - http on the demo's own port
+        walk.url("/accounts/second-factor/"),
+        data=form,
+        headers={"Referer": walk.url("/accounts/second-factor/")},
+    )
     status, page = get(request, opener)  # follows the redirect home
-    return status == 200 and "/accounts/logout/" in page
+    return status == 200 and "site-header__user" in page and 'name="otp_token"' not in page
 
 
 def test_shell_blocks_are_read_as_a_reader_types_them():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 from typing import Any
 
@@ -22,6 +23,10 @@ from supportmeasures.models import (
 )
 
 DEMO_PASSWORD = "mamori-demo-2026"  # noqa: S105 - printed on purpose: demo accounts only
+# Every demo account's authenticator app shares this key (hex; base32 in DEMO_TOTP_SECRET, for
+# an app), so one app entry gives the code for all: `make manage ARGS="demo_code a_clerk"`.
+DEMO_TOTP_KEY = b"mamori-demo-totp-key".hex()
+DEMO_TOTP_SECRET = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode().rstrip("=")
 
 WARD_A = ("141011", "鶴見区", "Tsurumi Ward")
 WARD_B = ("141020", "神奈川区", "Kanagawa Ward")
@@ -79,10 +84,41 @@ class Command(BaseCommand):
         run = jobs.run_scheduled("seal-and-verify-auditlog", now=timezone.now(), final=False)
         self.stdout.write(f"Audit chain: {run.summary or run.error_line}")
         self.stdout.write("")
+        enrolled = self.enrol_second_factors(timezone.now())
+        if enrolled:
+            self.stdout.write(f"Second factor set up for {enrolled} demo accounts.")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD})")
+        self.stdout.write(
+            f'Second factor: the code from `make manage ARGS="demo_code a_clerk"`, or an '
+            f"authenticator app with the key {DEMO_TOTP_SECRET} (TOTP, 6 digits, 30 s)"
+        )
         for username, full_name, ward, role, trained in STAFF:
             note = "" if trained else "  (training lapsed)"
             self.stdout.write(f"  {username:<24} {ward[1]} {Role(role).label}{note} {full_name}")
+
+    def enrol_second_factors(self, now: datetime.datetime) -> int:
+        """Every demo account enrolled with the shared demo key, through the enrolment's
+        actions (so the audit log holds each `staff.second_factor_enrolled`)."""
+        from django_otp.oath import TOTP
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from supportmeasures.actions import second_factor
+
+        done = 0
+        for username, *_rest in STAFF:
+            member = Staff.objects.filter(username=username).first()
+            if member is None or second_factor.is_enrolled(member):
+                continue
+            device = second_factor.start_enrolment(user=member)
+            TOTPDevice.objects.filter(pk=device.pk).update(key=DEMO_TOTP_KEY)
+            device.refresh_from_db()
+            code = TOTP(device.bin_key, device.step, device.t0, device.digits).token()
+            second_factor.confirm_enrolment(user=member, code=f"{code:06d}", enrolled_at=now)
+            # Set up by the seed, not by a person at a login: the time step it used stays
+            # usable, so the first login may follow at once with the same code.
+            TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+            done += 1
+        return done
 
     def load(self) -> None:
         now = timezone.now()
