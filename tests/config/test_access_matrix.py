@@ -98,12 +98,14 @@ class Side:
     grantee: Staff
     inquiry: Any
     plan: Any
+    received: Any  # an inquiry this side's ward receives (own) or neither sends nor receives
 
 
 def kwargs_for(name: str, side: Side) -> dict[str, Any]:
     person = {"public_id": side.person.public_id}
     measure = {"ref": side.measure.ref}
     inquiry = {"public_id": side.inquiry.public_id}
+    received = {"public_id": side.received.public_id}
     plan = {"public_id": side.plan.public_id}
     known: dict[str, dict[str, Any]] = {
         "supportmeasures:person": person,
@@ -129,12 +131,12 @@ def kwargs_for(name: str, side: Side) -> dict[str, Any]:
         "inquiries:print_plan_contact": plan,
         "inquiries:plan_action": {"public_id": side.plan.public_id, "action": "approve"},
         "inquiries:detail": inquiry,
-        "inquiries:acknowledge": inquiry,
+        "inquiries:acknowledge": received,
         "inquiries:print": inquiry,
         "inquiries:sign_off": inquiry,
         "inquiries:raise": inquiry,
-        "inquiries:answer": inquiry,
-        "inquiries:sign_off_answer": inquiry,
+        "inquiries:answer": received,
+        "inquiries:sign_off_answer": received,
         # Not a ward's: the same in both columns.
         "training:page": {"page_id": "status-travels"},
         "help:page": {"slug": "clerk"},
@@ -270,6 +272,7 @@ def build(now: datetime.datetime) -> tuple[dict[str, Staff], Side, Side]:
         grantee=clerk_b,
         inquiry=inquiry(users[Role.CLERK], supervisor_a2, b, x),
         plan=plan(users[Role.CLERK]),
+        received=inquiry(clerk_b, supervisor_b, a, z),  # B asks A: A acknowledges, answers
     )
     other = Side(
         person=Person.objects.get(name=z.name),
@@ -278,8 +281,8 @@ def build(now: datetime.datetime) -> tuple[dict[str, Staff], Side, Side]:
         grantee=clerk_c,
         inquiry=inquiry(clerk_b, supervisor_b, c, z),
         plan=plan(clerk_b),
+        received=inquiry(clerk_c, supervisor_c, b, w),  # between B and C: not A's
     )
-    del supervisor_c
     return users, own, other
 
 
