@@ -265,7 +265,8 @@ class TestTheHelpLink:
         missing = [
             (name, role, slug, anchor)
             for (name, role), (slug, anchor) in manual.ROLE_SECTIONS.items()
-            if name not in manual.HELP_SECTIONS or anchor not in manual.anchors(text(language, slug))
+            if name not in manual.HELP_SECTIONS
+            or anchor not in manual.anchors(text(language, slug))
         ]
 
         assert not missing, missing
