@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
+from inquiries import actions as inquiry_actions
+from inquiries.models import Channel, DisclosureCategory
 from supportmeasures import actions
 from supportmeasures.actions import PartyData, PersonData
 from supportmeasures.models import (
@@ -262,3 +264,61 @@ def login() -> Callable[[Staff], Client]:
         return client
 
     return login
+
+
+# --- the incident's inquiry (A asks B about X) and B's plan to call Y ---------------------
+
+
+@pytest.fixture
+def inquiry_about_x(clerk_a, ward_b, x, now):
+    """A drafts an inquiry to B about X (the incident), not yet signed off."""
+    return inquiry_actions.create_inquiry(
+        acting_user=clerk_a,
+        to_ward=ward_b,
+        to_department="保険年金課",
+        subject_name="山崎 美咲",
+        subject_kana="やまさき みさき",
+        subject_birth_date=None,
+        question="国民健康保険の加入状況を教えてください",
+        reason="福祉相談の手続きのため",
+        urgency="urgent",
+        created_at=now,
+    )
+
+
+@pytest.fixture
+def sent_inquiry(inquiry_about_x, supervisor_a, now):
+    return inquiry_actions.sign_off_inquiry(
+        inquiry=inquiry_about_x, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
+    )
+
+
+@pytest.fixture
+def acknowledged_plan(
+    sent_inquiry: Any, clerk_b: Staff, now: datetime.datetime
+) -> Callable[..., tuple[Any, Any]]:
+    """B acknowledges the inquiry about X and plans to call Y (the incident's call): returns
+    (inquiry, plan). The wording is the test's to choose."""
+
+    def make(wording: str = "保険料のお手続きについて書面をお送りします。") -> tuple[Any, Any]:
+        inquiry_actions.acknowledge_inquiry(
+            inquiry=sent_inquiry, acting_user=clerk_b, acknowledged_at=now
+        )
+        plan = inquiry_actions.create_plan(
+            acting_user=clerk_b,
+            created_at=now,
+            inquiry=sent_inquiry,
+            matter_name="山﨑 美咲",
+            matter_kana="ヤマサキ ミサキ",
+            target_name="山﨑 健一",
+            target_kana="ヤマサキ ケンイチ",
+            target_contact="090-0000-0000",
+            target_relation="世帯主",
+            channel=Channel.PHONE,
+            purpose="保険料の確認",
+            categories=[DisclosureCategory.IDENTITY],
+            wording=wording,
+        )
+        return sent_inquiry, plan
+
+    return make

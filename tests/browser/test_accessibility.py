@@ -14,11 +14,9 @@ from collections.abc import Callable
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from inquiries import actions as inquiry_actions
-from inquiries.models import Channel, DisclosureCategory, Inquiry
+from inquiries.models import Inquiry
 from supportmeasures.models import Person, Role, Staff, SupportMeasure
 from tests.browser.test_incident import log_in, log_out
 
@@ -48,41 +46,10 @@ def violations(page: Page) -> list[str]:
 
 
 @pytest.fixture
-def incident(x: Person, y: Person, clerk_a, supervisor_a, clerk_b, ward_b) -> dict[str, object]:
+def incident(acknowledged_plan) -> dict[str, object]:
     """An inquiry from A to B about X, signed off and acknowledged by B; B's critical plan to
     call Y."""
-    now = timezone.now()
-    inquiry = inquiry_actions.create_inquiry(
-        acting_user=clerk_a,
-        to_ward=ward_b,
-        to_department="保険年金課",
-        subject_name="山崎 美咲",
-        subject_kana="やまさき みさき",
-        subject_birth_date=None,
-        question="国民健康保険の加入状況を教えてください",
-        reason="福祉相談の手続きのため",
-        urgency="urgent",
-        created_at=now,
-    )
-    inquiry = inquiry_actions.sign_off_inquiry(
-        inquiry=inquiry, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
-    )
-    inquiry_actions.acknowledge_inquiry(inquiry=inquiry, acting_user=clerk_b, acknowledged_at=now)
-    plan = inquiry_actions.create_plan(
-        acting_user=clerk_b,
-        created_at=now,
-        inquiry=inquiry,
-        matter_name="山﨑 美咲",
-        matter_kana="ヤマサキ ミサキ",
-        target_name="山﨑 健一",
-        target_kana="ヤマサキ ケンイチ",
-        target_contact="090-0000-0000",
-        target_relation="世帯主",
-        channel=Channel.PHONE,
-        purpose="保険料の確認",
-        categories=[DisclosureCategory.IDENTITY],
-        wording="保険料のお手続きについて書面をお送りします。",
-    )
+    inquiry, plan = acknowledged_plan()
     return {"inquiry": inquiry, "plan": plan}
 
 

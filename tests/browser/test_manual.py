@@ -349,25 +349,9 @@ def test_clerk_opens_the_details_only_after_the_warning(
 
 
 def test_clerk_reads_an_inquiry_and_plans_a_contact(
-    page: Page, live_server, shot, x, clerk_a, supervisor_a, clerk_b, ward_b
+    page: Page, live_server, shot, sent_inquiry, clerk_b
 ) -> None:
     base = live_server.url
-    now = timezone.now()
-    inquiry = inquiry_actions.create_inquiry(
-        acting_user=clerk_a,
-        to_ward=ward_b,
-        to_department="保険年金課",
-        subject_name="山崎 美咲",
-        subject_kana="やまさき みさき",
-        subject_birth_date=None,
-        question="国民健康保険の加入状況を教えてください",
-        reason="福祉相談の手続きのため",
-        urgency="urgent",
-        created_at=now,
-    )
-    inquiry_actions.sign_off_inquiry(
-        inquiry=inquiry, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
-    )
     log_in(page, base, clerk_b.username)
     submit_login(page, clerk_b.username)
 

@@ -18,8 +18,6 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from inquiries import actions as inquiry_actions
-from inquiries.models import Channel, DisclosureCategory
 from supportmeasures.actions import PersonData
 from supportmeasures.models import AliasKind, Person, Role
 
@@ -59,8 +57,7 @@ def offending(html: str) -> list[str]:
 
 
 @pytest.fixture
-def incident(x, y, clerk_a, supervisor_a, clerk_b, supervisor_b, ward_b, register):
-    now = timezone.now()
+def incident(x, y, clerk_a, register, acknowledged_plan):
     # A second protected person with aliases: the person page lists them with a separator.
     register(
         clerk_a,
@@ -70,38 +67,7 @@ def incident(x, y, clerk_a, supervisor_a, clerk_b, supervisor_b, ward_b, registe
             aliases=[(AliasKind.ALIAS, "佐藤 はな"), (AliasKind.FORMER, "鈴木 花")],
         ),
     )
-    inquiry = inquiry_actions.create_inquiry(
-        acting_user=clerk_a,
-        to_ward=ward_b,
-        to_department="保険年金課",
-        subject_name="山崎 美咲",
-        subject_kana="やまさき みさき",
-        subject_birth_date=None,
-        question="国民健康保険の加入状況を教えてください。",
-        reason="福祉相談の手続きのため",
-        urgency="urgent",
-        created_at=now,
-    )
-    inquiry = inquiry_actions.sign_off_inquiry(
-        inquiry=inquiry, acting_user=supervisor_a, confirmed_minimal=True, signed_at=now
-    )
-    inquiry_actions.acknowledge_inquiry(inquiry=inquiry, acting_user=clerk_b, acknowledged_at=now)
-    plan = inquiry_actions.create_plan(
-        acting_user=clerk_b,
-        created_at=now,
-        inquiry=inquiry,
-        matter_name="山﨑 美咲",
-        matter_kana="ヤマサキ ミサキ",
-        target_name="山﨑 健一",
-        target_kana="ヤマサキ ケンイチ",
-        target_contact="090-0000-0000",
-        target_relation="世帯主",
-        channel=Channel.PHONE,
-        purpose="保険料の確認",
-        categories=[DisclosureCategory.IDENTITY],
-        wording="Xさんが先ほどA区役所に来庁されました",
-    )
-    return inquiry, plan
+    return acknowledged_plan(wording="Xさんが先ほどA区役所に来庁されました")
 
 
 def test_the_main_screens_in_english_have_no_japanese_punctuation(
