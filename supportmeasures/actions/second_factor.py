@@ -86,15 +86,21 @@ def _new_recovery_codes(user: Staff) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
+def _check_app_code(device: TOTPDevice, code: str) -> None:
+    """Six digits from the authenticator app, under django-otp's throttle."""
+    allowed, _info = device.verify_is_allowed()
+    if not allowed:
+        raise Throttled(_("Too many wrong codes. Wait a little and try again."))
+    typed = normalise_code(code)
+    if not TOTP_CODE.match(typed) or not device.verify_token(typed):
+        raise WrongCode(_("That code is not right. Type the 6 digits the app shows now."))
+
+
 def confirm_enrolment(*, user: Staff, code: str, enrolled_at: datetime.datetime) -> list[str]:
     """The member typed a code from the authenticator: the device is confirmed and the
     recovery codes are made, returned to be shown once (each works once)."""
     device = start_enrolment(user=user)
-    allowed, _info = device.verify_is_allowed()
-    if not allowed:
-        raise Throttled(_("Too many wrong codes. Wait a little and try again."))
-    if not TOTP_CODE.match(normalise_code(code)) or not device.verify_token(normalise_code(code)):
-        raise WrongCode(_("That code is not right. Type the 6 digits the app shows now."))
+    _check_app_code(device, code)
     with transaction.atomic(durable=True):
         locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         if locked.confirmed:
@@ -137,15 +143,10 @@ def verify_code(*, user: Staff, code: str) -> Device:
 def renew_recovery_codes(*, user: Staff, code: str, renewed_at: datetime.datetime) -> list[str]:
     """New recovery codes (the old ones stop working), after a fresh code from the
     authenticator: a session left open is not enough to take them."""
-    typed = normalise_code(code)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
         raise ActionRefused(_("Enrol an authenticator app first."))
-    allowed, _info = device.verify_is_allowed()
-    if not allowed:
-        raise Throttled(_("Too many wrong codes. Wait a little and try again."))
-    if not TOTP_CODE.match(typed) or not device.verify_token(typed):
-        raise WrongCode(_("That code is not right. Type the 6 digits the app shows now."))
+    _check_app_code(device, code)
     with transaction.atomic(durable=True):
         Staff.objects.select_for_update().get(pk=user.pk)
         codes = _new_recovery_codes(user)
