@@ -53,32 +53,39 @@ def _once(keys: Iterable[object]) -> dict[str, int]:
     return {str(key): 1 for key in keys}
 
 
+def _each_has_its_event(
+    keys: Iterable[object], kind: EventKind, key_path: str, message: str
+) -> list[str]:
+    """Records written once, each with one event of `kind` naming it at `key_path`."""
+    expected = _once(keys)
+    if not expected:  # nothing to look for: the events are not read
+        return []
+    found = events_per_key([kind], key_path)
+    return [
+        message % {"id": key, "kind": kind.value} for key, _n, _found in missing(expected, found)
+    ]
+
+
 @register_cross_check("api clients")
 def api_clients(since: datetime.datetime | None) -> list[str]:
     clients = _since(ApiClient.objects.all(), "created_at", since)
-    expected = _once(clients.values_list("pk", flat=True))
-    if not expected:  # nothing to look for: the events are not read
-        return []
-    found = events_per_key([EventKind.API_CLIENT_CREATED], "data__client_id")
-    return [
-        _("API client #%(id)s has no %(kind)s event: it was deleted")
-        % {"id": key, "kind": EventKind.API_CLIENT_CREATED.value}
-        for key, _n, _found in missing(expected, found)
-    ]
+    return _each_has_its_event(
+        clients.values_list("pk", flat=True),
+        EventKind.API_CLIENT_CREATED,
+        "data__client_id",
+        _("API client #%(id)s has no %(kind)s event: it was deleted"),
+    )
 
 
 @register_cross_check("staff")
 def staff(since: datetime.datetime | None) -> list[str]:
     members = _since(selectors.staff_holding_roles(*Role.values), "date_joined", since)
-    expected = _once(members.values_list("pk", flat=True).distinct())
-    if not expected:  # nothing to look for: the events are not read
-        return []
-    found = events_per_key([EventKind.STAFF_REGISTERED], "data__staff_id")
-    return [
-        _("staff member #%(id)s has no %(kind)s event: it was deleted")
-        % {"id": key, "kind": EventKind.STAFF_REGISTERED.value}
-        for key, _n, _found in missing(expected, found)
-    ]
+    return _each_has_its_event(
+        members.values_list("pk", flat=True).distinct(),
+        EventKind.STAFF_REGISTERED,
+        "data__staff_id",
+        _("staff member #%(id)s has no %(kind)s event: it was deleted"),
+    )
 
 
 @register_cross_check("measure decisions")
@@ -106,26 +113,20 @@ def measure_decisions(since: datetime.datetime | None) -> list[str]:
 @register_cross_check("inquiries")
 def inquiries(since: datetime.datetime | None) -> list[str]:
     records = _since(Inquiry.objects.all(), "created_at", since)
-    expected = _once(records.values_list("public_id", flat=True))
-    if not expected:  # nothing to look for: the events are not read
-        return []
-    found = events_per_key([EventKind.INQUIRY_CREATED], "data__inquiry")
-    return [
-        _("inquiry %(id)s has no %(kind)s event: it was deleted")
-        % {"id": key, "kind": EventKind.INQUIRY_CREATED.value}
-        for key, _n, _found in missing(expected, found)
-    ]
+    return _each_has_its_event(
+        records.values_list("public_id", flat=True),
+        EventKind.INQUIRY_CREATED,
+        "data__inquiry",
+        _("inquiry %(id)s has no %(kind)s event: it was deleted"),
+    )
 
 
 @register_cross_check("contact plans")
 def contact_plans(since: datetime.datetime | None) -> list[str]:
     records = _since(ContactPlan.objects.all(), "created_at", since)
-    expected = _once(records.values_list("public_id", flat=True))
-    if not expected:  # nothing to look for: the events are not read
-        return []
-    found = events_per_key([EventKind.PLAN_CREATED], "data__plan")
-    return [
-        _("contact plan %(id)s has no %(kind)s event: it was deleted")
-        % {"id": key, "kind": EventKind.PLAN_CREATED.value}
-        for key, _n, _found in missing(expected, found)
-    ]
+    return _each_has_its_event(
+        records.values_list("public_id", flat=True),
+        EventKind.PLAN_CREATED,
+        "data__plan",
+        _("contact plan %(id)s has no %(kind)s event: it was deleted"),
+    )
