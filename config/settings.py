@@ -199,7 +199,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "config.accounts.locked_out"
 # A try while locked does not count again (so it is not a second lockout in the audit log).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_RESET_ON_SUCCESS = True
+# The password alone is half a login: failures are cleared when the second factor is passed
+# (supportmeasures.logins.clear_failures), so logging in again with a known password never
+# buys more guesses at the code.
+AXES_RESET_ON_SUCCESS = False
 # Unlocking is ours (an audit event); axes' own admin would delete attempts unrecorded.
 AXES_ENABLE_ADMIN = False
 AXES_DISABLE_ACCESS_LOG = True

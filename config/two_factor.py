@@ -36,7 +36,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from config.accounts import locked_out
 from supportmeasures.actions import second_factor
-from supportmeasures.logins import SECOND_FACTOR_KEY
+from supportmeasures.logins import SECOND_FACTOR_KEY, clear_failures
 from supportmeasures.refusals import ActionRefused
 from supportmeasures.views import _staff
 
@@ -124,6 +124,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.add_error("otp_token", str(exc))
         else:
             otp_login(request, device)
+            clear_failures(user.get_username())
             if device.persistent_id.startswith("otp_static"):
                 left = StaticToken.objects.filter(device=device).count()
                 messages.warning(
@@ -174,6 +175,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         else:
             device.refresh_from_db()
             otp_login(request, device)
+            clear_failures(user.get_username())
             return render(
                 request, "registration/recovery_codes.html", {"codes": codes, "enrolled": True}
             )
@@ -233,6 +235,11 @@ class RegisterKeyComplete(webauthn_views.CompleteCredentialRegistrationView):
 class KeyLoginComplete(webauthn_views.CompleteCredentialAuthenticationView):
     """django-otp-webauthn's login with a key, where a refused key counts and is recorded as
     a failed login, like a wrong code (and ends the session at the lockout)."""
+
+    def complete_auth(self, device: Any) -> Any:
+        user = super().complete_auth(device)  # django_otp.login: the session is verified
+        clear_failures(user.get_username())
+        return user
 
     def handle_exception(self, exc: Exception) -> Any:
         request = self.request

@@ -52,11 +52,16 @@ class LockoutHandler(AxesDatabaseHandler):
         """A successful login clears that user name's failures only. axes would also clear
         every failure from the address, which let anyone with an account at a shared address
         reset the count of the account being guessed by logging in between guesses."""
-        username = get_client_username(request, credentials)
-        if not username:
-            return 0
-        count, _ = AccessAttempt.objects.filter(username=username).delete()
-        return count
+        return clear_failures(get_client_username(request, credentials) or "")
+
+
+def clear_failures(username: str) -> int:
+    """The whole login passed (password and second factor): that user name's failures go,
+    from every address; other names' failures from the same address stay."""
+    if not username:
+        return 0
+    count, _ = AccessAttempt.objects.filter(username=username).delete()
+    return count
 
 
 def client_address(request: HttpRequest | None) -> str:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
@@ -227,6 +228,32 @@ class TestTheCode:
         assert again.status_code == 429
         assert len(events(EventKind.LOGIN_FAILED)) >= 5
         assert len(events(EventKind.ACCOUNT_LOCKED)) == 1
+
+    def test_logging_in_again_with_the_password_buys_no_more_guesses_at_the_code(self, clerk):
+        wrong = "000000" if totp_code(clerk) != "000000" else "111111"
+        first = password_only(enrolled(clerk))
+        for _ in range(4):
+            first.post(VERIFY, {"otp_token": wrong})
+
+        # The password is known: a new login. The four wrong codes still count.
+        second = Client(REMOTE_ADDR="10.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
+        second.post(LOGIN, {"username": clerk.username, "password": PASSWORD})
+        fifth = second.post(VERIFY, {"otp_token": wrong})
+
+        assert fifth.status_code == 429
+        assert len(events(EventKind.ACCOUNT_LOCKED)) == 1
+
+    def test_passing_the_second_factor_clears_the_failures(self, clerk):
+        wrong = "000000" if totp_code(clerk) != "000000" else "111111"
+        client = password_only(enrolled(clerk))
+        for _ in range(3):
+            client.post(VERIFY, {"otp_token": wrong})
+        device = TOTPDevice.objects.get(user=clerk)
+        device.throttle_reset()  # django-otp's own delay is not what is tested here
+
+        client.post(VERIFY, {"otp_token": totp_code(clerk)})
+
+        assert not AccessAttempt.objects.filter(username=clerk.username).exists()
 
     def test_a_code_cannot_be_used_twice(self, clerk):
         first = password_only(enrolled(clerk))
