@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from inquiries import permissions as inquiry_permissions
 from inquiries import selectors as inquiry_selectors
-from supportmeasures import permissions, selectors
+from supportmeasures import api, permissions, selectors
 from supportmeasures.forms import SearchForm
 from supportmeasures.views import _staff
 
@@ -31,6 +31,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):  # other systems read JSON, never an HTML page
+        return api.error(404, "not_found", "No such resource.")
     return render(request, "404.html", status=404)
 
 

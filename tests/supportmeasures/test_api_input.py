@@ -118,3 +118,19 @@ class TestWhatTheSchemaAllows:
         )
 
         assert response.status_code == 200
+
+
+class TestUnknownPaths:
+    @pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v2/screenings", "/api/"])
+    def test_an_unknown_api_path_is_a_json_404(self, token, client, path):
+        response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"] == "not_found"
+
+    def test_an_unknown_page_is_still_the_html_404(self, client):
+        response = client.get("/no-such-page/")
+
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/html")
