@@ -179,18 +179,17 @@ class ReadOnlyGroupAdmin(GroupAdmin):
         return False
 
 
-@admin.action(description=_("Unlock the selected user names and addresses"))
-def unlock_selected(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[AccessAttempt]
+def _unlock(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, targets: set[tuple[str, str]]
 ) -> None:
     now = timezone.now()
     done = 0
-    for username, address in set(queryset.values_list("username", "ip_address")):
+    for username, address in sorted(targets):
         try:
             accounts.unlock(
                 acting_user=request.user,  # type: ignore[arg-type]
-                username=username or "",
-                address=address or "",
+                username=username,
+                address=address,
                 unlocked_at=now,
             )
         except ActionRefused as exc:
@@ -203,6 +202,24 @@ def unlock_selected(
         )
 
 
+# Two actions, not one: an office's PCs often share one address, and unlocking a member must
+# not forget the failures of every other name tried from it (nor lift the address's lock).
+@admin.action(description=_("Unlock the selected user names"))
+def unlock_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[AccessAttempt]
+) -> None:
+    names = {name for name in queryset.values_list("username", flat=True) if name}
+    _unlock(modeladmin, request, {(name, "") for name in names})
+
+
+@admin.action(description=_("Unlock the selected addresses (every name tried from them)"))
+def unlock_selected_addresses(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[AccessAttempt]
+) -> None:
+    addresses = {address for address in queryset.values_list("ip_address", flat=True) if address}
+    _unlock(modeladmin, request, {("", address) for address in addresses})
+
+
 @admin.register(AccessAttempt)
 class LockoutAdmin(admin.ModelAdmin):
     """Failed logins counted by django-axes, for administrators: read-only, with an unlock
@@ -213,7 +230,7 @@ class LockoutAdmin(admin.ModelAdmin):
     ordering = ("-attempt_time",)
     fields = ("username", "ip_address", "user_agent", "failures_since_start", "attempt_time")
     readonly_fields = fields
-    actions = [unlock_selected]
+    actions = [unlock_selected, unlock_selected_addresses]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return permissions.may_manage_accounts(request.user)

@@ -91,8 +91,8 @@ def unlock(
     address: str,
     unlocked_at: datetime.datetime,
 ) -> int:
-    """An administrator lifts a lockout: every failure recorded for that user name and for
-    that address is forgotten (both locks go). Returns how many records were removed."""
+    """An administrator lifts a lockout: every failure recorded for that user name, or from
+    that address, is forgotten. Returns how many records were removed."""
     if not permissions.may_manage_accounts(acting_user):
         raise NotPermitted(_("Only administrators unlock accounts."))
     if not username and not address:

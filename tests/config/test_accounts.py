@@ -188,9 +188,42 @@ class TestUnlock:
         assert not AccessAttempt.objects.exists()
         [event] = events(EventKind.ACCOUNT_UNLOCKED)
         assert event.actor_id == administrator.pk
-        assert event.data["username"] == "a_clerk" and event.data["address"] == "10.0.0.1"
+        assert event.data["username"] == "a_clerk" and event.data["address"] == ""
         assert event.data["staff_id"] == locked.pk
         assert logged_in(attempt("a_clerk", PASSWORD))
+
+    def test_unlocking_one_name_keeps_the_others_failures_from_the_same_address(
+        self, locked, clerk_b, administrator, login
+    ):
+        for _ in range(2):
+            attempt("b_clerk", WRONG)  # the same office address, 10.0.0.1
+        mine = list(AccessAttempt.objects.filter(username="a_clerk").values_list("pk", flat=True))
+
+        login(administrator).post(
+            reverse("admin:axes_accessattempt_changelist"),
+            {"action": "unlock_selected", "_selected_action": mine},
+        )
+
+        assert not AccessAttempt.objects.filter(username="a_clerk").exists()
+        assert AccessAttempt.objects.get(username="b_clerk").failures_since_start == 2
+        [event] = events(EventKind.ACCOUNT_UNLOCKED)
+        assert event.data["attempts_removed"] == 1
+
+    def test_an_address_is_unlocked_with_its_own_action(self, clerk_b, administrator, login):
+        for n in range(20):
+            attempt(f"guess{n}", WRONG, address="10.9.9.9")
+        assert attempt("b_clerk", PASSWORD, address="10.9.9.9").status_code == 429
+        ids = list(AccessAttempt.objects.values_list("pk", flat=True)[:1])
+
+        login(administrator).post(
+            reverse("admin:axes_accessattempt_changelist"),
+            {"action": "unlock_selected_addresses", "_selected_action": ids},
+        )
+
+        assert not AccessAttempt.objects.filter(ip_address="10.9.9.9").exists()
+        [event] = events(EventKind.ACCOUNT_UNLOCKED)
+        assert event.data["username"] == "" and event.data["address"] == "10.9.9.9"
+        assert logged_in(attempt("b_clerk", PASSWORD, address="10.9.9.9"))
 
     def test_the_lockout_list_is_shown_to_administrators_only(
         self, locked, administrator, clerk_b, login
