@@ -255,7 +255,11 @@ class AcknowledgeView(FormView):
             public_id=self.person.public_id,
             today=timezone.localdate(),
         )
-        return super().get_context_data(summary=summary, person=self.person, **kwargs)
+        # Said before the form is filled in, not only after it is refused.
+        lapsed = permissions.training_refusal(_staff(self.request), timezone.localdate())
+        return super().get_context_data(
+            summary=summary, person=self.person, training_lapsed=lapsed, **kwargs
+        )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if "decline" in request.POST:

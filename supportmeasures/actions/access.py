@@ -102,7 +102,19 @@ def acknowledge_warning(
     today = timezone.localdate(acknowledged_at)
     if not permissions.details_in_scope(acting_user, person):
         raise NotPermitted(_("You are not permitted to see this person's details."))
-    refuse_if(permissions.training_refusal(acting_user, today))
+    lapsed = permissions.training_refusal(acting_user, today)
+    if lapsed is not None:  # a refused try at the details is on the record, like the page's
+        with transaction.atomic(durable=True):
+            record_event(
+                kind=EventKind.DETAILS_REFUSED,
+                actor=acting_user,
+                occurred_at=acknowledged_at,
+                person=person,
+                decision="refused",
+                reason="training_expired",
+                data={"step": "acknowledgement"},
+            )
+        raise lapsed
     if purpose not in AccessPurpose.values:
         raise ActionRefused(_("Choose the purpose."))
     if purpose == AccessPurpose.OTHER and not purpose_note.strip():

@@ -254,6 +254,26 @@ class TestAcknowledgement:
         assert details.status_code == 403
         assert not events(EventKind.DETAILS_VIEWED)
 
+    def test_an_untrained_acknowledgement_is_warned_before_refused_after_and_recorded(
+        self, login, make_staff, ward_a, x
+    ):
+        untrained = make_staff(ward_a, Role.CLERK, trained=False)
+        client = login(untrained)
+
+        form = client.get(ack_url(x)).content.decode()
+        refused = client.post(ack_url(x), ACK).content.decode()
+
+        training = reverse("training:index")
+        assert f'href="{training}"' in form  # said before the form is filled in
+        assert f'href="{training}"' in refused
+        [event] = events(EventKind.DETAILS_REFUSED)
+        assert (event.actor, event.reason, event.data) == (
+            untrained,
+            "training_expired",
+            {"step": "acknowledgement"},
+        )
+        assert not events(EventKind.DETAILS_ACKNOWLEDGED)
+
 
 class TestDecisionPages:
     def test_the_registering_clerk_cannot_decide_their_own_application(
