@@ -38,3 +38,28 @@ def test_the_page_warns_before_the_idle_limit_and_the_button_keeps_the_session(
     expect(warning).to_be_hidden()
     assert [u for u in missing if not u.endswith("/favicon.ico")] == []
     assert [e for e in errors if "404" not in e] == []  # no CSP violation, no script error
+
+
+def test_working_in_another_tab_keeps_this_tab_from_warning_or_reloading(
+    page: Page, live_server, settings, clerk_a
+) -> None:
+    """One session, two tabs: a page opened in the second counts for the first, whose warning
+    goes away (it would otherwise reload at the limit, losing what was typed in it)."""
+    settings.MAMORI_IDLE_MINUTES = 1
+    settings.MAMORI_IDLE_WARNING_SECONDS = 57  # shown 3 seconds after a page loads
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", clerk_a.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.card button[type=submit]")
+    pass_second_factor(page, clerk_a.username)
+    page.goto(f"{live_server.url}/inquiries/new/")
+    page.fill("#id_question", "国民健康保険の加入状況を教えてください")
+    warning = page.locator("#idle-warning")
+    expect(warning).to_be_visible(timeout=8000)
+
+    other = page.context.new_page()
+    other.goto(f"{live_server.url}/search/")
+
+    expect(warning).to_be_hidden(timeout=3000)
+    assert page.input_value("#id_question") == "国民健康保険の加入状況を教えてください"
+    other.close()
