@@ -117,6 +117,9 @@ ROLE_SECTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("supportmeasures:home", "auditor"): ("auditor", "top"),
     ("supportmeasures:home", "administrator"): ("administrator", "top"),
     ("supportmeasures:search", "auditor"): ("auditor", "top"),
+    # Supervisors read an inquiry to sign it off, and a plan to approve it.
+    ("inquiries:detail", "supervisor"): ("supervisor", "queue"),
+    ("inquiries:plan", "supervisor"): ("supervisor", "plan-approval"),
 }
 
 IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.png$")

@@ -73,7 +73,9 @@ SECOND_FACTOR_OPEN_NAMES = frozenset(
         "otp_webauthn:js-i18n-catalog",
     }
 )
-SECOND_FACTOR_OPEN_NAMESPACES = frozenset({"api"})
+# The token API has its own authentication; the manual holds no one's data, and the first
+# login's 「この画面の使い方」 (setting up the authenticator) must open.
+SECOND_FACTOR_OPEN_NAMESPACES = frozenset({"api", "help"})
 
 
 def second_factor_open(request: HttpRequest) -> bool:

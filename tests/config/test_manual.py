@@ -260,6 +260,17 @@ class TestTheHelpLink:
         assert 'href="/help/clerk/#home"' in clerks
         assert 'href="/help/supervisor/#top"' in supervisors
 
+    def test_a_supervisor_approving_a_plan_is_sent_to_the_supervisors_guide(
+        self, acknowledged_plan, clerk_b, supervisor_b, login
+    ):
+        _inquiry, plan = acknowledged_plan()
+
+        theirs = login(supervisor_b).get(plan.get_absolute_url()).content.decode()
+        authors = login(clerk_b).get(plan.get_absolute_url()).content.decode()
+
+        assert 'href="/help/supervisor/#plan-approval"' in theirs
+        assert 'href="/help/clerk/#plan"' in authors
+
     @pytest.mark.parametrize("language", manual.LANGUAGES)
     def test_every_role_section_exists_in_its_guide(self, language):
         missing = [

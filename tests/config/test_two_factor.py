@@ -100,7 +100,6 @@ class TestAnUnverifiedSession:
             ("get", "/inquiries/queue/"),
             ("get", "/audit/"),
             ("get", "/training/"),
-            ("get", "/help/"),
             ("get", "/admin/"),
             ("get", "/admin/supportmeasures/staff/"),
             ("get", "/accounts/password_change/"),
@@ -142,6 +141,16 @@ class TestAnUnverifiedSession:
         assert language["Location"] == VERIFY
         assert client.post("/accounts/logout/").status_code == 302
         assert "_auth_user_id" not in client.session
+
+    def test_may_read_the_manual_to_set_up_its_second_factor(self, clerk):
+        client = password_only(clerk)  # the first login: no authenticator yet
+
+        page = client.get("/help/")
+
+        assert page.status_code == 200
+        assert 'id="second-factor"' in page.content.decode()
+        assert client.get("/help/clerk/").status_code == 200
+        assert client.get("/search/").headers["Location"] == ENROL  # and nothing else
 
     def test_sees_no_menu(self, clerk):
         client = password_only(enrolled(clerk))
