@@ -137,7 +137,10 @@ def verify_code(*, user: Staff, code: str) -> Device:
             raise Throttled(_("Too many wrong codes. Wait a little and try again."))
         if device.verify_token(typed):
             return device
-    raise WrongCode(_("That code is not right."))
+    # django-otp refuses a code already used (another PC, a second try): say so, too.
+    raise WrongCode(
+        _("That code is not right, or was used already: wait for the next code and type it.")
+    )
 
 
 def renew_recovery_codes(*, user: Staff, code: str, renewed_at: datetime.datetime) -> list[str]:

@@ -196,7 +196,7 @@ class TestTheCode:
         response = client.post(VERIFY, {"otp_token": wrong})
 
         assert response.status_code == 400
-        assert "That code is not right." in response.content.decode()
+        assert "That code is not right, or was used already" in response.content.decode()
         assert client.get("/").status_code == 302
         (event,) = events(EventKind.LOGIN_FAILED)
         assert event.reason == "second factor"
@@ -273,6 +273,7 @@ class TestTheCode:
         response = second.post(VERIFY, {"otp_token": code})
 
         assert response.status_code == 400
+        assert "wait for the next code" in response.content.decode()
         assert second.get("/").status_code == 302
 
 
