@@ -237,9 +237,9 @@ class KeyLoginComplete(webauthn_views.CompleteCredentialAuthenticationView):
     a failed login, like a wrong code (and ends the session at the lockout)."""
 
     def complete_auth(self, device: Any) -> Any:
-        user = super().complete_auth(device)  # django_otp.login: the session is verified
-        clear_failures(user.get_username())
-        return user
+        result = super().complete_auth(device)  # django_otp.login: the session is verified
+        clear_failures(device.user.get_username())
+        return result
 
     def handle_exception(self, exc: Exception) -> Any:
         request = self.request
