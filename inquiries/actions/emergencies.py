@@ -19,6 +19,7 @@ from supportmeasures.actions import (
     NotPermitted,
     TrainingLapsed,
 )
+from supportmeasures.actions.common import refuse_if
 from supportmeasures.models import Staff
 
 
@@ -29,9 +30,7 @@ def review_emergency(
     today = timezone.localdate(reviewed_at)
     with transaction.atomic(durable=True):
         plan = ContactPlan.objects.select_for_update().get(pk=plan.pk)
-        refusal = plan_permissions.review_refusal(acting_user, plan, today)
-        if refusal is not None:
-            raise refusal
+        refuse_if(plan_permissions.review_refusal(acting_user, plan, today))
         if not note.strip():
             raise ActionRefused(_("Write the review."))
         plan.emergency_reviewed_by = acting_user
@@ -110,6 +109,5 @@ def _reveal_contact(
             data={"plan": str(plan.public_id), "field": "target_contact"}
             | ({"print": True} if printing else {}),
         )
-    if refusal is not None:
-        raise refusal
+    refuse_if(refusal)
     return plan.target_contact

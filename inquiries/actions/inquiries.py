@@ -28,6 +28,7 @@ from supportmeasures.actions import (
     ActionRefused,
     NotPermitted,
 )
+from supportmeasures.actions.common import refuse_if
 from supportmeasures.models import Role, Staff, Ward
 from supportmeasures.screening import Query, screen, screen_many
 from supportmeasures.selectors import staff_with_roles
@@ -131,9 +132,7 @@ def sign_off_inquiry(
     """決裁: a supervisor of the sending ward, not the author, lets the inquiry leave."""
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        refusal = plan_permissions.sign_off_refusal(acting_user, inquiry, signed_at)
-        if refusal is not None:
-            raise refusal
+        refuse_if(plan_permissions.sign_off_refusal(acting_user, inquiry, signed_at))
         if not confirmed_minimal:
             raise ActionRefused(_("Confirm that the inquiry asks only what is needed."))
         inquiry.state = InquiryState.SENT
@@ -187,9 +186,7 @@ def refuse_inquiry(
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
         # Refusing is the other outcome of the same sign-off: the same people decide.
-        refusal = plan_permissions.sign_off_refusal(acting_user, inquiry, refused_at)
-        if refusal is not None:
-            raise refusal
+        refuse_if(plan_permissions.sign_off_refusal(acting_user, inquiry, refused_at))
         if not reason.strip():
             raise ActionRefused(_("Say why the inquiry is refused."))
         inquiry.state = InquiryState.REFUSED
@@ -226,9 +223,7 @@ def raise_inquiry_status(
     """The sending side may raise the status; nobody may lower it."""
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        refusal = plan_permissions.raise_refusal(acting_user, inquiry, status)
-        if refusal is not None:
-            raise refusal
+        refuse_if(plan_permissions.raise_refusal(acting_user, inquiry, status))
         if not reason.strip():
             raise ActionRefused(_("Say why you raise the status."))
         previous = inquiry.protected_status
@@ -358,9 +353,7 @@ def answer_inquiry(
 ) -> Inquiry:
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        refusal = plan_permissions.answer_refusal(acting_user, inquiry)
-        if refusal is not None:
-            raise refusal
+        refuse_if(plan_permissions.answer_refusal(acting_user, inquiry))
         if not answer.strip():
             raise ActionRefused(_("Write the answer."))
         inquiry.answer = answer
@@ -397,9 +390,7 @@ def sign_off_answer(
 ) -> Inquiry:
     with transaction.atomic(durable=True):
         inquiry = _locked_inquiry(inquiry)
-        refusal = plan_permissions.sign_off_answer_refusal(acting_user, inquiry, signed_at)
-        if refusal is not None:
-            raise refusal
+        refuse_if(plan_permissions.sign_off_answer_refusal(acting_user, inquiry, signed_at))
         inquiry.state = InquiryState.ANSWERED
         inquiry.answer_signed_off_by = acting_user
         inquiry.answer_signed_off_at = signed_at

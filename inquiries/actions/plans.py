@@ -34,6 +34,7 @@ from supportmeasures.actions import (
     NotPermitted,
     SameStaffMember,
 )
+from supportmeasures.actions.common import refuse_if
 from supportmeasures.models import PartyRole, Person, Role, Staff, Ward
 from supportmeasures.screening import Query, Result, Screening, screen, screen_many
 from supportmeasures.selectors import staff_with_roles
@@ -448,15 +449,11 @@ def approve_plan(
 ) -> ContactPlan:
     """One approver's sign-off. Normal or high: one approver; critical or emergency: two
     different. The plan is screened again first: an approval never rests on a stale risk."""
-    refusal = plan_permissions.approve_refusal(acting_user, plan, approved_at)
-    if refusal is not None:
-        raise refusal
+    refuse_if(plan_permissions.approve_refusal(acting_user, plan, approved_at))
     _refuse_if_risk_rose(plan, acting_user, approved_at)
     with transaction.atomic(durable=True):
         plan = ContactPlan.objects.select_for_update().select_related("acting_ward").get(pk=plan.pk)
-        refusal = plan_permissions.approve_refusal(acting_user, plan, approved_at)
-        if refusal is not None:
-            raise refusal
+        refuse_if(plan_permissions.approve_refusal(acting_user, plan, approved_at))
         current = valid_approvals(plan, approved_at)
         hours = settings.MAMORI_APPROVAL_HOURS
         try:
@@ -507,9 +504,7 @@ def refuse_plan(
 ) -> ContactPlan:
     with transaction.atomic(durable=True):
         plan = ContactPlan.objects.select_for_update().select_related("acting_ward").get(pk=plan.pk)
-        refusal = plan_permissions.refuse_refusal(acting_user, plan, refused_at)
-        if refusal is not None:
-            raise refusal
+        refuse_if(plan_permissions.refuse_refusal(acting_user, plan, refused_at))
         if not reason.strip():
             raise ActionRefused(_("Say why the plan is refused."))
         plan.state = PlanState.REFUSED
