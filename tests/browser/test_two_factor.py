@@ -100,9 +100,12 @@ def test_a_security_key_is_registered_and_then_replaces_the_code(
     screenshot("security-key-registered")
     page.click(".site-header__user button")
     password(page, base, clerk_a.username)
+    page.wait_for_url("**/accounts/second-factor/**")
+    page.wait_for_load_state("load")  # the key's script is attached before the click
     page.get_by_role("button", name="セキュリティキーを使う").click()
 
-    expect(page.locator(".site-header__user")).to_contain_text(clerk_a.username)
+    # The ceremony is three requests and the authenticator: a loaded machine needs time.
+    expect(page.locator(".site-header__user")).to_contain_text(clerk_a.username, timeout=15000)
     (key,) = WebAuthnCredential.objects.filter(user=clerk_a)
     assert key.confirmed
     registered = AuditEvent.objects.get(kind=EventKind.SECOND_FACTOR_ENROLLED)
