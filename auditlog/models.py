@@ -68,6 +68,28 @@ class EventKind(models.TextChoices):
     SCREENING_THROTTLED = "screening.throttled", _("Screening refused: rate limit")
     AUDITLOG_EXPORTED = "auditlog.exported", _("Audit log exported")
     AUDITLOG_VIEWED = "auditlog.viewed", _("Access history or staff activity opened")
+    RESPONSIBLE_APPOINTED = "staff.responsible_appointed", _("Support-measure officer appointed")
+    RESPONSIBLE_WITHDRAWN = "staff.responsible_withdrawn", _("Support-measure officer withdrawn")
+    # Document requests (交付・閲覧), inquiries/requests/
+    REQUEST_RECORDED = "request.recorded", _("Document request recorded and decided")
+    REQUEST_REVIEWED = "request.reviewed", _("Document request reviewed")
+    RELEASE_GRANTED = "request.release_granted", _("Temporary release granted")
+    REQUEST_ISSUED = "request.issued", _("Certificate issued")
+    RELEASE_RELOCKED = "request.relocked", _("Temporary release locked again")
+    ISSUANCE_DISPOSED = "request.disposed", _("Wrongly issued certificate destroyed")
+    BULK_RUN = "measure.bulk_run", _("Prepared list of ends and releases run")
+    INSPECTION_FILTERED = "screening.inspection_filtered", _("Inspection list filtered")
+    # Linked systems and forwarding (supportmeasures/propagation/)
+    PROPAGATION_TASKS_CREATED = "propagation.tasks_created", _("Linked systems asked to confirm")
+    PROPAGATION_CONFIRMED = "propagation.confirmed", _("Linked system confirmed the block")
+    PROPAGATION_FAILED = "propagation.failed", _("Linked system could not set the block")
+    PROPAGATION_OVERDUE = "propagation.overdue", _("Linked system's confirmation overdue")
+    FEED_READ = "propagation.feed_read", _("Change feed read")
+    FEED_STALE = "propagation.feed_stale", _("Change feed not read in time")
+    MEASURE_FORWARDED = "measure.forwarded", _("Application forwarded to another municipality")
+    FORWARD_REPLIED = "measure.forward_replied", _("Forwarding confirmed by the receiving side")
+    FORWARD_RECEIVED = "measure.forward_received", _("Forwarded application received")
+    MEASURE_MOVED_OUT = "measure.moved_out", _("Protected resident moved out of the city")
 
 
 # Codes stored in `decision` and, for a few kinds, in `reason`; shown through these labels.

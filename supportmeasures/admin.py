@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportmeasures import permissions
 from supportmeasures.actions import accounts, second_factor
+from supportmeasures.actions import staff as staff_actions
 from supportmeasures.models import Staff, TrainingRecord, Ward
 from supportmeasures.refusals import ActionRefused
 
@@ -127,6 +128,53 @@ def reset_second_factor_selected(
         )
 
 
+def _responsible(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Staff], appoint: bool
+) -> None:
+    now = timezone.now()
+    done = 0
+    for staff in queryset.select_related("ward"):
+        try:
+            if staff.ward is None:
+                raise ActionRefused(gettext("This member of staff has no ward."))
+            if appoint:
+                staff_actions.appoint_responsible_officer(
+                    acting_user=request.user,  # type: ignore[arg-type]
+                    staff=staff,
+                    ward=staff.ward,
+                    appointed_at=now,
+                )
+            else:
+                staff_actions.withdraw_responsible_officer(
+                    acting_user=request.user,  # type: ignore[arg-type]
+                    staff=staff,
+                    ward=staff.ward,
+                    withdrawn_at=now,
+                )
+        except ActionRefused as exc:
+            modeladmin.message_user(request, f"{staff.username}: {exc}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(
+            request, gettext("Changed: %(n)d. Recorded in the audit log.") % {"n": done}
+        )
+
+
+@admin.action(description=_("Appoint as support-measure officer (支援措置責任者) of their ward"))
+def appoint_responsible_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Staff]
+) -> None:
+    _responsible(modeladmin, request, queryset, appoint=True)
+
+
+@admin.action(description=_("Withdraw as support-measure officer of their ward"))
+def withdraw_responsible_selected(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Staff]
+) -> None:
+    _responsible(modeladmin, request, queryset, appoint=False)
+
+
 @admin.register(Staff)
 class StaffAdmin(AuditedAdmin, UserAdmin):
     list_display = ("username", "full_name", "ward", "is_active")
@@ -138,7 +186,11 @@ class StaffAdmin(AuditedAdmin, UserAdmin):
     )
     readonly_fields = ("ward", "groups", "last_login", "date_joined")
     inlines = [TrainingInline]
-    actions = [reset_second_factor_selected]
+    actions = [
+        reset_second_factor_selected,
+        appoint_responsible_selected,
+        withdraw_responsible_selected,
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # use `manage.py register_staff`, which records the event

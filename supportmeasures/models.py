@@ -46,7 +46,12 @@ class Ward(models.Model):
     class Meta:
         verbose_name = _("ward")
         verbose_name_plural = _("wards")
-        permissions = [("work_in_ward", _("Work on the ward's cases"))]
+        permissions = [
+            ("work_in_ward", _("Work on the ward's cases")),
+            # 支援措置責任者: reviews document requests that touch a protected resident and is
+            # told when a linked system has not confirmed a block. Granted per ward.
+            ("act_as_responsible_officer", _("Act as the ward's support-measure officer")),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -76,6 +76,27 @@ def ward_ids(user: Staff) -> frozenset[int]:
     return _granted_ids(user, WardUserObjectPermission, "work_in_ward")
 
 
+def responsible_ward_ids(user: Staff) -> frozenset[int]:
+    """The wards where the user holds the 支援措置責任者 grant (`act_as_responsible_officer`)."""
+    return _granted_ids(user, WardUserObjectPermission, "act_as_responsible_officer")
+
+
+def is_responsible_officer(user: Staff, ward: Ward | int) -> bool:
+    """The ward's 支援措置責任者: a supervisor who holds the ward's grant. The one place this
+    is asked (document-request reviews, the propagation alarms)."""
+    ward_id = ward.pk if isinstance(ward, Ward) else ward
+    return user.has_role(Role.SUPERVISOR) and ward_id in responsible_ward_ids(user)
+
+
+def appoint_refusal(staff: Staff, ward: Ward) -> ActionRefused | None:
+    """Only an active supervisor who works in the ward can be made its 支援措置責任者."""
+    if not staff.has_role(Role.SUPERVISOR) or ward.pk not in ward_ids(staff):
+        return NotPermitted(
+            _("Only an active supervisor of the ward can be its support-measure officer.")
+        )
+    return None
+
+
 def granted_measure_ids(user: Staff) -> frozenset[int]:
     """The measures whose protected details the user may be shown."""
     return _granted_ids(user, SupportMeasureUserObjectPermission, "view_protected_details")

@@ -329,6 +329,24 @@ def staff_with_roles(*roles: str, wards: Iterable[Ward | int] | None = None) -> 
     return list(_staff_with_roles(*roles, wards=wards).order_by("pk"))
 
 
+def responsible_officers(wards: Iterable[Ward | int]) -> list[Staff]:
+    """The 支援措置責任者 of the wards: active supervisors holding `act_as_responsible_officer`
+    on one of them (the same grant `permissions.is_responsible_officer` reads)."""
+    return list(
+        staff_holding_roles(Role.SUPERVISOR)
+        .filter(
+            is_active=True,
+            warduserobjectpermission__content_object__in=[
+                w.pk if isinstance(w, Ward) else w for w in wards
+            ],
+            warduserobjectpermission__permission__codename="act_as_responsible_officer",
+        )
+        .select_related("ward")
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def wards_with_codes(codes: Iterable[str]) -> list[Ward]:
     """The wards named by their codes (an inquiry's or a plan's owning wards), in code
     order; a code no ward has any more is left out. The one owning-ward lookup."""

@@ -39,7 +39,12 @@ from supportmeasures.actions.screening import (
     revoke_api_client,
     screen_people,
 )
-from supportmeasures.actions.staff import record_training, register_staff
+from supportmeasures.actions.staff import (
+    appoint_responsible_officer,
+    record_training,
+    register_staff,
+    withdraw_responsible_officer,
+)
 from supportmeasures.refusals import (
     AcknowledgementRequired,
     ActionRefused,
@@ -62,6 +67,7 @@ __all__ = [
     "SameStaffMember",
     "TrainingLapsed",
     "acknowledge_warning",
+    "appoint_responsible_officer",
     "change_own_password",
     "correct_period",
     "create_api_client",
@@ -88,4 +94,5 @@ __all__ = [
     "screen_people",
     "send_end_reminders",
     "unlock",
+    "withdraw_responsible_officer",
 ]

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from auditlog.actions import record_event
 from auditlog.models import EventKind
@@ -92,3 +92,41 @@ def record_training(
             data={"staff_id": staff.pk, "completed_on": str(completed_on)},
         )
     return record
+
+
+def appoint_responsible_officer(
+    *, acting_user: Staff | None, staff: Staff, ward: Ward, appointed_at: datetime.datetime
+) -> None:
+    """Make `staff` the ward's 支援措置責任者 (one of them: a ward may have several)."""
+    refusal = permissions.appoint_refusal(staff, ward)
+    if refusal is not None:
+        raise refusal
+    with transaction.atomic(durable=True):
+        assign_perm("supportmeasures.act_as_responsible_officer", staff, ward)
+        permissions.forget_grants(staff)
+        record_event(
+            kind=EventKind.RESPONSIBLE_APPOINTED,
+            actor=acting_user,
+            occurred_at=appointed_at,
+            ward=ward,
+            decision="granted",
+            data={"staff_id": staff.pk},
+        )
+
+
+def withdraw_responsible_officer(
+    *, acting_user: Staff | None, staff: Staff, ward: Ward, withdrawn_at: datetime.datetime
+) -> None:
+    if ward.pk not in permissions.responsible_ward_ids(staff):
+        raise ActionRefused(_("This member of staff is not the ward's support-measure officer."))
+    with transaction.atomic(durable=True):
+        remove_perm("supportmeasures.act_as_responsible_officer", staff, ward)
+        permissions.forget_grants(staff)
+        record_event(
+            kind=EventKind.RESPONSIBLE_WITHDRAWN,
+            actor=acting_user,
+            occurred_at=withdrawn_at,
+            ward=ward,
+            decision="revoked",
+            data={"staff_id": staff.pk},
+        )
