@@ -346,3 +346,52 @@ class BatchScreeningForm(forms.Form):
     purpose = forms.CharField(
         label=_("Purpose"), max_length=200, help_text=_("For example: 住民税の納税通知書の送付")
     )
+
+
+ENCODING_CHOICES = [("utf-8", _("UTF-8")), ("cp932", _("Shift_JIS (CP932, older Excel)"))]
+BULK_TEXT_LENGTH = 200_000
+
+
+class BulkRunForm(forms.Form):
+    """A prepared list of measures to end or release: uploaded, or pasted."""
+
+    file = forms.FileField(
+        label=_("List (CSV)"),
+        required=False,
+        help_text=_(
+            "Columns 管理番号 (ref), 処理 (action: 終了 end or 解除 release), 終了日 (ends_on: "
+            "the end date when the list was prepared, blank for an undecided application) and "
+            "作成日 (prepared_on: the day the list was prepared). Up to 2,000 lines."
+        ),
+    )
+    text = forms.CharField(
+        label=_("Or paste the list"),
+        required=False,
+        max_length=BULK_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The same columns, with the header row, separated by commas."),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Character encoding of the file"),
+        widget=forms.RadioSelect,
+        initial="utf-8",
+        choices=ENCODING_CHOICES,
+    )
+    reason = forms.CharField(
+        label=_("Reason (recorded on every measure)"),
+        max_length=REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and bool(data.get("file")) == bool((data.get("text") or "").strip()):
+            raise forms.ValidationError(_("Upload a file or paste the list (one of the two)."))
+        return data
+
+    def raw(self) -> tuple[bytes, str]:
+        """The list as bytes and its encoding (pasted text is UTF-8)."""
+        upload = self.cleaned_data.get("file")
+        if upload:
+            return upload.read(), self.cleaned_data["encoding"]
+        return self.cleaned_data["text"].encode("utf-8"), "utf-8"

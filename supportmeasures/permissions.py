@@ -16,7 +16,9 @@ from supportmeasures import wareki
 from supportmeasures.models import (
     DecisionKind,
     EndReason,
+    MeasureParty,
     MeasureStatus,
+    PartyRole,
     Person,
     Role,
     Staff,
@@ -27,6 +29,7 @@ from supportmeasures.models import (
 )
 from supportmeasures.refusals import (
     ActionRefused,
+    ChangedSinceListed,
     InvalidTransition,
     NotPermitted,
     SameStaffMember,
@@ -345,6 +348,70 @@ def revoke_refusal(
         return refusal
     if measure.pk not in granted_measure_ids(grantee):
         return InvalidTransition(_("This staff member has no access to revoke."))
+    return None
+
+
+# Bulk runs (supportmeasures/bulk.py, actions/bulk.py): a list prepared in advance is run by a
+# supervisor, each line through its measure's own rule (`end_refusal`, `release_refusal`) and
+# then this re-check, on the locked row.
+
+# Decisions that change a measure after a list was prepared (a lapse or a grant does not).
+CHANGING_DECISIONS = (
+    DecisionKind.APPROVED,
+    DecisionKind.PERIOD_CORRECTED,
+    DecisionKind.EXTENDED,
+    DecisionKind.IMPORTED,
+)
+
+
+def bulk_run_refusal(user: Staff, today: datetime.date) -> ActionRefused | None:
+    """Who may run a bulk list at all: a trained supervisor (each line still asks the
+    measure's own rule: the owning ward's supervisor)."""
+    if not user.has_role(Role.SUPERVISOR):
+        return NotPermitted(_("Only a supervisor can run a bulk list."))
+    return training_refusal(user, today)
+
+
+def bulk_recheck_refusal(
+    measure: SupportMeasure,
+    *,
+    listed_ends_on: datetime.date | None,
+    prepared_on: datetime.date,
+) -> ActionRefused | None:
+    """Does the line still hold? The measure's end date is the one the list saw, nothing
+    changed it on or after the day the list was prepared (fail closed: the same day counts),
+    and none of its protected people (protected or joint) is protected by another measure
+    in force: a new application (provisional) or any other. Call it on the locked measure,
+    with its people locked (actions/bulk.py)."""
+    if measure.ends_on != listed_ends_on:
+        return ChangedSinceListed(
+            _("The end date is no longer the one on the list (now %(date)s).")
+            % {"date": wareki.format_both(measure.ends_on) if measure.ends_on else "—"},
+            code="end_date_changed",
+        )
+    changed = measure.decisions.filter(
+        kind__in=CHANGING_DECISIONS, decided_at__date__gte=prepared_on
+    ).exists()
+    if changed:
+        return ChangedSinceListed(
+            _("The measure was decided, extended or corrected after the list was prepared."),
+            code="changed_since_prepared",
+        )
+    people = measure.parties.filter(role__in=PartyRole.protected_roles()).values("person")
+    elsewhere = (
+        MeasureParty.objects.in_force()
+        .filter(person__in=people, role__in=PartyRole.protected_roles())
+        .exclude(measure=measure)
+        .exists()
+    )
+    if elsewhere:
+        return ChangedSinceListed(
+            _(
+                "A person protected by this measure has another application or measure in "
+                "force. Check with the ward before ending this one."
+            ),
+            code="other_measure_in_force",
+        )
     return None
 
 

@@ -37,3 +37,12 @@ class InvalidTransition(ActionRefused):
 
 class AcknowledgementRequired(ActionRefused):
     pass
+
+
+class ChangedSinceListed(ActionRefused):
+    """A bulk run's line no longer holds: the measure or its people changed since the list was
+    prepared (permissions.bulk_recheck_refusal). `code` is what the audit event records."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code

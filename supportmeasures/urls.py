@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("measures/", views.MeasureListView.as_view(), name="measures"),
     path("measures/new/", views.RegisterApplicationView.as_view(), name="register"),
+    path("measures/bulk/", views.BulkRunView.as_view(), name="bulk_run"),
     path("measures/<str:ref>/", views.MeasureDetailView.as_view(), name="measure"),
     path("measures/<str:ref>/decide/", views.DecideView.as_view(), name="decide"),
     path("measures/<str:ref>/extend/", views.ExtendView.as_view(), name="extend"),

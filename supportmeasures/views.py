@@ -22,11 +22,12 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from auditlog import selectors as audit_selectors
-from supportmeasures import actions, mailinglist, permissions, selectors, throttle
+from supportmeasures import actions, bulk, mailinglist, permissions, selectors, throttle
 from supportmeasures.forms import (
     AcknowledgementForm,
     ApplicationForm,
     BatchScreeningForm,
+    BulkRunForm,
     CorrectPeriodForm,
     DecisionForm,
     EndForm,
@@ -815,3 +816,45 @@ class PrintEndingNoticeView(EndingNoticeView):
         except actions.ActionRefused as exc:
             return refused(request, str(exc))
         return self.page(details, printed_at=printed_at)
+
+
+class BulkRunView(FormView):
+    """A supervisor runs a prepared list of measures to end or release; each line is
+    re-checked as it runs (actions/bulk.py) and the page lists what was done and skipped."""
+
+    template_name = "supportmeasures/bulk_run.html"
+    form_class = BulkRunForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        refusal = permissions.bulk_run_refusal(_staff(request), timezone.localdate())
+        if isinstance(refusal, actions.TrainingLapsed):
+            return refused(request, str(refusal))  # a supervisor: say why
+        if refusal is not None:
+            raise Http404  # not a page for this role
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_invalid(self, form: BulkRunForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form: BulkRunForm) -> HttpResponse:
+        raw, encoding = form.raw()
+        if len(raw) > 4 * 1024 * 1024:
+            form.add_error("file", _("The file is too large (4 MB at most)."))
+            return self.form_invalid(form)
+        try:
+            lines = bulk.parse(raw, encoding)
+        except ImportFileError as exc:
+            for problem in exc.errors[:20]:
+                form.add_error(None, problem.in_language(translation.get_language() or "ja"))
+            return self.form_invalid(form)
+        try:
+            result = actions.run_bulk_list(
+                lines=lines,
+                acting_user=_staff(self.request),
+                reason=form.cleaned_data["reason"],
+                run_at=timezone.now(),
+            )
+        except actions.ActionRefused as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        return render(self.request, "supportmeasures/bulk_result.html", {"result": result})

@@ -21,6 +21,7 @@ from supportmeasures.actions.accounts import (
     unlock,
 )
 from supportmeasures.actions.applications import register_application
+from supportmeasures.actions.bulk import BulkOutcome, BulkResult, run_bulk_list
 from supportmeasures.actions.common import PartyData, PersonData, ProtectedDetails
 from supportmeasures.actions.importing import IMPORTED_BASIS, ImportSummary, import_registry
 from supportmeasures.actions.lifecycle import (
@@ -58,6 +59,8 @@ __all__ = [
     "IMPORTED_BASIS",
     "AcknowledgementRequired",
     "ActionRefused",
+    "BulkOutcome",
+    "BulkResult",
     "ImportSummary",
     "InvalidTransition",
     "NotPermitted",
@@ -91,6 +94,7 @@ __all__ = [
     "release_lapsed_measure",
     "revoke_api_client",
     "revoke_details_access",
+    "run_bulk_list",
     "screen_people",
     "send_end_reminders",
     "unlock",

@@ -29,6 +29,10 @@ from supportmeasures.refusals import (
     ActionRefused,
 )
 
+# A further rule asked on the locked measure inside the act's transaction (a bulk run's
+# re-check, supportmeasures/bulk.py): why not, or None.
+Recheck = Callable[[SupportMeasure, datetime.date], ActionRefused | None]
+
 
 def _protected_person(measure: SupportMeasure) -> Person | None:
     party = measure.parties.filter(role=PartyRole.PROTECTED).select_related("person").first()
@@ -205,14 +209,18 @@ def end_measure(
     end_reason: str,
     reason: str,
     decided_at: datetime.datetime,
+    recheck: Recheck | None = None,
 ) -> SupportMeasure:
-    """End a measure at the person's request or by decision, saying who and why."""
+    """End a measure at the person's request or by decision, saying who and why. `recheck`
+    (a bulk run's own rule) is asked on the locked row after the measure's rule."""
     today = timezone.localdate(decided_at)
     if end_reason not in (EndReason.REQUESTED, EndReason.DECIDED):
         raise ActionRefused(_("Choose why the measure ends."))
     with transaction.atomic(durable=True):
         measure = locked_measure(measure)
         refuse_if(permissions.end_refusal(acting_user, measure, today))
+        if recheck is not None:
+            refuse_if(recheck(measure, today))
         if not reason.strip():
             raise ActionRefused(_("Give the reason the measure ends."))
         _close(measure, end_reason, acting_user, decided_at)
@@ -234,12 +242,16 @@ def release_lapsed_measure(
     acting_user: Staff,
     reason: str,
     decided_at: datetime.datetime,
+    recheck: Recheck | None = None,
 ) -> SupportMeasure:
-    """Record that a lapsed measure no longer protects. Until then it warns everywhere."""
+    """Record that a lapsed measure no longer protects. Until then it warns everywhere.
+    `recheck` as for `end_measure`."""
     today = timezone.localdate(decided_at)
     with transaction.atomic(durable=True):
         measure = locked_measure(measure)
         refuse_if(permissions.release_refusal(acting_user, measure, today))
+        if recheck is not None:
+            refuse_if(recheck(measure, today))
         if not reason.strip():
             raise ActionRefused(_("Give the reason the lapsed measure is released."))
         _close(measure, EndReason.RELEASED, acting_user, decided_at)
