@@ -380,6 +380,9 @@ MAMORI_TRAINING_VALID_MONTHS = 12
 MAMORI_APPROVAL_HOURS = int(os.environ.get("MAMORI_APPROVAL_HOURS", "24"))
 # A plan waiting longer than this escalates to the ward's other supervisors.
 MAMORI_ESCALATION_MINUTES = int(os.environ.get("MAMORI_ESCALATION_MINUTES", "30"))
+# Linked systems confirm each block by the end of this many business days after the change
+# (jpholiday and 29 December to 3 January are not business days; docs/propagation.md).
+MAMORI_PROPAGATION_BUSINESS_DAYS = int(os.environ.get("MAMORI_PROPAGATION_BUSINESS_DAYS", "1"))
 # A scheduled job that fails is retried once after this many seconds, then alarmed.
 MAMORI_JOB_RETRY_SECONDS = int(os.environ.get("MAMORI_JOB_RETRY_SECONDS", "300"))
 # Auditors' reports (docs/auditors-reports.md). Working hours are Japan time, HH:MM.

@@ -653,3 +653,18 @@ class MeasureReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} {self.kind} {self.ends_on}"
+
+
+# Issue 12: the linked systems and their confirmations live in their own sub-package, in
+# this app (docs/decisions.md).
+from supportmeasures.propagation.models import (  # noqa: E402, F401
+    BlockChange,
+    BlockChangeKind,
+    BlockDocument,
+    ConfirmationTask,
+    ConfirmsBy,
+    LinkedSystem,
+    LinkedSystemGroupObjectPermission,
+    LinkedSystemUserObjectPermission,
+    TaskState,
+)

@@ -13,6 +13,7 @@ from supportmeasures import permissions
 from supportmeasures.actions.common import PartyData, PersonData
 from supportmeasures.models import (
     AliasKind,
+    BlockChangeKind,
     DecisionKind,
     MeasureDecision,
     MeasureParty,
@@ -24,6 +25,7 @@ from supportmeasures.models import (
     SupportMeasure,
     Ward,
 )
+from supportmeasures.propagation.actions import record_block_change
 from supportmeasures.refusals import (
     ActionRefused,
     NotPermitted,
@@ -150,6 +152,12 @@ def register_application(
             starts_on=applied_on,
         )
         announce_registry_changed()
+        record_block_change(
+            measure=measure,
+            kind=BlockChangeKind.REGISTERED,
+            acting_user=acting_user,
+            at=registered_at,
+        )
         record_event(
             kind=EventKind.APPLICATION_REGISTERED,
             actor=acting_user,

@@ -15,6 +15,7 @@ from auditlog.models import EventKind
 from supportmeasures import permissions, wareki
 from supportmeasures.actions.common import locked_measure, refuse_if
 from supportmeasures.models import (
+    BlockChangeKind,
     DecisionKind,
     EndReason,
     MeasureDecision,
@@ -25,6 +26,7 @@ from supportmeasures.models import (
     Staff,
     SupportMeasure,
 )
+from supportmeasures.propagation.actions import record_block_change
 from supportmeasures.refusals import (
     ActionRefused,
 )
@@ -32,6 +34,17 @@ from supportmeasures.refusals import (
 # A further rule asked on the locked measure inside the act's transaction (a bulk run's
 # re-check, supportmeasures/bulk.py): why not, or None.
 Recheck = Callable[[SupportMeasure, datetime.date], ActionRefused | None]
+
+
+# The decisions the linked systems must apply (supportmeasures/propagation).
+BLOCK_CHANGES = {
+    DecisionKind.APPROVED: BlockChangeKind.APPROVED,
+    DecisionKind.REFUSED: BlockChangeKind.REFUSED,
+    DecisionKind.PERIOD_CORRECTED: BlockChangeKind.PERIOD_CORRECTED,
+    DecisionKind.EXTENDED: BlockChangeKind.EXTENDED,
+    DecisionKind.ENDED: BlockChangeKind.ENDED,
+    DecisionKind.RELEASED: BlockChangeKind.RELEASED,
+}
 
 
 def _protected_person(measure: SupportMeasure) -> Person | None:
@@ -53,7 +66,9 @@ def record_decision(
     with_period: bool = False,
 ) -> None:
     """One decision, written twice on purpose: as the measure's history (shown on its page)
-    and as the audit event (the tamper-evident record), in the caller's transaction."""
+    and as the audit event (the tamper-evident record), in the caller's transaction. A
+    decision that changes what must be blocked is also a block change for the linked
+    systems (`BLOCK_CHANGES`; a lapse still protects and changes nothing for them)."""
     MeasureDecision.objects.create(
         measure=measure,
         kind=kind,
@@ -63,6 +78,10 @@ def record_decision(
         ends_on=measure.ends_on if with_period else None,
         reason=reason if history_reason is None else history_reason,
     )
+    if kind in BLOCK_CHANGES:
+        record_block_change(
+            measure=measure, kind=BLOCK_CHANGES[kind], acting_user=acting_user, at=at
+        )
     record_event(
         kind=event,
         actor=acting_user,
