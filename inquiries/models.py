@@ -393,3 +393,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# Document requests live in their own sub-package and belong to this app (docs/decisions.md).
+from inquiries.requests.models import Disposal as Disposal  # noqa: E402
+from inquiries.requests.models import DocumentRequest as DocumentRequest  # noqa: E402
+from inquiries.requests.models import Issuance as Issuance  # noqa: E402
+from inquiries.requests.models import RequestSubject as RequestSubject  # noqa: E402
+from inquiries.requests.models import TemporaryRelease as TemporaryRelease  # noqa: E402
