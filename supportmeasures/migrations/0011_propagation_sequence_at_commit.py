@@ -15,9 +15,10 @@ from django.db import migrations
 CHAIN_LOCK_KEY = 0x4D414D4F5249
 
 POSTGRES_UP = f"""
-CREATE FUNCTION supportmeasures_number_block_change() RETURNS trigger AS $$
-DECLARE
-    next_sequence bigint;
+-- Number one block change (once: a row already numbered keeps its number). Called by the
+-- trigger at commit, and at once inside a test's transaction, which never commits
+-- (supportmeasures.propagation.actions).
+CREATE FUNCTION supportmeasures_number_block_change_row(change_id bigint) RETURNS void AS $$
 BEGIN
     -- As for the audit chain: each statement after the lock must see the commits of the
     -- writers that held it before, which only READ COMMITTED gives.
@@ -26,14 +27,20 @@ BEGIN
             current_setting('transaction_isolation');
     END IF;
     PERFORM pg_advisory_xact_lock({CHAIN_LOCK_KEY});
-    SELECT coalesce(max(sequence), 0) + 1 INTO next_sequence
-        FROM supportmeasures_blockchange;
-    UPDATE supportmeasures_blockchange SET sequence = next_sequence WHERE id = NEW.id;
-    RETURN NULL;
+    UPDATE supportmeasures_blockchange
+        SET sequence = (SELECT coalesce(max(sequence), 0) + 1 FROM supportmeasures_blockchange)
+        WHERE id = change_id AND sequence IS NULL;
 END;
 $$ LANGUAGE plpgsql
 -- Index plans only (see auditlog 0009): max(sequence) reads the unique index's end.
 SET enable_seqscan = off;
+
+CREATE FUNCTION supportmeasures_number_block_change() RETURNS trigger AS $$
+BEGIN
+    PERFORM supportmeasures_number_block_change_row(NEW.id);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
 
 CREATE CONSTRAINT TRIGGER supportmeasures_block_change_at_commit
     AFTER INSERT ON supportmeasures_blockchange
@@ -43,6 +50,7 @@ CREATE CONSTRAINT TRIGGER supportmeasures_block_change_at_commit
 POSTGRES_DOWN = """
 DROP TRIGGER IF EXISTS supportmeasures_block_change_at_commit ON supportmeasures_blockchange;
 DROP FUNCTION IF EXISTS supportmeasures_number_block_change();
+DROP FUNCTION IF EXISTS supportmeasures_number_block_change_row(bigint);
 """
 
 

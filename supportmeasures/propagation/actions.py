@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from auditlog.actions import record_event
+from auditlog.actions import _in_test_transaction, record_event
 from auditlog.models import EventKind
 from supportmeasures import signals
 from supportmeasures.models import (
@@ -146,6 +146,11 @@ def record_block_change(
         highest = BlockChange.objects.aggregate(m=Max("sequence"))["m"] or 0
         change.sequence = highest + 1
     change.save()
+    if connection.vendor == "postgresql" and _in_test_transaction():
+        # A test's wrapping transaction never commits: number now, as the commit would.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT supportmeasures_number_block_change_row(%s)", [change.pk])
+        change.refresh_from_db(fields=["sequence"])
     superseded = ConfirmationTask.objects.filter(
         change__measure=measure, state=TaskState.OPEN
     ).update(state=TaskState.SUPERSEDED, closed_at=at)

@@ -47,8 +47,12 @@ class TestConstraints:
         system = LinkedSystem.objects.create(code="t", name="t", section="t")
         with pytest.raises(IntegrityError), transaction.atomic():
             ConfirmationTask.objects.create(
-                change=change, system=system, due_at=now, state=TaskState.CONFIRMED,
-                confirmed_at=now, confirmed_via=ConfirmsBy.HAND,
+                change=change,
+                system=system,
+                due_at=now,
+                state=TaskState.CONFIRMED,
+                confirmed_at=now,
+                confirmed_via=ConfirmsBy.HAND,
             )
 
 
@@ -56,11 +60,24 @@ class TestConstraints:
 class TestTheFeedSequence:
     def test_changes_are_numbered_at_commit_in_commit_order(self, x_measure):
         sequences = list(
-            BlockChange.objects.filter(measure=x_measure).order_by("pk").values_list(
-                "sequence", flat=True
-            )
+            BlockChange.objects.filter(measure=x_measure)
+            .order_by("pk")
+            .values_list("sequence", flat=True)
         )
 
         assert sequences == sorted(sequences)
         assert None not in sequences
         assert len(sequences) == 2  # registered, approved
+
+
+@pytest.mark.django_db
+class TestTheFeedSequenceInATestTransaction:
+    def test_changes_are_numbered_at_once_as_the_commit_would(self, x_measure):
+        sequences = list(
+            BlockChange.objects.filter(measure=x_measure)
+            .order_by("pk")
+            .values_list("sequence", flat=True)
+        )
+
+        assert None not in sequences
+        assert sequences == sorted(sequences)
