@@ -307,6 +307,7 @@ class EndReason(models.TextChoices):
 class MeasureSource(models.TextChoices):
     REGISTERED = "registered", _("Registered in Mamori")
     IMPORTED = "imported", _("Imported from the resident register system")
+    FORWARDED = "forwarded", _("Forwarded by another municipality (転送受付)")
 
 
 class SupportMeasureQuerySet(models.QuerySet["SupportMeasure"]):
@@ -413,8 +414,9 @@ class SupportMeasure(models.Model):
                 condition=Q(status__in=["provisional", "ended"])
                 | (
                     Q(starts_on__isnull=False, ends_on__isnull=False)
-                    # Imported decisions were taken in the old system, by people not in ours.
-                    & (Q(decided_by__isnull=False) | Q(source="imported"))
+                    # Imported decisions were taken in the old system, and forwarded ones
+                    # by another municipality (転送受付): by people not in ours.
+                    & (Q(decided_by__isnull=False) | Q(source__in=["imported", "forwarded"]))
                 ),
             ),
             models.CheckConstraint(
@@ -655,8 +657,16 @@ class MeasureReminder(models.Model):
         return f"{self.measure} {self.kind} {self.ends_on}"
 
 
-# Issue 12: the linked systems and their confirmations live in their own sub-package, in
-# this app (docs/decisions.md).
+# Issue 12: the linked systems and their confirmations, the change feed's readers and
+# forwarding between municipalities live in their own sub-package, in this app
+# (docs/decisions.md).
+from supportmeasures.propagation.feed_models import FeedReader  # noqa: E402, F401
+from supportmeasures.propagation.forwarding_models import (  # noqa: E402, F401
+    Forwarding,
+    ForwardingRelation,
+    ForwardReceipt,
+    MoveOut,
+)
 from supportmeasures.propagation.models import (  # noqa: E402, F401
     BlockChange,
     BlockChangeKind,
