@@ -380,6 +380,8 @@ MAMORI_TRAINING_VALID_MONTHS = 12
 MAMORI_APPROVAL_HOURS = int(os.environ.get("MAMORI_APPROVAL_HOURS", "24"))
 # A plan waiting longer than this escalates to the ward's other supervisors.
 MAMORI_ESCALATION_MINUTES = int(os.environ.get("MAMORI_ESCALATION_MINUTES", "30"))
+# A temporary release (一時解除) of a reviewed document request stays valid this long.
+MAMORI_TEMPORARY_RELEASE_MINUTES = int(os.environ.get("MAMORI_TEMPORARY_RELEASE_MINUTES", "15"))
 # Linked systems confirm each block by the end of this many business days after the change
 # (jpholiday and 29 December to 3 January are not business days; docs/propagation.md).
 MAMORI_PROPAGATION_BUSINESS_DAYS = int(os.environ.get("MAMORI_PROPAGATION_BUSINESS_DAYS", "1"))
