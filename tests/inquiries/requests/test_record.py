@@ -1,0 +1,86 @@
+"""record_request: screens everyone named, decides, stores, tells the officers, records."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditlog.models import AuditEvent, EventKind
+from inquiries.models import Notification
+from inquiries.requests.actions import Named, Requester
+from inquiries.requests.models import RequestStatus
+from supportmeasures.actions import ActionRefused, NotPermitted
+from tests.inquiries.requests.conftest import STRANGER, X_NAME, Y_NAME
+
+
+@pytest.mark.django_db
+class TestRecordRequest:
+    def test_a_stranger_is_issued_and_recorded_without_names(self, record, clerk_a, ward_a):
+        request = record(
+            subjects=[STRANGER],
+            requester=Requester(STRANGER.name, STRANGER.kana, type="self"),
+        )
+
+        assert (request.decision, request.status) == ("issue", RequestStatus.DECIDED)
+        assert request.subjects.get().result == "clear"
+        event = AuditEvent.objects.get(kind=EventKind.REQUEST_RECORDED)
+        assert event.decision == "issue"
+        assert event.data["request"] == str(request.public_id)
+        assert STRANGER.name not in str(event.data) and "佐藤" not in event.reason
+
+    def test_the_victims_own_request_goes_to_review_and_tells_the_officer(
+        self, record, x_measure, officer_a, clerk_a
+    ):
+        request = record()
+
+        assert request.decision == "review"
+        assert request.status == RequestStatus.AWAITING_REVIEW
+        assert request.reasons == ["subject_protected", "self_request"]
+        assert request.measure_refs == [x_measure.ref]
+        assert request.responsible_ward_codes == [x_measure.owning_ward.code]
+        notice = Notification.objects.get(recipient=officer_a)
+        assert notice.critical and notice.url == request.get_absolute_url()
+        assert X_NAME.name not in notice.body + notice.subject
+        assert not Notification.objects.filter(recipient=clerk_a).exists()
+        event = AuditEvent.objects.get(kind=EventKind.REQUEST_RECORDED)
+        assert event.data["measures"] == [x_measure.ref]
+        assert len(event.data["subject_results"]) == 1
+
+    def test_the_counterpartys_attorney_is_refused(self, record, x_measure):
+        request = record(
+            requester=Requester("弁護士 太郎", type="professional", organisation="太郎法律事務所"),
+            client=Y_NAME,
+        )
+
+        assert request.decision == "refuse"
+        assert "client_counterparty" in request.reasons
+        assert request.client_result == "counterparty"
+
+    def test_a_blank_client_goes_to_review(self, record, x_measure):
+        request = record(requester=Requester("弁護士 太郎", type="professional"))
+
+        assert request.decision == "review"
+        assert "professional_without_client" in request.reasons
+
+    def test_without_an_officer_the_supervisors_are_told(self, record, x_measure, supervisor_a):
+        record()
+
+        assert Notification.objects.filter(recipient=supervisor_a).exists()
+
+    def test_a_clerk_of_no_ward_may_not_record(self, record, auditor):
+        with pytest.raises(NotPermitted):
+            record(by=auditor)
+
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            {"documents": ["passport"]},
+            {"channel": "fax"},
+            {"subjects": [Named("", "")]},
+            {"requester": Requester("誰か", type="friend")},
+        ],
+    )
+    def test_bad_input_is_refused_and_nothing_is_stored(self, record, bad):
+        with pytest.raises(ActionRefused):
+            record(**bad)
+
+        assert not AuditEvent.objects.filter(kind=EventKind.REQUEST_RECORDED).exists()
