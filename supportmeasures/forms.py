@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from supportmeasures import names
-from supportmeasures.actions import PartyData, PersonData
+from supportmeasures.actions import Identity, PartyData, PersonData
 from supportmeasures.fields import JapaneseDateField as JapaneseDateField
 from supportmeasures.models import (
     AccessPurpose,
@@ -38,6 +39,16 @@ def _lines(text: str) -> list[str]:
         for line in text.replace("、", "\n").replace(",", "\n").splitlines()
         if line.strip()
     ]
+
+
+def _uuids(text: str) -> list[uuid.UUID]:
+    found = []
+    for part in text.split(","):
+        try:
+            found.append(uuid.UUID(part.strip()))
+        except ValueError:
+            continue
+    return found
 
 
 def _fits_key(value: str, key: Callable[[str], str]) -> str:
@@ -110,8 +121,52 @@ class PersonForm(forms.Form):
         help_text=_("One per line, for example a name before marriage or divorce."),
     )
 
+    # Asked only when the registry already holds someone who may be this person
+    # (selectors.identity_candidates): the page shows them with these (_identity.html).
+    identity = forms.CharField(required=False, max_length=40, widget=forms.RadioSelect)
+    identity_seen = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+    confirm_different = forms.BooleanField(
+        label=_("I have checked: this is a different person from everyone listed above."),
+        required=False,
+    )
+    IDENTITY_FIELDS = ("identity", "identity_seen", "confirm_different")
+    DIFFERENT = "different"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The registered people who may be this one, set by the view once the form is valid.
+        self.candidates: list[Any] = []
+
     def clean_name(self) -> str:
         return _fits_key(self.cleaned_data["name"], names.name_key)
+
+    def identity_choice(self, candidates: list[Any]) -> Identity | None:
+        """The clerk's answer about `candidates` (shown on the page), or None after adding
+        the error that asks for it. Checked again by the action against the registry."""
+        data = self.cleaned_data
+        choice = data.get("identity", "")
+        seen = frozenset(_uuids(data.get("identity_seen", "")))
+        if not candidates and not choice:
+            return Identity()
+        if choice == self.DIFFERENT:
+            if not data.get("confirm_different"):
+                self.add_error(
+                    "confirm_different",
+                    _("Confirm that this is a different person, or choose the person found."),
+                )
+                return None
+            return Identity(different_from=seen)
+        chosen = next((c for c in candidates if str(c.public_id) == choice), None)
+        if chosen is None:
+            self.add_error(
+                "identity",
+                _(
+                    "Someone already in the registry may be this person. Choose the same "
+                    "person, or say it is a different person."
+                ),
+            )
+            return None
+        return Identity(same_as=chosen.public_id)
 
     def clean_kana(self) -> str:
         return _fits_key(self.cleaned_data["kana"], names.kana_key)
@@ -122,7 +177,7 @@ class PersonForm(forms.Form):
     def clean_former_names(self) -> str:
         return _name_lines(self.cleaned_data["former_names"])
 
-    def person_data(self) -> PersonData:
+    def person_data(self, identity: Identity | None = None) -> PersonData:
         data = self.cleaned_data
         aliases = [(AliasKind.ALIAS.value, a) for a in _lines(data.get("aliases", ""))]
         aliases += [(AliasKind.FORMER.value, a) for a in _lines(data.get("former_names", ""))]
@@ -135,6 +190,7 @@ class PersonForm(forms.Form):
             phone=data.get("phone", "").strip(),
             resident_number=data.get("resident_number", "").strip(),
             aliases=aliases,
+            identity=identity,
         )
 
 
@@ -153,10 +209,10 @@ class PartyForm(PersonForm):
         help_text=_("Name the agent if the counterparty acts through one (lawyer, relative)."),
     )
 
-    def party_data(self) -> PartyData:
+    def party_data(self, identity: Identity | None = None) -> PartyData:
         data = self.cleaned_data
         return PartyData(
-            person=self.person_data(),
+            person=self.person_data(identity),
             relationship=data.get("relationship", "").strip(),
             is_resident=bool(data.get("is_resident")),
             agent_note=data.get("agent_note", "").strip(),

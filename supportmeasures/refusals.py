@@ -46,3 +46,8 @@ class ChangedSinceListed(ActionRefused):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class IdentityUnconfirmed(ActionRefused):
+    """A person named in an application may already be in the registry, and the clerk's
+    choice (the same person, or a different one) does not hold for what is found now."""

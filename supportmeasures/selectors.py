@@ -22,7 +22,7 @@ from supportmeasures.models import (
     SupportMeasure,
     Ward,
 )
-from supportmeasures.screening import KANA_ONLY, Match, Reason, Result, Screening
+from supportmeasures.screening import KANA_ONLY, Match, Query, Reason, Result, Screening
 
 SEARCH_LIMIT = 50
 
@@ -64,6 +64,39 @@ def search_people(
     if not (name_key or kana_key or birth_date):
         return people.none()
     return people.distinct().order_by("kana_key", "name_key", "pk")[:SEARCH_LIMIT]
+
+
+IDENTITY_CANDIDATES_LIMIT = 10
+
+
+def identity_candidates(
+    *, name: str, kana: str, resident_number: str = "", today: datetime.date
+) -> list[Person]:
+    """People already in the registry (in a measure in force or not: a person whose measure
+    ended and who applies again is the same person) who may be the one being registered:
+    the screening's keys (full name, reading, aliases and former names, the loose keys:
+    voicing, long vowels, romaji, look-alike kanji), whatever their dates of birth, and the
+    person with this resident number. With their flags; never their address."""
+    query = Query(name, kana)
+    confusable = {k.key for k in query.loose_keys if k.kind == names.KeyKind.CONFUSABLE}
+    name_keys = {query.name_key, *confusable}
+    name_keys.discard("")
+    found = Q(pk__in=[])
+    if name_keys:
+        found |= Q(name_key__in=name_keys) | Q(aliases__name_key__in=name_keys)
+    if query.kana_keys:
+        found |= Q(kana_key__in=query.kana_keys)
+    loose = {k.key for k in query.loose_keys if k.key}
+    if loose:
+        found |= Q(match_keys__key__in=loose)
+    if resident_number:
+        found |= Q(resident_number=resident_number)
+    ids = Person.objects.filter(found).values("pk")
+    return list(
+        Person.objects.with_flags(today)
+        .filter(pk__in=ids)
+        .order_by("kana_key", "name_key", "pk")[:IDENTITY_CANDIDATES_LIMIT]
+    )
 
 
 @dataclass(frozen=True)

@@ -425,14 +425,26 @@ class RegisterApplicationView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         forms = self.forms(request.POST)
         valid = all(f.is_valid() for f in forms.values())
-        counterparties = [
-            f.party_data()
-            for f in forms["counterparties"]
-            if valid and f.has_changed() and f.cleaned_data
-        ]
-        joint = [
-            f.party_data() for f in forms["joint"] if valid and f.has_changed() and f.cleaned_data
-        ]
+        named = {
+            key: [f for f in forms[key] if valid and f.has_changed() and f.cleaned_data]
+            for key in ("joint", "counterparties")
+        }
+        # Everyone named who may already be in the registry: the clerk says whether it is
+        # the same person (linked) or a different one (confirmed); the action checks again.
+        identities = {}
+        people = [forms["protected"], *named["joint"], *named["counterparties"]]
+        for form in people if valid else []:
+            form.candidates = selectors.identity_candidates(
+                name=form.cleaned_data["name"],
+                kana=form.cleaned_data["kana"],
+                resident_number=form.cleaned_data["resident_number"].strip(),
+                today=timezone.localdate(),
+            )
+            identities[form.prefix] = form.identity_choice(form.candidates)
+        if None in identities.values():
+            valid = False
+        counterparties = [f.party_data(identities.get(f.prefix)) for f in named["counterparties"]]
+        joint = [f.party_data(identities.get(f.prefix)) for f in named["joint"]]
         if valid and not counterparties:
             forms["application"].add_error(None, _("Name at least one counterparty."))
             valid = False
@@ -451,7 +463,7 @@ class RegisterApplicationView(View):
                     restricts_inspection=app["restricts_inspection"],
                     restricts_resident_copies=app["restricts_resident_copies"],
                     restricts_koseki_attachment=app["restricts_koseki_attachment"],
-                    protected=forms["protected"].person_data(),
+                    protected=forms["protected"].person_data(identities[forms["protected"].prefix]),
                     joint=joint,
                     counterparties=counterparties,
                     registered_at=timezone.now(),

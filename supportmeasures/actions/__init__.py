@@ -22,7 +22,7 @@ from supportmeasures.actions.accounts import (
 )
 from supportmeasures.actions.applications import register_application
 from supportmeasures.actions.bulk import BulkOutcome, BulkResult, run_bulk_list
-from supportmeasures.actions.common import PartyData, PersonData, ProtectedDetails
+from supportmeasures.actions.common import Identity, PartyData, PersonData, ProtectedDetails
 from supportmeasures.actions.importing import IMPORTED_BASIS, ImportSummary, import_registry
 from supportmeasures.actions.lifecycle import (
     correct_period,
@@ -49,6 +49,7 @@ from supportmeasures.actions.staff import (
 from supportmeasures.refusals import (
     AcknowledgementRequired,
     ActionRefused,
+    IdentityUnconfirmed,
     InvalidTransition,
     NotPermitted,
     SameStaffMember,
@@ -61,6 +62,8 @@ __all__ = [
     "ActionRefused",
     "BulkOutcome",
     "BulkResult",
+    "Identity",
+    "IdentityUnconfirmed",
     "ImportSummary",
     "InvalidTransition",
     "NotPermitted",

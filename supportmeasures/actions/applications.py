@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auditlog.actions import record_event
 from auditlog.models import EventKind
 from supportmeasures import permissions
-from supportmeasures.actions.common import PartyData, PersonData
+from supportmeasures.actions.common import Identity, PartyData, PersonData
 from supportmeasures.models import (
     AliasKind,
     BlockChangeKind,
@@ -28,6 +29,7 @@ from supportmeasures.models import (
 from supportmeasures.propagation.actions import record_block_change
 from supportmeasures.refusals import (
     ActionRefused,
+    IdentityUnconfirmed,
     NotPermitted,
 )
 from supportmeasures.signals import announce_registry_changed
@@ -44,6 +46,8 @@ def _person_for(data: PersonData, ward: Ward, now: datetime.datetime) -> Person:
     person = None
     if data.resident_number:
         person = Person.objects.filter(resident_number=data.resident_number).first()
+    if data.identity is not None:
+        person = _identified(data, data.identity, person, now)
     if person is not None:
         if person.parties.exclude(measure__owning_ward=ward).exists():
             raise NotPermitted(
@@ -67,6 +71,56 @@ def _person_for(data: PersonData, ward: Ward, now: datetime.datetime) -> Person:
                 person=person, name=alias.strip(), defaults={"kind": kind or AliasKind.ALIAS}
             )
     return person
+
+
+def _identified(
+    data: PersonData, identity: Identity, by_number: Person | None, now: datetime.datetime
+) -> Person | None:
+    """The registered person the clerk chose, or None for a new one, once the screening
+    agrees: the choice must be among the candidates found now for what was typed (never an
+    id sent from elsewhere), and "a different person" must have been said of every candidate
+    found now. Otherwise refused: the page asks again (fail closed, no silent duplicate)."""
+    from supportmeasures.selectors import identity_candidates
+
+    candidates = identity_candidates(
+        name=data.name,
+        kana=data.kana,
+        resident_number=data.resident_number,
+        today=timezone.localdate(now),
+    )
+    if identity.same_as is not None:
+        chosen = next((p for p in candidates if p.public_id == identity.same_as), None)
+        if chosen is None:
+            raise IdentityUnconfirmed(
+                _(
+                    "%(name)s: the person chosen is not one of those found for the name and "
+                    "reading entered. Check the people found again."
+                )
+                % {"name": data.name}
+            )
+        if by_number is not None and by_number.pk != chosen.pk:
+            raise IdentityUnconfirmed(
+                _("%(name)s: resident number %(number)s belongs to another registered person.")
+                % {"name": data.name, "number": data.resident_number}
+            )
+        return chosen
+    if by_number is not None:
+        raise IdentityUnconfirmed(
+            _(
+                "%(name)s: resident number %(number)s is already in the registry. Choose that "
+                "person, or correct the number."
+            )
+            % {"name": data.name, "number": data.resident_number}
+        )
+    if {p.public_id for p in candidates} - identity.different_from:
+        raise IdentityUnconfirmed(
+            _(
+                "%(name)s may already be in the registry. Say whether this is one of the people "
+                "found or a different person."
+            )
+            % {"name": data.name}
+        )
+    return None
 
 
 def _next_ref(ward: Ward, applied_on: datetime.date) -> str:

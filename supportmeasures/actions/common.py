@@ -4,6 +4,7 @@ measure, the refusal raised."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 
 from supportmeasures.models import (
@@ -12,6 +13,18 @@ from supportmeasures.models import (
 from supportmeasures.refusals import (
     ActionRefused,
 )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the clerk decided about the people already in the registry who may be this one
+    (`selectors.identity_candidates`): the same person as one of them (`same_as`), or none of
+    those they were shown (`different_from`, every candidate seen). The action screens again
+    and refuses a choice that is not among the candidates, or a candidate the clerk did not
+    see."""
+
+    same_as: uuid.UUID | None = None
+    different_from: frozenset[uuid.UUID] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,9 @@ class PersonData:
     phone: str = ""
     resident_number: str = ""
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (AliasKind, name)
+    # The registration page always says (Identity); None, for demo data and tests, keeps the
+    # old rule: the person with this resident number, or a new one.
+    identity: Identity | None = None
 
 
 @dataclass(frozen=True)
