@@ -1,0 +1,314 @@
+"""The change feed for linked systems (issue 12): read the changes since a cursor, and the
+stale-reader alarm.
+
+The feed is the `BlockChange` rows in `sequence` order. The sequence is given at commit under
+the audit chain's lock (migration *_propagation_sequence_at_commit), so a reader that sees
+sequence n+1 already sees n: paging `sequence > cursor` never skips a change that commits
+later with a lower number, nor repeats one. The cursor is the last sequence served.
+
+Only an API client linked to an active linked system reads the feed (it discloses the names
+of everyone protected); what it gets names no address, no ward and no measure reference.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from auditlog.actions import record_event
+from auditlog.models import EventKind
+from supportmeasures import signals
+from supportmeasures.models import (
+    ApiClient,
+    BlockChange,
+    ConfirmationTask,
+    LinkedSystem,
+    Role,
+    TaskState,
+)
+from supportmeasures.propagation.feed_models import FeedReader
+from supportmeasures.refusals import ActionRefused, InvalidTransition, NotPermitted
+
+PAGE_LIMIT = 1000
+# A reader that has not read within this time while changes older than it wait is stale
+# (spec 7.2.3: applied in real time, or at least every 10 minutes).
+STALE_AFTER = datetime.timedelta(minutes=10)
+
+
+class CursorBeyondFeed(ActionRefused):
+    """The cursor names a sequence the feed has not reached: not one this feed gave."""
+
+
+class NoTaskForClient(ActionRefused):
+    """No such change, or none this client's system was asked to confirm: a 404."""
+
+
+class Superseded(ActionRefused):
+    """A later change of the same measure replaced this one: confirm `latest`."""
+
+    def __init__(self, message: str, *, latest: int | None) -> None:
+        super().__init__(message)
+        self.latest = latest
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    changes: list[dict[str, Any]]
+    after: int
+    next: int
+    more: bool
+
+
+def feed_system(client: ApiClient) -> LinkedSystem | None:
+    """The active linked system the client reads and confirms for (one per client), or None:
+    a client that screens only does not read the feed."""
+    if not client.is_active:
+        return None
+    return LinkedSystem.objects.filter(api_client=client, is_active=True).first()
+
+
+def feed_refusal(client: ApiClient) -> ActionRefused | None:
+    if feed_system(client) is None:
+        return NotPermitted(
+            _(
+                "This API client is not the client of an active linked system: it cannot "
+                "read the feed."
+            )
+        )
+    return None
+
+
+# One query for a page: the rows as the feed serves them, nothing per row.
+_FIELDS = (
+    "sequence",
+    "kind",
+    "effective_from",
+    "blocks",
+    "persons",
+    "released_persons",
+    "documents",
+    "created_at",
+)
+
+
+def _as_change(row: tuple[Any, ...]) -> dict[str, Any]:
+    sequence, kind, effective_from, blocks, persons, released, documents, created_at = row
+    return {
+        "id": sequence,
+        "kind": kind,
+        "effective_from": effective_from.isoformat(),
+        "blocks": blocks,
+        "persons": persons,
+        "released_persons": released,
+        "documents": documents,
+        "recorded_at": created_at.isoformat(),
+    }
+
+
+def read_changes(
+    *, client: ApiClient, after: int, limit: int, read_at: datetime.datetime
+) -> FeedPage:
+    """The changes after `after`, at most `limit`, in commit order; recorded (`FEED_READ`)
+    with the people disclosed when any change is served or a stale episode ends."""
+    if not 1 <= limit <= PAGE_LIMIT:
+        raise ActionRefused(_("limit must be between 1 and %(n)d.") % {"n": PAGE_LIMIT})
+    if after < 0:
+        raise CursorBeyondFeed(_("The cursor must not be negative."))
+    with transaction.atomic(durable=True):
+        reader, _created = FeedReader.objects.select_for_update().get_or_create(client=client)
+        # The refusal is asked under the reader's lock, so a revocation is not raced.
+        refusal = feed_refusal(client)
+        if refusal is not None:
+            raise refusal
+        rows = list(
+            BlockChange.objects.filter(sequence__gt=after)
+            .order_by("sequence")
+            .values_list(*_FIELDS)[: limit + 1]
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if not rows and after > 0:
+            latest = BlockChange.objects.aggregate(latest=Max("sequence"))["latest"] or 0
+            if after > latest:
+                raise CursorBeyondFeed(
+                    _(
+                        "The cursor %(after)d is beyond the latest change: it is not one this "
+                        "feed gave."
+                    )
+                    % {"after": after}
+                )
+        changes = [_as_change(row) for row in rows]
+        next_cursor = changes[-1]["id"] if changes else after
+        was_stale = reader.stale_since is not None
+        reader.last_read_at = read_at
+        reader.last_after = after
+        reader.served_through = max(reader.served_through, next_cursor)
+        reader.stale_since = None
+        reader.save(update_fields=["last_read_at", "last_after", "served_through", "stale_since"])
+        if changes or was_stale:
+            persons = sorted(
+                {p["id"] for c in changes for p in (*c["persons"], *c["released_persons"])}
+            )
+            record_event(
+                kind=EventKind.FEED_READ,
+                actor=None,
+                occurred_at=read_at,
+                decision="served",
+                data={
+                    "client": client.name,
+                    "client_id": client.pk,
+                    "after": after,
+                    "next": next_cursor,
+                    "changes": len(changes),
+                    "more": more,
+                    "stale_cleared": was_stale,
+                },
+                persons=persons,
+            )
+    return FeedPage(changes=changes, after=after, next=next_cursor, more=more)
+
+
+@dataclass(frozen=True)
+class StaleReaders:
+    stale: list[str]  # clients newly stale (told now)
+    still_stale: int
+
+
+def _waiting_since(served_through: int, now: datetime.datetime) -> bool:
+    """Whether a change after `served_through` has waited longer than allowed."""
+    return BlockChange.objects.filter(
+        sequence__gt=served_through, created_at__lte=now - STALE_AFTER
+    ).exists()
+
+
+def watch_change_feed(*, now: datetime.datetime) -> StaleReaders:
+    """The job `watch-change-feed`: every client of an active linked system that has not read
+    within `STALE_AFTER` while a change older than that waits for it starts a stale episode:
+    `FEED_STALE` once, and the administrators and auditors are told. The client's next read
+    ends the episode (`read_changes`). Idempotent: an episode is recorded once."""
+    clients = list(
+        ApiClient.objects.filter(
+            revoked_at__isnull=True,
+            linked_systems__is_active=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    told: list[str] = []
+    still = 0
+    for pk in clients:
+        with transaction.atomic(durable=True):
+            client = ApiClient.objects.get(pk=pk)
+            reader, _created = FeedReader.objects.select_for_update().get_or_create(client=client)
+            if reader.last_read_at is not None and reader.last_read_at > now - STALE_AFTER:
+                continue
+            if not _waiting_since(reader.served_through, now):
+                continue
+            if reader.stale_since is not None:
+                still += 1
+                continue
+            reader.stale_since = now
+            reader.save(update_fields=["stale_since"])
+            system = feed_system(client)
+            record_event(
+                kind=EventKind.FEED_STALE,
+                actor=None,
+                occurred_at=now,
+                decision="stale",
+                data={
+                    "client": client.name,
+                    "client_id": client.pk,
+                    "system": system.code if system else "",
+                    "served_through": reader.served_through,
+                    "last_read_at": reader.last_read_at.isoformat()
+                    if reader.last_read_at
+                    else None,
+                },
+            )
+            _tell_stale(client, system, now)
+            told.append(client.name)
+    return StaleReaders(stale=told, still_stale=still)
+
+
+def _tell_stale(client: ApiClient, system: LinkedSystem | None, now: datetime.datetime) -> None:
+    """Administrators (the reader's state in the admin) and auditors (the events)."""
+    from supportmeasures.selectors import staff_with_roles
+
+    subject = _("Change feed not read: %(client)s") % {"client": client.name}
+    body = _(
+        "The API client %(client)s (linked system %(system)s) has not read the change feed "
+        "for more than %(minutes)d minutes while changes wait for it. Blocks may not be set "
+        "in that system: check its connection. The alarm clears when it reads the feed."
+    ) % {
+        "client": client.name,
+        "system": system.name if system else "—",
+        "minutes": int(STALE_AFTER.total_seconds() // 60),
+    }
+    for role, url in (
+        (Role.ADMINISTRATOR, reverse("admin:supportmeasures_feedreader_changelist")),
+        (Role.AUDITOR, reverse("auditlog:events") + f"?kind={EventKind.FEED_STALE.value}"),
+    ):
+        signals.tell(
+            staff_with_roles(role), subject=subject, body=body, url=url, critical=True, now=now
+        )
+
+
+def confirm_change(*, client: ApiClient, sequence: int, at: datetime.datetime) -> dict[str, Any]:
+    """`POST /api/v1/changes/<id>/confirm`: the client's system has applied change `sequence`.
+
+    Idempotent: confirming a confirmed change answers with the first confirmation and changes
+    nothing (a client retrying after a lost answer must not fail). A change replaced by a
+    later one of the same measure is `Superseded` (the later snapshot is the whole state:
+    confirm that one). A change this client's system has no task for is `NoTaskForClient`,
+    as is an unknown one (the same answer: a 404)."""
+    from supportmeasures.propagation.actions import confirm_by_api
+
+    refusal = feed_refusal(client)
+    if refusal is not None:
+        raise refusal
+    change = BlockChange.objects.filter(sequence=sequence).values("pk", "measure_id").first()
+    system = feed_system(client)
+    task = (
+        ConfirmationTask.objects.filter(change_id=change["pk"], system=system).first()
+        if change is not None and system is not None
+        else None
+    )
+    if task is None or change is None:
+        raise NoTaskForClient(_("No such change for this client."))
+    if task.state not in (TaskState.CONFIRMED, TaskState.SUPERSEDED):
+        try:
+            task = confirm_by_api(change=change["pk"], client=client, confirmed_at=at)
+        except InvalidTransition:
+            task.refresh_from_db()  # another request confirmed it, or a change superseded it
+        except NotPermitted as exc:
+            raise NoTaskForClient(str(exc)) from exc
+        else:
+            return _confirmation(sequence, task, already=False)
+    if task.state == TaskState.SUPERSEDED:
+        latest = (
+            ConfirmationTask.objects.filter(change__measure_id=change["measure_id"], system=system)
+            .order_by("-change__sequence")
+            .values_list("change__sequence", flat=True)
+            .first()
+        )
+        raise Superseded(
+            _("A later change replaced this one: apply and confirm change %(latest)s.")
+            % {"latest": latest},
+            latest=latest,
+        )
+    return _confirmation(sequence, task, already=True)
+
+
+def _confirmation(sequence: int, task: ConfirmationTask, *, already: bool) -> dict[str, Any]:
+    return {
+        "id": sequence,
+        "state": task.state,
+        "confirmed_at": task.confirmed_at.isoformat() if task.confirmed_at else None,
+        "already_confirmed": already,
+    }
