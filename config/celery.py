@@ -29,6 +29,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "args": ("escalate-waiting-plans",),
     },
+    # A linked system's confirmation past its deadline escalates, once (docs/propagation.md).
+    "escalate-unconfirmed-blocks": {
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(minute="*/5"),
+        "args": ("escalate-unconfirmed-blocks",),
+    },
     # An approval not acted on within MAMORI_APPROVAL_HOURS expires: recorded, plan re-queued.
     "expire-plan-approvals": {
         "task": "auditlog.tasks.run_scheduled_job",

@@ -17,6 +17,7 @@ from auditlog.verification import seal_and_verify
 from auditlog.workspace import analyses
 from inquiries import actions as inquiries
 from supportmeasures import actions as registry
+from supportmeasures.propagation import actions as propagation
 
 
 @register_job("lapse-overdue-measures", Cadence.DAILY)
@@ -51,6 +52,12 @@ def reevaluate_open_inquiries(now: datetime.datetime) -> str:
 @register_job("escalate-waiting-plans", Cadence.FIVE_MINUTES)
 def escalate_waiting_plans(now: datetime.datetime) -> str:
     return _("%(n)d plans escalated") % {"n": len(inquiries.escalate_waiting_plans(now=now))}
+
+
+@register_job("escalate-unconfirmed-blocks", Cadence.FIVE_MINUTES)
+def escalate_unconfirmed_blocks(now: datetime.datetime) -> str:
+    escalated = propagation.escalate_overdue_tasks(now=now)
+    return _("%(n)d linked-system confirmations escalated") % {"n": escalated}
 
 
 @register_job("expire-plan-approvals", Cadence.FIVE_MINUTES)
