@@ -277,7 +277,11 @@ def record_request(
 
 
 def _locked(request: DocumentRequest) -> DocumentRequest:
-    return DocumentRequest.objects.select_for_update().select_related("ward").get(pk=request.pk)
+    return (
+        DocumentRequest.objects.select_for_update(of=("self",))
+        .select_related("ward")
+        .get(pk=request.pk)
+    )
 
 
 def review_request(
@@ -507,7 +511,9 @@ def record_disposal(
         raise ActionRefused(_("Say why the certificate was destroyed."))
     with transaction.atomic(durable=True):
         issuance = (
-            Issuance.objects.select_for_update().select_related("request__ward").get(pk=issuance.pk)
+            Issuance.objects.select_for_update(of=("self",))
+            .select_related("request__ward")
+            .get(pk=issuance.pk)
         )
         refuse_if(request_permissions.dispose_refusal(by, issuance))
         disposal = Disposal.objects.create(

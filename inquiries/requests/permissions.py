@@ -92,12 +92,12 @@ def review_refusal(
 ) -> ActionRefused | None:
     """A trained 支援措置責任者 of a responsible ward, never who recorded it, decides a request
     awaiting review."""
+    if request.status != RequestStatus.AWAITING_REVIEW:
+        return _status_refusal(request)
     if not reviews_for(user, request):
         return NotPermitted(
             _("Only a support-measure officer (支援措置責任者) of the responsible ward reviews it.")
         )
-    if request.status != RequestStatus.AWAITING_REVIEW:
-        return _status_refusal(request)
     if request.recorded_by_id == user.pk:
         return SameStaffMember(_("You recorded this request; another officer must review it."))
     return permissions.training_refusal(user, timezone.localdate(now))
