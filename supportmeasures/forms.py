@@ -451,3 +451,24 @@ class BulkRunForm(forms.Form):
         if upload:
             return upload.read(), self.cleaned_data["encoding"]
         return self.cleaned_data["text"].encode("utf-8"), "utf-8"
+
+
+class InspectionListForm(forms.Form):
+    file = forms.FileField(
+        label=_("Inspection list (CSV)"),
+        help_text=_(
+            "A header row with a name (氏名) and/or reading (フリガナ) column, an address "
+            "(住所) column and optionally a date of birth (生年月日). Up to 10,000 rows."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Character encoding"),
+        widget=forms.RadioSelect,
+        initial="utf-8",
+        choices=ENCODING_CHOICES,
+    )
+    purpose = forms.CharField(
+        label=_("Inspection request"),
+        max_length=200,
+        help_text=_("For example: 閲覧申出 第12号（世論調査）"),
+    )

@@ -121,6 +121,11 @@ def can_search(user: Staff) -> bool:
     return user.is_active and bool(user.role)
 
 
+def may_filter_inspection_list(user: Staff) -> bool:
+    """閲覧 lists (spec 9.5) are prepared at the counter: clerks and supervisors."""
+    return works_on_cases(user)
+
+
 def details_in_scope(user: Staff, person: Person) -> bool:
     """Need to know: the owning ward's case staff, and those it granted. Contractors never."""
     if not user.has_role(*CASE_ROLES):

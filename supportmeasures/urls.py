@@ -8,6 +8,7 @@ urlpatterns = [
     # "" is the home page (name "home"), which config/urls.py adds: it gathers every app's work.
     path("search/", views.SearchView.as_view(), name="search"),
     path("search/batch/", views.BatchScreeningView.as_view(), name="batch_screening"),
+    path("search/inspection-list/", views.InspectionListView.as_view(), name="inspection_list"),
     path("people/<uuid:public_id>/", views.PersonView.as_view(), name="person"),
     path(
         "people/<uuid:public_id>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"

@@ -22,7 +22,15 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from auditlog import selectors as audit_selectors
-from supportmeasures import actions, bulk, mailinglist, permissions, selectors, throttle
+from supportmeasures import (
+    actions,
+    bulk,
+    inspection,
+    mailinglist,
+    permissions,
+    selectors,
+    throttle,
+)
 from supportmeasures.forms import (
     AcknowledgementForm,
     ApplicationForm,
@@ -33,6 +41,7 @@ from supportmeasures.forms import (
     EndForm,
     ExtendForm,
     GrantForm,
+    InspectionListForm,
     PartyFormSet,
     PersonForm,
     ReasonForm,
@@ -870,3 +879,55 @@ class BulkRunView(FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         return render(self.request, "supportmeasures/bulk_result.html", {"result": result})
+
+
+class InspectionListView(FormView):
+    """住民基本台帳の一部の写しの閲覧 (spec 9.5): upload the list, download it back without the
+    protected and their households (supportmeasures/inspection.py)."""
+
+    template_name = "supportmeasures/inspection_list.html"
+    form_class = InspectionListForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not permissions.may_filter_inspection_list(_staff(request)):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_invalid(self, form: InspectionListForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form: InspectionListForm) -> HttpResponse:
+        encoding = form.cleaned_data["encoding"]
+        upload = form.cleaned_data["file"]
+        if upload.size > 16 * 1024 * 1024:
+            form.add_error("file", _("The file is too large (16 MB at most)."))
+            return self.form_invalid(form)
+        try:
+            parsed = inspection.parse(upload.read(), encoding)
+        except ImportFileError as exc:
+            for problem in exc.errors[:20]:
+                form.add_error("file", problem.in_language(translation.get_language() or "ja"))
+            return self.form_invalid(form)
+        try:
+            filtered = actions.filter_inspection_list(
+                inspection_list=parsed,
+                purpose=form.cleaned_data["purpose"],
+                acting_user=_staff(self.request),
+                filtered_at=timezone.now(),
+            )
+        except throttle.ScreeningThrottled as exc:
+            return throttled(self.request, exc)
+        body = inspection.render(parsed, filtered, encoding)
+        name = (upload.name or "list").rsplit(".", 1)[0]
+        # Like the mailing list: the file comes back from the page itself, nothing is kept.
+        response = self.render_to_response(
+            self.get_context_data(
+                form=form,
+                filtered=filtered,
+                download_href=f"data:text/csv;charset={encoding};base64,"
+                + base64.b64encode(body).decode("ascii"),
+                download_name=f"{name}-filtered.csv",
+            )
+        )
+        response["Cache-Control"] = "no-store"
+        return response

@@ -24,6 +24,7 @@ from supportmeasures.actions.applications import register_application
 from supportmeasures.actions.bulk import BulkOutcome, BulkResult, run_bulk_list
 from supportmeasures.actions.common import Identity, PartyData, PersonData, ProtectedDetails
 from supportmeasures.actions.importing import IMPORTED_BASIS, ImportSummary, import_registry
+from supportmeasures.actions.inspection import filter_inspection_list
 from supportmeasures.actions.lifecycle import (
     correct_period,
     decide_measure,
@@ -81,6 +82,7 @@ __all__ = [
     "decline_warning",
     "end_measure",
     "extend_measure",
+    "filter_inspection_list",
     "grant_details_access",
     "hash_token",
     "import_registry",
