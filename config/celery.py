@@ -35,6 +35,26 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "args": ("escalate-unconfirmed-blocks",),
     },
+    # A document request's temporary release past its time is recorded as locked again
+    # (docs/requests.md; reading never waits for it).
+    "relock-expired-releases": {
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(minute="*/5"),
+        "args": ("relock-expired-releases",),
+    },
+    # A linked system's API client that has not read the change feed for 10 minutes while
+    # changes wait for it is an alarm, once per episode (docs/propagation.md).
+    "watch-change-feed": {
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(minute="*/5"),
+        "args": ("watch-change-feed",),
+    },
+    # A forwarding (転送) without the receiving side's reply past its deadline escalates, once.
+    "escalate-unanswered-forwardings": {
+        "task": "auditlog.tasks.run_scheduled_job",
+        "schedule": crontab(minute=25),
+        "args": ("escalate-unanswered-forwardings",),
+    },
     # An approval not acted on within MAMORI_APPROVAL_HOURS expires: recorded, plan re-queued.
     "expire-plan-approvals": {
         "task": "auditlog.tasks.run_scheduled_job",

@@ -16,8 +16,10 @@ from auditlog.jobs import Cadence, register_job
 from auditlog.verification import seal_and_verify
 from auditlog.workspace import analyses
 from inquiries import actions as inquiries
+from inquiries.requests import actions as requests
 from supportmeasures import actions as registry
 from supportmeasures.propagation import actions as propagation
+from supportmeasures.propagation import feed, forwarding
 
 
 @register_job("lapse-overdue-measures", Cadence.DAILY)
@@ -58,6 +60,30 @@ def escalate_waiting_plans(now: datetime.datetime) -> str:
 def escalate_unconfirmed_blocks(now: datetime.datetime) -> str:
     escalated = propagation.escalate_overdue_tasks(now=now)
     return _("%(n)d linked-system confirmations escalated") % {"n": escalated}
+
+
+@register_job("relock-expired-releases", Cadence.FIVE_MINUTES)
+def relock_expired_releases(now: datetime.datetime) -> str:
+    """The safety net: a release past its time already refuses (read at every request); this
+    records it as re-locked."""
+    return _("%(n)d temporary releases locked again") % {
+        "n": requests.relock_expired_releases(now=now)
+    }
+
+
+@register_job("watch-change-feed", Cadence.FIVE_MINUTES)
+def watch_change_feed(now: datetime.datetime) -> str:
+    readers = feed.watch_change_feed(now=now)
+    return _("%(n)d change-feed readers newly stale, %(still)d still stale") % {
+        "n": len(readers.stale),
+        "still": readers.still_stale,
+    }
+
+
+@register_job("escalate-unanswered-forwardings", Cadence.HOURLY)
+def escalate_unanswered_forwardings(now: datetime.datetime) -> str:
+    escalated = forwarding.escalate_overdue_forwardings(now=now)
+    return _("%(n)d forwardings without a reply escalated") % {"n": escalated}
 
 
 @register_job("expire-plan-approvals", Cadence.FIVE_MINUTES)

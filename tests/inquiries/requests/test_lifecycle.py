@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from auditlog.models import AuditEvent, EventKind
 from inquiries.requests import actions
 from inquiries.requests.actions import Named, Requester
-from inquiries.requests.models import RequestStatus
+from inquiries.requests.models import RequestStatus, TemporaryRelease
 from inquiries.requests.permissions import ReleaseEnded, current_decision, valid_release
 from supportmeasures import actions as registry
 from supportmeasures.actions import (
@@ -297,3 +297,23 @@ class TestConstraints:
             " status = 'refused' WHERE id = %s; SET CONSTRAINTS ALL IMMEDIATE",
             [released.pk],
         )
+
+
+@pytest.mark.django_db
+class TestRelockJob:
+    def test_the_scheduled_job_relocks_through_the_runner(self, released, now):
+        from auditlog import jobs
+
+        run = jobs.run_scheduled("relock-expired-releases", now=now + 20 * MINUTE, final=True)
+
+        assert run.outcome == "succeeded"
+        released.refresh_from_db()
+        assert released.status == RequestStatus.RELOCKED
+        event = AuditEvent.objects.get(kind=EventKind.RELEASE_RELOCKED)
+        assert event.actor is None and event.data["request"] == str(released.public_id)
+
+    def test_an_issued_release_is_not_relocked_again(self, released, clerk_a, now):
+        issue(released, clerk_a, now + MINUTE)
+
+        assert actions.relock_expired_releases(now=now + 20 * MINUTE) == 0
+        assert TemporaryRelease.objects.get().relock_reason == "issued"
