@@ -298,3 +298,7 @@ class LockoutAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The change feed's readers (read only), registered by their own module.
+import supportmeasures.propagation.feed_admin  # noqa: E402, F401
