@@ -166,6 +166,196 @@ def _errors(*codes: int) -> dict[str, Any]:
     }
 
 
+# The change feed (supportmeasures/propagation/api.py, docs/propagation.md).
+FEED_PAGE_LIMIT = 1000
+_FEED_PERSON = {
+    "type": "object",
+    "required": ["id", "role", "name", "kana", "birth_date"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "The person's id in Mamori"},
+        "role": {"type": "string", "enum": ["protected", "joint"]},
+        "name": {"type": "string"},
+        "kana": {"type": "string"},
+        "birth_date": {"type": ["string", "null"], "format": "date"},
+    },
+    "description": "Who to find in your records: never an address, a phone or a ward.",
+}
+_CHANGE = {
+    "type": "object",
+    "required": [
+        "id",
+        "kind",
+        "effective_from",
+        "ends_on",
+        "blocks",
+        "persons",
+        "released_persons",
+        "documents",
+        "recorded_at",
+    ],
+    "properties": {
+        "id": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The change's place in the feed (commit order); the cursor",
+        },
+        "kind": {
+            "type": "string",
+            "enum": [
+                "registered",
+                "approved",
+                "refused",
+                "extended",
+                "period_corrected",
+                "ended",
+                "released",
+                "coverage_changed",
+                "imported",
+                "forward_received",
+                "moved_out",
+            ],
+        },
+        "effective_from": {"type": "string", "format": "date"},
+        "ends_on": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "The end of the period decided, if any",
+        },
+        "blocks": {
+            "type": "boolean",
+            "description": "Whether the measure still blocks (false: lift it)",
+        },
+        "persons": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/FeedPerson"},
+            "description": "Everyone restricted now (the whole state, not a diff)",
+        },
+        "released_persons": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/FeedPerson"},
+            "description": "Who is no longer restricted by this measure",
+        },
+        "documents": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": ["inspection", "resident_copies", "koseki_attachment"],
+            },
+        },
+        "recorded_at": {"type": "string", "format": "date-time"},
+    },
+}
+_FEED_ERRORS = {
+    "400": "A cursor or limit that is not a whole number, out of range, or given twice",
+    "401": "No valid bearer token",
+    "403": "The client is not the API client of an active linked system",
+    "404": "No such change, or none your system was asked to confirm",
+    "409": "Reading: the cursor is beyond the latest change (not one this feed gave). "
+    "Confirming: a later change of the same measure replaced this one (confirm `latest`)",
+}
+
+
+def _feed_errors(*codes: int) -> dict[str, Any]:
+    return {
+        str(code): {
+            "description": _FEED_ERRORS[str(code)],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for code in codes
+    }
+
+
+_FEED_PATHS = {
+    "/changes": {
+        "get": {
+            "summary": "The block changes since a cursor, in commit order",
+            "description": (
+                "For the API client of a linked system. Page with `next` until `more` is "
+                "false; keep `next` and ask from it next time. The cursor never skips nor "
+                "repeats a change, even while changes commit. Every read that serves a "
+                "change is recorded with the people it named."
+            ),
+            "parameters": [
+                {
+                    "name": "after",
+                    "in": "query",
+                    "required": False,
+                    "description": "The `next` of the previous page (0 or absent: from the start)",
+                    "schema": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": f"At most this many changes (default {FEED_PAGE_LIMIT})",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": FEED_PAGE_LIMIT},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "A page of changes",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["changes", "next", "more"],
+                                "properties": {
+                                    "changes": {
+                                        "type": "array",
+                                        "maxItems": FEED_PAGE_LIMIT,
+                                        "items": {"$ref": "#/components/schemas/Change"},
+                                    },
+                                    "next": {"type": "integer", "minimum": 0},
+                                    "more": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                },
+                **_feed_errors(400, 401, 403, 409),
+            },
+        }
+    },
+    "/changes/{change_id}/confirm": {
+        "post": {
+            "summary": "Confirm that your system has applied a change",
+            "description": (
+                "Idempotent: confirming again answers with the first confirmation "
+                "(`already_confirmed`: true) and changes nothing."
+            ),
+            "parameters": [
+                {
+                    "name": "change_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": "Confirmed",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["id", "state", "confirmed_at", "already_confirmed"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "state": {"type": "string", "enum": ["confirmed"]},
+                                    "confirmed_at": {"type": "string", "format": "date-time"},
+                                    "already_confirmed": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                },
+                **_feed_errors(401, 403, 404, 409),
+            },
+        }
+    },
+}
+
+
 SCHEMA: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -235,9 +425,13 @@ SCHEMA: dict[str, Any] = {
                 "responses": {"200": {"description": "The client's name"}, **_errors(401)},
             }
         },
+        **_FEED_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"Entry": _ENTRY, "Match": _MATCH, "Screening": _SCREENING, "Error": _ERROR},
+        "schemas": {
+            "Entry": _ENTRY, "Match": _MATCH, "Screening": _SCREENING, "Error": _ERROR,
+            "Change": _CHANGE, "FeedPerson": _FEED_PERSON,
+        },
     },
 }  # fmt: skip

@@ -54,7 +54,9 @@ def changes(request: HttpRequest, client: ApiClient) -> HttpResponse:
     try:
         page = feed.read_changes(client=client, after=after, limit=limit, read_at=timezone.now())
     except feed.CursorBeyondFeed as exc:
-        raise BadRequest(str(exc), [{"field": "after", "message": "beyond the feed"}]) from exc
+        # Well formed, but not a cursor this feed gave (another installation, a restore):
+        # a conflict with the feed's state, not bad input.
+        return error(409, "cursor_beyond_feed", str(exc))
     except NotPermitted as exc:
         return error(403, "not_a_linked_system", str(exc))
     return _json({"changes": page.changes, "next": page.next, "more": page.more})

@@ -32,10 +32,12 @@ from supportmeasures.models import (
     Role,
     TaskState,
 )
+from supportmeasures.openapi import FEED_PAGE_LIMIT
+from supportmeasures.propagation.actions import confirm_by_api
 from supportmeasures.propagation.feed_models import FeedReader
 from supportmeasures.refusals import ActionRefused, InvalidTransition, NotPermitted
 
-PAGE_LIMIT = 1000
+PAGE_LIMIT = FEED_PAGE_LIMIT
 # A reader that has not read within this time while changes older than it wait is stale
 # (spec 7.2.3: applied in real time, or at least every 10 minutes).
 STALE_AFTER = datetime.timedelta(minutes=10)
@@ -89,6 +91,7 @@ _FIELDS = (
     "sequence",
     "kind",
     "effective_from",
+    "ends_on",
     "blocks",
     "persons",
     "released_persons",
@@ -98,11 +101,12 @@ _FIELDS = (
 
 
 def _as_change(row: tuple[Any, ...]) -> dict[str, Any]:
-    sequence, kind, effective_from, blocks, persons, released, documents, created_at = row
+    sequence, kind, effective_from, ends_on, blocks, persons, released, documents, created_at = row
     return {
         "id": sequence,
         "kind": kind,
         "effective_from": effective_from.isoformat(),
+        "ends_on": ends_on.isoformat() if ends_on else None,
         "blocks": blocks,
         "persons": persons,
         "released_persons": released,
@@ -267,8 +271,6 @@ def confirm_change(*, client: ApiClient, sequence: int, at: datetime.datetime) -
     later one of the same measure is `Superseded` (the later snapshot is the whole state:
     confirm that one). A change this client's system has no task for is `NoTaskForClient`,
     as is an unknown one (the same answer: a 404)."""
-    from supportmeasures.propagation.actions import confirm_by_api
-
     refusal = feed_refusal(client)
     if refusal is not None:
         raise refusal

@@ -18,9 +18,11 @@ from schemathesis import GenerationMode
 
 from config.wsgi import application
 from supportmeasures import actions, wareki
+from supportmeasures.models import ConfirmsBy, LinkedSystem
 from supportmeasures.openapi import DATE_FORMAT, SCHEMA
 
-# Per operation and generation mode: 2 screening operations × (positive + negative) and ping.
+# Per operation and generation mode: 2 screening operations × (positive + negative), ping,
+# and the change feed's two (reading, confirming).
 EXAMPLES = 60
 
 
@@ -46,7 +48,9 @@ def wsgi_calls(db, settings, same_connection):
 
 @pytest.fixture
 def token(now) -> str:
-    _, token = actions.create_api_client(name="fuzz", acting_user=None, created_at=now)
+    client, token = actions.create_api_client(name="fuzz", acting_user=None, created_at=now)
+    # The client of a linked system, so the change feed answers it too (docs/propagation.md).
+    LinkedSystem.objects.filter(code="tax").update(confirms_by=ConfirmsBy.API, api_client=client)
     return token
 
 

@@ -173,11 +173,12 @@ class TestReadingTheFeed:
 
         assert response.status_code == 400
 
-    def test_a_cursor_beyond_the_latest_change_is_a_400(self, x_measure, feed_token, api):
+    def test_a_cursor_beyond_the_latest_change_is_a_409(self, x_measure, feed_token, api):
         response = api(feed_token).get(URL, {"after": changes_of(x_measure)[-1] + 5})
 
-        assert response.status_code == 400
-        assert response.json()["errors"] == [{"field": "after", "message": "beyond the feed"}]
+        assert response.status_code == 409
+        assert response.json()["error"] == "cursor_beyond_feed"
+        assert not FeedReader.objects.filter(served_through__gt=0).exists()
 
     def test_only_get_is_allowed(self, feed_token, api):
         response = api(feed_token).post(URL)
