@@ -175,6 +175,8 @@ class RequestActions:
     review: bool
     issue: bool
     withdraw: bool
+    # Record a disposal of one of its issuances (dispose_refusal, issuance by issuance).
+    dispose: bool
     review_note: str
     issue_note: str
 
@@ -189,6 +191,7 @@ def request_actions(
         review=review is None,
         issue=issue is None,
         withdraw=withdraw is None,
+        dispose=works_at_counter(user, request.ward_id),
         review_note="" if review is None else str(review),
         issue_note="" if issue is None else str(issue),
     )

@@ -124,8 +124,8 @@ class RequestDetailView(RequestView):
 class ReviewView(RequestView):
     def post(self, request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         refusal = request_permissions.review_refusal(self.user, self.doc_request, timezone.now())
-        if refusal is not None and not request_permissions.reviews_for(self.user, self.doc_request):
-            raise Http404
+        if isinstance(refusal, NotPermitted):
+            return refused(request, str(refusal))
         form = ReviewForm(request.POST)
         if form.is_valid():
             try:
