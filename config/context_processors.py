@@ -10,6 +10,7 @@ from config import manual
 from inquiries import permissions as inquiry_permissions
 from inquiries.selectors import unread_count
 from supportmeasures import permissions
+from supportmeasures.propagation import permissions as propagation_permissions
 from supportmeasures.training.permissions import may_take_training
 
 
@@ -23,6 +24,7 @@ class Navigation:
     inquiries: bool
     audit: bool
     training: bool
+    propagation: bool
 
 
 def navigation(user: Any) -> Navigation:
@@ -32,6 +34,7 @@ def navigation(user: Any) -> Navigation:
         inquiries=inquiry_permissions.may_use_inquiries(user),
         audit=can_read_auditlog(user),
         training=may_take_training(user),
+        propagation=propagation_permissions.has_section_tasks(user),
     )
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("supportmeasures.api_urls")),
     path("inquiries/", include("inquiries.urls")),
     path("requests/", include("inquiries.requests.urls")),
+    path("propagation/", include("supportmeasures.propagation.urls")),
     path("training/", include("supportmeasures.training.urls")),
     path("help/", include((manual.urlpatterns, "help"))),
     path("accounts/login/", views.login_view, name="login"),

@@ -16,6 +16,7 @@ from inquiries import permissions as inquiry_permissions
 from inquiries import selectors as inquiry_selectors
 from supportmeasures import api, permissions, selectors
 from supportmeasures.forms import SearchForm
+from supportmeasures.propagation import selectors as propagation_selectors
 from supportmeasures.views import _staff
 
 login_view = login_not_required(
@@ -78,5 +79,7 @@ class HomeView(TemplateView):
             and not permissions.is_trained(user, today),
             has_queue=inquiry_permissions.has_approver_queue(user),
             works_on_cases=permissions.works_on_cases(user),
+            propagation_alarms=propagation_selectors.home_alarms(user=user),
+            section_tasks=propagation_selectors.section_task_count(user=user),
             **kwargs,
         )

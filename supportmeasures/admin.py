@@ -300,5 +300,7 @@ class LockoutAdmin(admin.ModelAdmin):
         return False
 
 
-# The change feed's readers (read only), registered by their own module.
+# Registered by their own modules: the linked systems and their section staff
+# (propagation/admin.py), the change feed's readers (read only).
+import supportmeasures.propagation.admin  # noqa: E402
 import supportmeasures.propagation.feed_admin  # noqa: E402, F401

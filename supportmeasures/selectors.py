@@ -12,6 +12,7 @@ from django.http import Http404
 
 from supportmeasures import names, permissions
 from supportmeasures.models import (
+    ConfirmationTask,
     MeasureDecision,
     MeasureParty,
     MeasureStatus,
@@ -502,4 +503,22 @@ def measures_ending_between(first: datetime.date, last: datetime.date) -> list[S
         )
         .select_related("owning_ward")
         .order_by("ends_on", "ref")
+    )
+
+
+def unconfirmed_blocks(*, until: datetime.datetime | None = None) -> list[ConfirmationTask]:
+    """Linked-system confirmations escalated (overdue, or reported failed) and not confirmed
+    (or covered by a later confirmation) as of `until` (default: now), oldest due first,
+    with their change, measure, owning ward and system."""
+    tasks = ConfirmationTask.objects.filter(escalated_at__isnull=False)
+    if until is None:
+        tasks = tasks.filter(closed_at__isnull=True)
+    else:
+        tasks = tasks.filter(escalated_at__lt=until).filter(
+            Q(closed_at__isnull=True) | Q(closed_at__gte=until)
+        )
+    return list(
+        tasks.select_related("change__measure__owning_ward", "system").order_by(
+            "due_at", "change__measure__ref", "system__order"
+        )
     )

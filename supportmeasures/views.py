@@ -49,6 +49,7 @@ from supportmeasures.forms import (
 )
 from supportmeasures.importing import ImportFileError
 from supportmeasures.models import MeasureStatus, Person, Staff, SupportMeasure, Ward
+from supportmeasures.propagation import selectors as propagation_selectors
 from supportmeasures.screening import RANK, Query, Result
 
 # Recorded as the purpose of screenings made from the search page.
@@ -405,6 +406,10 @@ class MeasureDetailView(View):
                 "can": permissions.measure_actions(user, measure, today),
                 "screenings": audit_selectors.screenings_of_measure(measure_ref=measure.ref),
                 "grantees": selectors.grantees_of(measure=measure),
+                "linked_systems": propagation_selectors.propagation_of(
+                    measure=measure, now=timezone.now()
+                ),
+                "now": timezone.now(),
             },
         )
 

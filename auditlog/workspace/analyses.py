@@ -73,6 +73,7 @@ DECLINED_THEN_VIEWED = "declined-then-viewed"
 MUTUAL_APPROVALS = "mutual-approvals"
 UNREVIEWED_EMERGENCIES = "unreviewed-emergencies"
 FAILED_LOGINS = "failed-logins"
+UNCONFIRMED_BLOCKS = "unconfirmed-blocks"
 REPORT_CODES = (
     NIGHT,
     MANY_RECORDS,
@@ -81,6 +82,7 @@ REPORT_CODES = (
     MUTUAL_APPROVALS,
     UNREVIEWED_EMERGENCIES,
     FAILED_LOGINS,
+    UNCONFIRMED_BLOCKS,
 )
 
 
@@ -576,6 +578,47 @@ def failed_logins(*, since: datetime.datetime, until: datetime.datetime) -> Anom
     return report
 
 
+def unconfirmed_blocks(*, since: datetime.datetime, until: datetime.datetime) -> AnomalyReport:
+    """Linked systems that had not confirmed a block by the period's end, however old
+    (supportmeasures/propagation): overdue or reported as not set, and not confirmed since."""
+    report = AnomalyReport(
+        code=UNCONFIRMED_BLOCKS,
+        title=_("Linked systems that have not confirmed a block"),
+        description=_(
+            "Blocks a linked system did not confirm by its deadline, or reported it could not "
+            "set, and had still not confirmed at the period's end, however old."
+        ),
+    )
+    tasks = registry.unconfirmed_blocks(until=until)
+    if not tasks:
+        return report
+    by_change: dict[int, list[EventRow]] = defaultdict(list)
+    for event in _events(
+        kind__startswith="propagation.",
+        measure_ref__in=sorted({t.change.measure.ref for t in tasks}),
+    ):
+        change = event.data.get("change") if isinstance(event.data, dict) else None
+        if isinstance(change, int):
+            by_change[change].append(EventRow.of(event))
+    for task in tasks:
+        measure = task.change.measure
+        report.rows.append(
+            Finding(
+                who=f"{task.system.name} ({task.system.section})",
+                when=task.due_at,
+                what=(
+                    _("%(ref)s (%(ward)s): reported that the block could not be set")
+                    if task.state == "failed"
+                    else _("%(ref)s (%(ward)s): not confirmed by the deadline")
+                )
+                % {"ref": measure.ref, "ward": measure.owning_ward},
+                events=tuple(by_change.get(task.change_id, [])),
+                reference=measure.ref,
+            )
+        )
+    return report
+
+
 ANALYSES: dict[str, Callable[..., AnomalyReport]] = {
     NIGHT: out_of_hours,
     MANY_RECORDS: many_records,
@@ -584,6 +627,7 @@ ANALYSES: dict[str, Callable[..., AnomalyReport]] = {
     MUTUAL_APPROVALS: mutual_approvals,
     UNREVIEWED_EMERGENCIES: unreviewed_emergencies,
     FAILED_LOGINS: failed_logins,
+    UNCONFIRMED_BLOCKS: unconfirmed_blocks,
 }
 
 

@@ -28,7 +28,7 @@ from supportmeasures import selectors as registry
 
 if TYPE_CHECKING:
     from inquiries.models import ContactPlan
-    from supportmeasures.models import Staff, SupportMeasure
+    from supportmeasures.models import ConfirmationTask, Staff, SupportMeasure
 
 ACTIVITY_DAYS = 30
 ENDING_DAYS = 30
@@ -75,6 +75,7 @@ class Dashboard:
     ending: list[SupportMeasure]
     ending_until: datetime.date
     emergencies: list[ContactPlan]
+    unconfirmed: list[ConfirmationTask]  # linked systems' blocks escalated, not confirmed
 
 
 def _activity(now: datetime.datetime, today: datetime.date) -> tuple[Chart, Chart, datetime.date]:
@@ -170,6 +171,7 @@ def dashboard_data(*, now: datetime.datetime) -> Dashboard:
         ending=ending,
         ending_until=ending_until,
         emergencies=open_emergencies(),
+        unconfirmed=registry.unconfirmed_blocks(),
     )
 
 

@@ -151,8 +151,10 @@ def record_block_change(
         with connection.cursor() as cursor:
             cursor.execute("SELECT supportmeasures_number_block_change_row(%s)", [change.pk])
         change.refresh_from_db(fields=["sequence"])
+    # An escalated task stays: its alarm clears only when the system confirms (this change or
+    # a later one, `_close_older`), not because the measure changed again.
     superseded = ConfirmationTask.objects.filter(
-        change__measure=measure, state=TaskState.OPEN
+        change__measure=measure, state=TaskState.OPEN, escalated_at__isnull=True
     ).update(state=TaskState.SUPERSEDED, closed_at=at)
     systems = list(LinkedSystem.objects.filter(is_active=True).order_by("order", "pk"))
     due_at = next_business_day_end(at)
@@ -187,6 +189,17 @@ def _locked_task(task: ConfirmationTask | int) -> ConfirmationTask:
     )
 
 
+def _close_older(task: ConfirmationTask, at: datetime.datetime) -> int:
+    """The system confirmed `task`'s snapshot, the whole state: its earlier tasks for the
+    same measure still open or failed (an escalated one) are covered, and their alarm clears."""
+    return ConfirmationTask.objects.filter(
+        system_id=task.system_id,
+        change__measure_id=task.change.measure_id,
+        change__pk__lt=task.change_id,
+        state__in=(TaskState.OPEN, TaskState.FAILED),
+    ).update(state=TaskState.SUPERSEDED, closed_at=at)
+
+
 def _task_event_data(task: ConfirmationTask, now: datetime.datetime) -> dict[str, object]:
     return {
         "change": task.change_id,
@@ -216,6 +229,7 @@ def confirm_task(
         if note.strip():
             task.note = note.strip()
         task.save()
+        covered = _close_older(task, confirmed_at)
         measure = task.change.measure
         record_event(
             kind=EventKind.PROPAGATION_CONFIRMED,
@@ -224,7 +238,7 @@ def confirm_task(
             ward=measure.owning_ward,
             measure=measure,
             decision=ConfirmsBy.HAND,
-            data=_task_event_data(task, confirmed_at) | {"was": was},
+            data=_task_event_data(task, confirmed_at) | {"was": was, "covered": covered},
         )
     return task
 
@@ -254,6 +268,7 @@ def confirm_by_api(
         task.confirmed_via = ConfirmsBy.API
         task.closed_at = confirmed_at
         task.save()
+        covered = _close_older(task, confirmed_at)
         measure = task.change.measure
         record_event(
             kind=EventKind.PROPAGATION_CONFIRMED,
@@ -262,7 +277,8 @@ def confirm_by_api(
             ward=measure.owning_ward,
             measure=measure,
             decision=ConfirmsBy.API,
-            data=_task_event_data(task, confirmed_at) | {"was": was, "client": client.pk},
+            data=_task_event_data(task, confirmed_at)
+            | {"was": was, "client": client.pk, "covered": covered},
         )
     return task
 
