@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
 from config import accounts, manual, two_factor, views
+from inquiries.requests import api as request_api
 from supportmeasures import urls as registry_urls
 
 urlpatterns = [
@@ -20,6 +21,13 @@ urlpatterns = [
     ),
     path("audit/", include("auditlog.workspace.urls")),
     path("api/v1/", include("supportmeasures.api_urls")),
+    # Issue 11's issuance checks: an upper floor's endpoints under the same API.
+    path("api/v1/issuance-checks", request_api.issuance_checks, name="issuance_checks"),
+    path(
+        "api/v1/issuance-checks/<str:check_id>",
+        request_api.issuance_check,
+        name="issuance_check",
+    ),
     path("inquiries/", include("inquiries.urls")),
     path("requests/", include("inquiries.requests.urls")),
     path("propagation/", include("supportmeasures.propagation.urls")),

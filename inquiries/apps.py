@@ -19,3 +19,7 @@ class InquiriesConfig(AppConfig):
         )
         notice_requested.connect(actions.write_requested_notice, dispatch_uid="inquiries.notice")
         job_alarmed.connect(actions.write_alarm_notices, dispatch_uid="inquiries.job_alarm")
+        # The issuance checks join the API's OpenAPI document (the registry never imports us).
+        from inquiries.requests import api as request_api
+
+        request_api.describe()

@@ -435,3 +435,11 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }  # fmt: skip
+
+
+def add_paths(paths: dict[str, Any], schemas: dict[str, Any] | None = None) -> None:
+    """Endpoints of an upper floor (the issuance checks, inquiries/requests/api.py), described
+    beside their validators and added to SCHEMA when that app is ready: the registry never
+    imports them, and the served schema, docs/openapi.json and the fuzz test see one document."""
+    SCHEMA["paths"].update(paths)
+    SCHEMA["components"]["schemas"].update(schemas or {})

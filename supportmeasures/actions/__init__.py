@@ -36,6 +36,7 @@ from supportmeasures.actions.lifecycle import (
     send_end_reminders,
 )
 from supportmeasures.actions.screening import (
+    count_client_screening,
     create_api_client,
     hash_token,
     revoke_api_client,
@@ -77,6 +78,7 @@ __all__ = [
     "appoint_responsible_officer",
     "change_own_password",
     "correct_period",
+    "count_client_screening",
     "create_api_client",
     "decide_measure",
     "decline_warning",

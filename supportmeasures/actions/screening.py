@@ -96,6 +96,16 @@ def screen_people(
     return results
 
 
+def count_client_screening(
+    *, client: ApiClient, people: int, screened_at: datetime.datetime
+) -> None:
+    """Count a screening an upper floor makes for an API client (an issuance check) against
+    the client's limits, as `screen_people` does: raises ScreeningThrottled over one."""
+    if not client.is_active:
+        raise NotPermitted(_("This API client has been revoked."))
+    _within_rate(acting_user=None, client=client, people=people, screened_at=screened_at)
+
+
 def _within_rate(
     *,
     acting_user: Staff | None,
