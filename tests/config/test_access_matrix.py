@@ -99,6 +99,12 @@ class Side:
     inquiry: Any
     plan: Any
     received: Any  # an inquiry this side's ward receives (own) or neither sends nor receives
+    # A document request recorded at this side's ward (awaiting review), and an issuance.
+    doc_request: Any = None
+    issuance: Any = None
+    # A linked system's confirmation task: own, of the system the clerk of A is section staff
+    # of (resident register); other, of a system nobody here staffs (tax).
+    task: Any = None
 
 
 def kwargs_for(name: str, side: Side) -> dict[str, Any]:
@@ -141,6 +147,15 @@ def kwargs_for(name: str, side: Side) -> dict[str, Any]:
         "training:page": {"page_id": "status-travels"},
         "help:page": {"slug": "clerk"},
         "help:image": {"name": "clerk-1-login.png"},
+        "requests:detail": {"public_id": getattr(side.doc_request, "public_id", None)},
+        "requests:review": {"public_id": getattr(side.doc_request, "public_id", None)},
+        "requests:issue": {"public_id": getattr(side.doc_request, "public_id", None)},
+        "requests:withdraw": {"public_id": getattr(side.doc_request, "public_id", None)},
+        "requests:dispose": {"pk": getattr(side.issuance, "pk", None)},
+        "propagation:task": {"pk": getattr(side.task, "pk", None)},
+        "propagation:confirm": {"pk": getattr(side.task, "pk", None)},
+        "propagation:fail": {"pk": getattr(side.task, "pk", None)},
+        "issuance_check": {"check_id": str(getattr(side.doc_request, "public_id", ""))},
     }
     return known.get(name, {})
 
@@ -283,7 +298,57 @@ def build(now: datetime.datetime) -> tuple[dict[str, Staff], Side, Side]:
         plan=plan(clerk_b),
         received=inquiry(clerk_c, supervisor_c, b, w),  # between B and C: not A's
     )
+    for side, clerk, about in ((own, users[Role.CLERK], x), (other, clerk_b, z)):
+        side.doc_request, side.issuance = document_requests(clerk, about, now)
+    own.task, other.task = section_tasks(users[Role.CLERK], own_measure, other_measure, now)
     return users, own, other
+
+
+def section_tasks(
+    clerk: Staff, own: SupportMeasure, other: SupportMeasure, now: datetime.datetime
+) -> tuple[Any, Any]:
+    """The clerk of A made section staff of the resident-register system: its open task for
+    A's measure (own), and the tax system's open task for B's measure (other)."""
+    from supportmeasures.models import ConfirmationTask, LinkedSystem
+    from supportmeasures.propagation import actions as propagation
+
+    register = LinkedSystem.objects.get(code="resident_register")
+    propagation.grant_section_staff(acting_user=None, staff=clerk, system=register, granted_at=now)
+    return (
+        ConfirmationTask.objects.get(change__measure=own, system=register, state="open"),
+        ConfirmationTask.objects.get(change__measure=other, system__code="tax", state="open"),
+    )
+
+
+def document_requests(clerk: Staff, about: PersonData, now: datetime.datetime) -> tuple[Any, Any]:
+    """A request about the side's protected person (awaiting review), and an issuance of a
+    request about nobody in the registry, both at the clerk's ward."""
+    from inquiries.requests import actions as request_actions
+    from inquiries.requests.actions import Named, Requester
+
+    def record(person: Named) -> Any:
+        return request_actions.record_request(
+            ward=clerk.ward,
+            by=clerk,
+            recorded_at=now,
+            documents=["juminhyo"],
+            channel="counter",
+            requester=Requester(person.name, person.kana, person.birth_date, type="self"),
+            client=None,
+            subjects=[person],
+            purpose="手続きのため",
+        )
+
+    awaiting = record(Named(about.name, about.kana, about.birth_date))
+    issued = request_actions.record_issuance(
+        request=record(Named("鈴木 一郎", "スズキ イチロウ")),
+        by=clerk,
+        issued_at=now,
+        place="窓口",
+        pages=1,
+        issue_number=f"M-{clerk.pk}",
+    )
+    return awaiting, issued
 
 
 # --- walking ---------------------------------------------------------------------------------
