@@ -90,6 +90,15 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "inquiries:sign_off_answer": ("supervisor", "answer-sign-off"),
     "inquiries:plan_action": ("supervisor", "plan-approval"),
     "inquiries:raise": ("supervisor", "raise"),
+    # Document requests: the counter records and issues, the officer reviews.
+    "requests:list": ("clerk", "requests"),
+    "requests:new": ("clerk", "requests"),
+    "requests:detail": ("clerk", "request-issue"),
+    "requests:issue": ("clerk", "request-issue"),
+    "requests:dispose": ("clerk", "request-issue"),
+    "requests:queue": ("supervisor", "request-review"),
+    "requests:review": ("supervisor", "request-review"),
+    "requests:withdraw": ("supervisor", "request-review"),
     # Everyone: the annual training and the account.
     "training:index": ("index", "training"),
     "training:page": ("index", "training"),
@@ -120,6 +129,8 @@ ROLE_SECTIONS: dict[tuple[str, str], tuple[str, str]] = {
     # Supervisors read an inquiry to sign it off, and a plan to approve it.
     ("inquiries:detail", "supervisor"): ("supervisor", "queue"),
     ("inquiries:plan", "supervisor"): ("supervisor", "plan-approval"),
+    # The officer reads a request to review it.
+    ("requests:detail", "supervisor"): ("supervisor", "request-review"),
 }
 
 IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.png$")
