@@ -72,6 +72,8 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "supportmeasures:correct_period": ("responsible", "correct-period"),
     "supportmeasures:grant": ("responsible", "grant"),
     "supportmeasures:revoke": ("responsible", "grant"),
+    "supportmeasures:bulk_run": ("responsible", "bulk-run"),
+    "supportmeasures:inspection_list": ("clerk", "inspection-list"),
     # Inquiries and contact plans.
     "inquiries:list": ("clerk", "inquiries"),
     "inquiries:new": ("clerk", "inquiry-new"),

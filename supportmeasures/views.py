@@ -210,7 +210,11 @@ class SearchView(View):
             raise Http404
         form = SearchForm(request.GET or None)
         today = timezone.localdate()
-        context: dict[str, Any] = {"form": form, "limit": selectors.SEARCH_LIMIT}
+        context: dict[str, Any] = {
+            "form": form,
+            "limit": selectors.SEARCH_LIMIT,
+            "can_filter_inspection_list": permissions.may_filter_inspection_list(user),
+        }
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             screened: list[selectors.ScreenedPerson] = []
@@ -388,6 +392,7 @@ class MeasureListView(TemplateView):
             ),
             status=status,
             statuses=MeasureStatus.choices,
+            can_run_bulk=permissions.bulk_run_refusal(user, timezone.localdate()) is None,
             **kwargs,
         )
 

@@ -20,6 +20,8 @@ ROLES = ("clerk", "supervisor", "responsible", "auditor", "administrator")
 # keep-alive call, the health check, the screening API for other systems, Django's admin site,
 # and the manual itself.
 NOT_STAFF_SCREENS = {"login", "logout", "set_language", "stay_signed_in", "healthz"}
+# The issuance-check API (inquiries/requests/api.py): another system's calls, not a screen.
+NOT_STAFF_SCREENS |= {"issuance_checks", "issuance_check"}
 # otp_webauthn: the security keys' JSON endpoints, called by their script, never a screen.
 NOT_STAFF_NAMESPACES = {"admin", "api", "help", "otp_webauthn"}
 
