@@ -120,6 +120,7 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "auditlog:reports": ("auditor", "reports"),
     "auditlog:report": ("auditor", "reports"),
     "auditlog:jobs": ("auditor", "jobs"),
+    "auditlog:requests": ("auditor", "requests"),
 }
 
 # A screen that every role sees but each uses differently opens its role's own guide.

@@ -322,3 +322,9 @@ def waiting_by_age(
         counted = queryset.all().aggregate(**aggregates)
         counts[code] = [counted[f"b{i}"] for i in range(len(bounds))]
     return counts
+
+
+# --- for the auditors' workspace: document requests (inquiries/requests/) ----------------------
+# Unscoped: the workspace checks the auditor role first. Re-exported here so that the workspace
+# reads the inquiries app through this module only (pyproject.toml's contracts).
+from inquiries.requests.selectors import requests_for_audit as requests_for_audit  # noqa: E402

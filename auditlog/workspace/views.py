@@ -19,6 +19,7 @@ from auditlog.models import JobOutcome
 from auditlog.workspace import actions, selectors
 from auditlog.workspace.export import ENCODINGS
 from auditlog.workspace.forms import EventFilterForm
+from inquiries import selectors as inquiries
 from supportmeasures import selectors as registry
 
 
@@ -169,3 +170,12 @@ class JobRunsView(AuditorsOnly):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = self.staff
         return render(request, "auditlog/jobs.html", {"runs": selectors.job_runs(user=user)})
+
+
+class DocumentRequestsView(AuditorsOnly):
+    """Document requests with their reviews, temporary releases, issuances and disposals."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request, "auditlog/requests.html", {"requests": inquiries.requests_for_audit()}
+        )

@@ -6,7 +6,7 @@ import uuid
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from inquiries.requests import permissions as request_permissions
@@ -14,6 +14,7 @@ from inquiries.requests.models import (
     DocumentRequest,
     Issuance,
     RequestStatus,
+    TemporaryRelease,
 )
 from supportmeasures import permissions
 from supportmeasures.models import Staff, SupportMeasure, Ward
@@ -108,11 +109,25 @@ def request_history(request: DocumentRequest) -> dict[str, object]:
 # Unscoped reads: the workspace checks the auditor role first.
 
 
-def requests_for_audit(*, limit: int = 200) -> QuerySet[DocumentRequest]:
-    """Every request, newest first, with its reviewer and ward: the workspace's list."""
-    return DocumentRequest.objects.select_related(
-        "ward", "recorded_by", "reviewed_by", "api_client"
-    ).order_by("-id")[:limit]
+def requests_for_audit(*, limit: int = 200) -> list[DocumentRequest]:
+    """Every request, newest first, with its review, releases, issuances and disposals: the
+    workspace's page (ids, codes, staff and times; no name of a person)."""
+    return list(
+        DocumentRequest.objects.select_related("ward", "recorded_by", "reviewed_by", "api_client")
+        .prefetch_related(
+            Prefetch(
+                "releases",
+                queryset=TemporaryRelease.objects.select_related("granted_by").order_by("pk"),
+            ),
+            Prefetch(
+                "issuances",
+                queryset=Issuance.objects.select_related(
+                    "issued_by", "disposal__destroyed_by"
+                ).order_by("pk"),
+            ),
+        )
+        .order_by("-id")[:limit]
+    )
 
 
 def request_for_audit(*, public_id: uuid.UUID) -> DocumentRequest:
