@@ -74,6 +74,11 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "supportmeasures:revoke": ("responsible", "grant"),
     "supportmeasures:bulk_run": ("responsible", "bulk-run"),
     "supportmeasures:inspection_list": ("clerk", "inspection-list"),
+    # Linked systems: their section staff's tasks (any role but the contractor).
+    "propagation:tasks": ("index", "linked-systems"),
+    "propagation:task": ("index", "linked-systems"),
+    "propagation:confirm": ("index", "linked-systems"),
+    "propagation:fail": ("index", "linked-systems"),
     # Inquiries and contact plans.
     "inquiries:list": ("clerk", "inquiries"),
     "inquiries:new": ("clerk", "inquiry-new"),
