@@ -9,6 +9,9 @@ See docs/architecture.md.
   inside the act's transaction with `recipients` (staff), `subject`, `body`, `url`,
   `critical` and `now`; the notices' owner (inquiries/apps.py) writes them in that same
   transaction. Use `tell`, which refuses to run when nobody would write the notice.
+- `demo_loaded`: `seed_demo` has loaded the demo cast; sent with `staff` (username → Staff)
+  and `now`, so the floors above add their own demo records (inquiries/apps.py: document
+  requests).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 registry_changed = Signal()
 notice_requested = Signal()
+demo_loaded = Signal()
 
 SENDER = "supportmeasures"
 
