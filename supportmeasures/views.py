@@ -461,6 +461,13 @@ class RegisterApplicationView(View):
             )
             identities[form.prefix] = form.identity_choice(form.candidates)
         if None in identities.values():
+            forms["application"].add_error(
+                None,
+                _(
+                    "Someone named may already be in the registry: say below whether it is "
+                    "the same person. Nothing was registered."
+                ),
+            )
             valid = False
         counterparties = [f.party_data(identities.get(f.prefix)) for f in named["counterparties"]]
         joint = [f.party_data(identities.get(f.prefix)) for f in named["joint"]]
