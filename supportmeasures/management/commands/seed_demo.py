@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from supportmeasures import actions, signals, wareki
+from supportmeasures import actions, wareki
 from supportmeasures.actions import PartyData, PersonData
 from supportmeasures.models import (
     AliasKind,
@@ -45,6 +45,8 @@ STAFF = [
     ("b_supervisor_untrained", "神奈川 未研修", WARD_B, Role.SUPERVISOR, False),
     ("b_auditor", "神奈川 査子", WARD_B, Role.AUDITOR, True),
     ("admin", "管理者", WARD_A, Role.ADMINISTRATOR, True),
+    # Section staff of the resident-register and family-register-attachment systems.
+    ("a_section", "鶴見 連携", WARD_A, Role.CLERK, True),
 ]
 
 
@@ -119,6 +121,20 @@ class Command(BaseCommand):
             TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
             done += 1
         return done
+
+    def seed_linked_systems(self, section: Staff, now: datetime.datetime) -> None:
+        from supportmeasures.models import ConfirmationTask, LinkedSystem, TaskState
+        from supportmeasures.propagation import actions as propagation
+
+        systems = LinkedSystem.objects.filter(code__in=["resident_register", "koseki_attachment"])
+        for system in systems:
+            propagation.grant_section_staff(
+                acting_user=None, staff=section, system=system, granted_at=now
+            )
+        for task in ConfirmationTask.objects.filter(
+            system__code="resident_register", state=TaskState.OPEN
+        ).order_by("pk"):
+            propagation.confirm_task(task=task, acting_user=section, confirmed_at=now)
 
     def load(self) -> None:
         now = timezone.now()
@@ -322,9 +338,7 @@ class Command(BaseCommand):
             decided_at=now,
         )
 
-        # Ward A's 支援措置責任者 (issue 11): reviews document requests about A's residents.
-        actions.appoint_responsible_officer(
-            acting_user=None, staff=staff["a_supervisor2"], ward=a, appointed_at=now
-        )
-        # The floors above add their own demo records (inquiries: document requests).
-        signals.demo_loaded.send(sender=signals.SENDER, staff=staff, now=now)
+        # Linked systems (docs/propagation.md): every change above asked the ten systems.
+        # a_section keeps the resident register and the family register attachment and has
+        # confirmed the resident register for every measure; the rest wait.
+        self.seed_linked_systems(staff["a_section"], now)
