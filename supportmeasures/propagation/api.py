@@ -59,7 +59,7 @@ def changes(request: HttpRequest, client: ApiClient) -> HttpResponse:
         return error(409, "cursor_beyond_feed", str(exc))
     except NotPermitted as exc:
         return error(403, "not_a_linked_system", str(exc))
-    return _json({"changes": page.changes, "next": page.next, "more": page.more})
+    return HttpResponse(page.as_json(), content_type="application/json")
 
 
 @api_view("POST")

@@ -13,10 +13,11 @@ of everyone protected); what it gets names no address, no ward and no measure re
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -61,10 +62,14 @@ class Superseded(ActionRefused):
 
 @dataclass(frozen=True)
 class FeedPage:
-    changes: list[dict[str, Any]]
+    page: Page
     after: int
     next: int
-    more: bool
+
+    def as_json(self) -> str:
+        """The API's answer, assembled around the page's JSON as the database wrote it."""
+        more = "true" if self.page.more else "false"
+        return f'{{"changes":{self.page.changes_json},"next":{self.next},"more":{more}}}'
 
 
 def feed_system(client: ApiClient) -> LinkedSystem | None:
@@ -86,7 +91,50 @@ def feed_refusal(client: ApiClient) -> ActionRefused | None:
     return None
 
 
-# One query for a page: the rows as the feed serves them, nothing per row.
+@dataclass(frozen=True)
+class Page:
+    """One page of the feed as it is served: the changes as a JSON array (text), and what
+    the read's record needs."""
+
+    changes_json: str
+    count: int
+    last: int | None
+    more: bool
+    persons: list[str]  # the public ids named, sorted
+
+
+# One query for a page, the JSON built by PostgreSQL: no row is decoded and re-encoded in
+# Python (docs/benchmarks.md, "Change feed"). `page` holds one row more than the limit, to
+# know whether more wait.
+_PAGE_SQL = """
+WITH page AS (
+    SELECT sequence, kind, effective_from, ends_on, blocks, persons, released_persons,
+           documents, created_at
+    FROM supportmeasures_blockchange
+    WHERE sequence > %(after)s
+    ORDER BY sequence
+    LIMIT %(limit)s + 1
+), served AS (
+    SELECT * FROM page ORDER BY sequence LIMIT %(limit)s
+)
+SELECT
+    coalesce((
+        SELECT json_agg(json_build_object(
+            'id', sequence, 'kind', kind, 'effective_from', effective_from,
+            'ends_on', ends_on, 'blocks', blocks, 'persons', persons,
+            'released_persons', released_persons, 'documents', documents,
+            'recorded_at', created_at
+        ) ORDER BY sequence) FROM served
+    )::text, '[]'),
+    (SELECT count(*) FROM served),
+    (SELECT max(sequence) FROM served),
+    (SELECT count(*) FROM page) > %(limit)s,
+    coalesce((
+        SELECT array_agg(DISTINCT person ->> 'id' ORDER BY person ->> 'id')
+        FROM served, jsonb_array_elements(served.persons || served.released_persons) AS person
+    ), '{}')
+"""
+
 _FIELDS = (
     "sequence",
     "kind",
@@ -115,6 +163,34 @@ def _as_change(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
+def page_in_python(after: int, limit: int) -> Page:
+    """The same page through the ORM (SQLite, and the test that keeps the two equal)."""
+    rows = list(
+        BlockChange.objects.filter(sequence__gt=after)
+        .order_by("sequence")
+        .values_list(*_FIELDS)[: limit + 1]
+    )
+    changes = [_as_change(row) for row in rows[:limit]]
+    return Page(
+        changes_json=json.dumps(changes, ensure_ascii=False, separators=(",", ":")),
+        count=len(changes),
+        last=changes[-1]["id"] if changes else None,
+        more=len(rows) > limit,
+        persons=sorted({p["id"] for c in changes for p in (*c["persons"], *c["released_persons"])}),
+    )
+
+
+def page_of_changes(after: int, limit: int) -> Page:
+    """The changes after `after`, at most `limit`, in commit order (one statement: one
+    snapshot, so a later sequence is never seen without the earlier ones)."""
+    if connection.vendor != "postgresql":
+        return page_in_python(after, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_SQL, {"after": after, "limit": limit})
+        changes_json, count, last, more, persons = cursor.fetchone()
+    return Page(changes_json=changes_json, count=count, last=last, more=more, persons=list(persons))
+
+
 def read_changes(
     *, client: ApiClient, after: int, limit: int, read_at: datetime.datetime
 ) -> FeedPage:
@@ -130,14 +206,8 @@ def read_changes(
         refusal = feed_refusal(client)
         if refusal is not None:
             raise refusal
-        rows = list(
-            BlockChange.objects.filter(sequence__gt=after)
-            .order_by("sequence")
-            .values_list(*_FIELDS)[: limit + 1]
-        )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        if not rows and after > 0:
+        page = page_of_changes(after, limit)
+        if page.last is None and after > 0:
             latest = BlockChange.objects.aggregate(latest=Max("sequence"))["latest"] or 0
             if after > latest:
                 raise CursorBeyondFeed(
@@ -147,18 +217,14 @@ def read_changes(
                     )
                     % {"after": after}
                 )
-        changes = [_as_change(row) for row in rows]
-        next_cursor = changes[-1]["id"] if changes else after
+        next_cursor = page.last if page.last is not None else after
         was_stale = reader.stale_since is not None
         reader.last_read_at = read_at
         reader.last_after = after
         reader.served_through = max(reader.served_through, next_cursor)
         reader.stale_since = None
         reader.save(update_fields=["last_read_at", "last_after", "served_through", "stale_since"])
-        if changes or was_stale:
-            persons = sorted(
-                {p["id"] for c in changes for p in (*c["persons"], *c["released_persons"])}
-            )
+        if page.count or was_stale:
             record_event(
                 kind=EventKind.FEED_READ,
                 actor=None,
@@ -169,13 +235,13 @@ def read_changes(
                     "client_id": client.pk,
                     "after": after,
                     "next": next_cursor,
-                    "changes": len(changes),
-                    "more": more,
+                    "changes": page.count,
+                    "more": page.more,
                     "stale_cleared": was_stale,
                 },
-                persons=persons,
+                persons=page.persons,
             )
-    return FeedPage(changes=changes, after=after, next=next_cursor, more=more)
+    return FeedPage(page=page, after=after, next=next_cursor)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from auditlog.models import AuditEvent, EventKind
@@ -15,6 +17,7 @@ from supportmeasures.models import (
     Person,
     TaskState,
 )
+from supportmeasures.propagation import feed
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/changes"
@@ -270,3 +273,39 @@ def test_the_person_history_shows_which_system_was_told(x_measure, x, feed_token
     )
     assert EventKind.FEED_READ in set(kinds)
     assert Person.objects.filter(public_id=x.public_id).exists()
+
+
+class TestOnePageTwoWays:
+    def test_the_database_builds_the_same_page_as_the_orm(
+        self, x_measure, supervisor_a, now, register, clerk_a
+    ):
+        actions.end_measure(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            end_reason="requested",
+            reason="本人の申出",
+            decided_at=now,
+        )
+        register(clerk_a)
+
+        for after, limit in ((0, 1000), (0, 2), (2, 2), (changes_of(x_measure)[-1], 5)):
+            built, python = feed.page_of_changes(after, limit), feed.page_in_python(after, limit)
+
+            assert json.loads(built.changes_json) == json.loads(python.changes_json)
+            assert (built.count, built.last, built.more, built.persons) == (
+                python.count,
+                python.last,
+                python.more,
+                python.persons,
+            )
+
+    def test_an_empty_page_is_an_empty_list(self, db):
+        page = feed.page_of_changes(0, 10)
+
+        assert (page.changes_json, page.count, page.last, page.more, page.persons) == (
+            "[]",
+            0,
+            None,
+            False,
+            [],
+        )
