@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from supportmeasures import actions, wareki
+from supportmeasures import actions, signals, wareki
 from supportmeasures.actions import PartyData, PersonData
 from supportmeasures.models import (
     AliasKind,
@@ -342,3 +342,10 @@ class Command(BaseCommand):
         # a_section keeps the resident register and the family register attachment and has
         # confirmed the resident register for every measure; the rest wait.
         self.seed_linked_systems(staff["a_section"], now)
+
+        # Ward A's 支援措置責任者 (issue 11): reviews document requests about A's residents.
+        actions.appoint_responsible_officer(
+            acting_user=None, staff=staff["a_supervisor2"], ward=a, appointed_at=now
+        )
+        # The floors above add their own demo records (inquiries: document requests).
+        signals.demo_loaded.send(sender=signals.SENDER, staff=staff, now=now)
