@@ -396,6 +396,15 @@ class TestTheReadmeWorksVerbatim:
             assert "address" not in json.dumps(answer, ensure_ascii=False)
             assert "横浜市" not in json.dumps(answer, ensure_ascii=False)
 
+    def test_the_issuance_check_example_answers_as_the_readme_says(self, walk):
+        (example,) = runs_of(walk, r"/api/v1/issuance-checks")
+        (answer,) = [json.loads(line) for line in example.stdout.splitlines() if line.strip()]
+
+        assert answer["decision"] == "refuse", example.stdout
+        assert "channel_not_counter" in answer["reasons"]
+        assert answer["subjects"] == [{"index": 0, "result": "protected"}]
+        assert "横浜市" not in example.stdout and "鶴見" not in example.stdout
+
     def test_the_audit_chain_verifies_after_the_walk(self, walk):
         (verification,) = runs_of(walk, r"verify_auditlog")
 
