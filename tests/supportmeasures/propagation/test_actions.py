@@ -20,6 +20,7 @@ from supportmeasures.models import (
     TaskState,
 )
 from supportmeasures.propagation import actions as propagation
+from supportmeasures.propagation import permissions as rules
 from supportmeasures.propagation.deadlines import next_business_day_end
 from supportmeasures.refusals import InvalidTransition, NotPermitted, TrainingLapsed
 
@@ -320,3 +321,98 @@ class TestEscalation:
 
         assert propagation.escalate_overdue_tasks(now=due - datetime.timedelta(seconds=1)) == 0
         assert not ConfirmationTask.objects.exclude(escalated_at=None).exists()
+
+
+class TestAlarmsSurviveLaterChanges:
+    def test_a_later_change_does_not_forgive_an_overdue_system(
+        self, x_measure, supervisor_a, register_system, now, today
+    ):
+        overdue = latest_task(x_measure, register_system)
+        propagation.escalate_overdue_tasks(now=overdue.due_at + datetime.timedelta(minutes=1))
+
+        actions.correct_period(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            ends_on=today + datetime.timedelta(days=200),
+            reason="保護命令の期間",
+            decided_at=now,
+        )
+
+        overdue.refresh_from_db()
+        assert (overdue.state, overdue.escalated_at is not None) == (TaskState.OPEN, True)
+        others = ConfirmationTask.objects.filter(
+            change=overdue.change, escalated_at__isnull=True
+        ).exclude(pk=overdue.pk)
+        assert set(others.values_list("state", flat=True)) <= {TaskState.OPEN}
+
+    def test_confirming_the_latest_change_covers_the_older_alarm(
+        self, x_measure, supervisor_a, section_clerk, register_system, now, today
+    ):
+        overdue = latest_task(x_measure, register_system)
+        propagation.escalate_overdue_tasks(now=overdue.due_at + datetime.timedelta(minutes=1))
+        actions.correct_period(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            ends_on=today + datetime.timedelta(days=200),
+            reason="保護命令の期間",
+            decided_at=now,
+        )
+        newest = latest_task(x_measure, register_system)
+        assert newest.pk != overdue.pk
+
+        propagation.confirm_task(task=newest, acting_user=section_clerk, confirmed_at=now)
+
+        overdue.refresh_from_db()
+        assert overdue.state == TaskState.SUPERSEDED
+        event = AuditEvent.objects.filter(kind=EventKind.PROPAGATION_CONFIRMED).get()
+        assert event.data["covered"] == 1
+
+
+class TestSectionStaff:
+    def test_an_administrator_sets_the_list_and_each_change_is_recorded(
+        self, make_staff, ward_a, clerk_a, supervisor_a, register_system, now
+    ):
+        admin = make_staff(ward_a, Role.ADMINISTRATOR)
+        propagation.set_section_staff(
+            acting_user=admin, system=register_system, staff=[clerk_a], changed_at=now
+        )
+
+        granted, withdrawn = propagation.set_section_staff(
+            acting_user=admin, system=register_system, staff=[supervisor_a], changed_at=now
+        )
+
+        assert (granted, withdrawn) == (1, 1)
+        decisions = list(
+            AuditEvent.objects.filter(kind=EventKind.ADMIN_CHANGED)
+            .order_by("sequence")
+            .values_list("decision", "data__staff_id")
+        )
+        assert decisions == [
+            ("granted", clerk_a.pk),
+            ("granted", supervisor_a.pk),
+            ("revoked", clerk_a.pk),
+        ]
+        clerk_a.refresh_from_db()
+        assert not rules.is_section_staff(clerk_a, register_system)
+        assert rules.is_section_staff(supervisor_a, register_system)
+
+    def test_only_an_administrator_sets_it(self, clerk_a, supervisor_a, register_system, now):
+        with pytest.raises(NotPermitted):
+            propagation.set_section_staff(
+                acting_user=supervisor_a, system=register_system, staff=[clerk_a], changed_at=now
+            )
+
+    def test_a_contractor_is_refused_and_nothing_changes(
+        self, make_staff, ward_a, contractor_a, clerk_a, register_system, now
+    ):
+        admin = make_staff(ward_a, Role.ADMINISTRATOR)
+
+        with pytest.raises(NotPermitted):
+            propagation.set_section_staff(
+                acting_user=admin,
+                system=register_system,
+                staff=[clerk_a, contractor_a],
+                changed_at=now,
+            )
+
+        assert not AuditEvent.objects.filter(kind=EventKind.ADMIN_CHANGED).exists()
