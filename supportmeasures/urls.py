@@ -1,6 +1,7 @@
 from django.urls import path
 
 from supportmeasures import views
+from supportmeasures.propagation import forwarding_views
 
 app_name = "supportmeasures"
 
@@ -22,6 +23,11 @@ urlpatterns = [
     path("measures/", views.MeasureListView.as_view(), name="measures"),
     path("measures/new/", views.RegisterApplicationView.as_view(), name="register"),
     path("measures/bulk/", views.BulkRunView.as_view(), name="bulk_run"),
+    path(
+        "measures/forwarded/new/",
+        forwarding_views.ReceiveForwardedView.as_view(),
+        name="receive_forwarded",
+    ),
     path("measures/<str:ref>/", views.MeasureDetailView.as_view(), name="measure"),
     path("measures/<str:ref>/decide/", views.DecideView.as_view(), name="decide"),
     path("measures/<str:ref>/extend/", views.ExtendView.as_view(), name="extend"),
@@ -43,6 +49,13 @@ urlpatterns = [
         name="correct_period",
     ),
     path("measures/<str:ref>/grant/", views.GrantView.as_view(), name="grant"),
+    path("measures/<str:ref>/forward/", forwarding_views.ForwardView.as_view(), name="forward"),
+    path(
+        "measures/<str:ref>/forwardings/<int:pk>/reply/",
+        forwarding_views.ReplyView.as_view(),
+        name="forward_reply",
+    ),
+    path("measures/<str:ref>/move-out/", forwarding_views.MoveOutView.as_view(), name="move_out"),
     path(
         "measures/<str:ref>/grants/<int:staff_id>/revoke/",
         views.RevokeView.as_view(),

@@ -49,6 +49,8 @@ from supportmeasures.forms import (
 )
 from supportmeasures.importing import ImportFileError
 from supportmeasures.models import MeasureStatus, Person, Staff, SupportMeasure, Ward
+from supportmeasures.propagation import forwarding_permissions as forwarding_rules
+from supportmeasures.propagation import forwarding_selectors
 from supportmeasures.propagation import selectors as propagation_selectors
 from supportmeasures.screening import RANK, Query, Result
 
@@ -393,6 +395,8 @@ class MeasureListView(TemplateView):
             status=status,
             statuses=MeasureStatus.choices,
             can_run_bulk=permissions.bulk_run_refusal(user, timezone.localdate()) is None,
+            can_receive_forwarded=user.ward is not None
+            and forwarding_rules.receive_refusal(user, user.ward) is None,
             **kwargs,
         )
 
@@ -413,6 +417,9 @@ class MeasureDetailView(View):
                 "grantees": selectors.grantees_of(measure=measure),
                 "linked_systems": propagation_selectors.propagation_of(
                     measure=measure, now=timezone.now()
+                ),
+                "forwarding": forwarding_selectors.forwarding_of(
+                    user=user, measure=measure, now=timezone.now()
                 ),
                 "now": timezone.now(),
             },
