@@ -91,8 +91,8 @@ def propagation_of(*, measure: SupportMeasure, now: datetime.datetime) -> list[S
         _task_rows().filter(change__measure=measure).order_by("-change__created_at", "-pk")
     )
     by_system: dict[int, list[ConfirmationTask]] = defaultdict(list)
-    for task in tasks:
-        by_system[task.system_id].append(task)
+    for row in tasks:
+        by_system[row.system_id].append(row)
     systems = LinkedSystem.objects.filter(is_active=True) | LinkedSystem.objects.filter(
         pk__in=list(by_system)
     )

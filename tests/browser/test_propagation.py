@@ -22,7 +22,7 @@ from auditlog import jobs
 from auditlog.models import AuditEvent, EventKind
 from inquiries.models import Notification
 from supportmeasures import actions
-from supportmeasures.models import ConfirmationTask, LinkedSystem, Role, TaskState
+from supportmeasures.models import ConfirmationTask, LinkedSystem, Role, Staff, TaskState
 from supportmeasures.propagation import actions as propagation
 from tests.browser.test_incident import log_in, log_out
 
@@ -38,7 +38,7 @@ BY_HAND = [
 ]
 
 
-def section_staff(make_staff, ward, code: str, now) -> object:
+def section_staff(make_staff, ward, code: str, now) -> Staff:
     member = make_staff(ward, Role.CLERK, username=f"section_{code}")
     propagation.grant_section_staff(
         acting_user=None,

@@ -81,7 +81,7 @@ class TestEveryLifecycleEventAsksEverySystem:
             decided_at=now,
         )
 
-        change = measure.block_changes.order_by("sequence").last()
+        change = measure.block_changes.order_by("sequence").reverse()[0]
         assert (change.kind, change.blocks, change.persons) == (BlockChangeKind.REFUSED, False, [])
         assert [p["name"] for p in change.released_persons] == ["山﨑 美咲"]
         assert change.tasks.count() == 10
@@ -317,7 +317,7 @@ class TestEscalation:
         assert sorted(told) == sorted([supervisor_a.pk, auditor.pk])
 
     def test_nothing_escalates_before_the_deadline(self, x_measure):
-        due = ConfirmationTask.objects.filter(state=TaskState.OPEN).first().due_at
+        due = ConfirmationTask.objects.filter(state=TaskState.OPEN)[0].due_at
 
         assert propagation.escalate_overdue_tasks(now=due - datetime.timedelta(seconds=1)) == 0
         assert not ConfirmationTask.objects.exclude(escalated_at=None).exists()
