@@ -24,7 +24,7 @@ class Document(models.TextChoices):
     FUHYO = "fuhyo", _("戸籍の附票の写し")
     FUHYO_JYOHYO = "fuhyo_jyohyo", _("附票の除票")
     INKAN = "inkan", _("印鑑登録証明書")
-    TAX_CERTIFICATE = "tax_certificate", _("税証明（所得・課税・納税）")
+    TAX_CERTIFICATE = "tax_certificate", _("Tax certificate (income, assessment, payment)")
     ETSURAN = "etsuran", _("住民基本台帳の一部の写しの閲覧")
 
 
