@@ -105,6 +105,8 @@ class Side:
     # A linked system's confirmation task: own, of the system the clerk of A is section staff
     # of (resident register); other, of a system nobody here staffs (tax).
     task: Any = None
+    # A forwarding (転送) of this side's measure, recorded by its ward's clerk.
+    forwarding: Any = None
 
 
 def kwargs_for(name: str, side: Side) -> dict[str, Any]:
@@ -152,6 +154,13 @@ def kwargs_for(name: str, side: Side) -> dict[str, Any]:
         "requests:issue": {"public_id": getattr(side.doc_request, "public_id", None)},
         "requests:withdraw": {"public_id": getattr(side.doc_request, "public_id", None)},
         "requests:dispose": {"pk": getattr(side.issuance, "pk", None)},
+        "supportmeasures:forward": measure,
+        "supportmeasures:move_out": measure,
+        "supportmeasures:forward_reply": {
+            "ref": side.measure.ref,
+            "pk": getattr(side.forwarding, "pk", None),
+        },
+        "api:confirm_change": {"change_id": "1"},
         "propagation:task": {"pk": getattr(side.task, "pk", None)},
         "propagation:confirm": {"pk": getattr(side.task, "pk", None)},
         "propagation:fail": {"pk": getattr(side.task, "pk", None)},
@@ -302,7 +311,26 @@ def build(now: datetime.datetime) -> tuple[dict[str, Staff], Side, Side]:
     for side, clerk, about in ((own, users[Role.CLERK], x), (other, clerk_b, z)):
         side.doc_request, side.issuance = document_requests(clerk, about, now)
     own.task, other.task = section_tasks(users[Role.CLERK], own_measure, other_measure, now)
+    own.forwarding, other.forwarding = (
+        forwarding(clerk, m, now)
+        for clerk, m in ((users[Role.CLERK], own_measure), (clerk_b, other_measure))
+    )
     return users, own, other
+
+
+def forwarding(clerk: Staff, measure: SupportMeasure, now: datetime.datetime) -> Any:
+    """The measure forwarded to its person's domicile (本籍地) by its ward's clerk."""
+    from supportmeasures.propagation import forwarding as forwardings
+
+    return forwardings.forward_measure(
+        measure=measure,
+        acting_user=clerk,
+        relation="domicile",
+        municipality_name="札幌市",
+        municipality_code="011002",
+        forwarded_on=measure.applied_on,
+        recorded_at=now,
+    )
 
 
 def section_tasks(
