@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from supportmeasures import selectors
 from supportmeasures.admin import AuditedAdmin
 from supportmeasures.models import LinkedSystem, Staff
 from supportmeasures.propagation import actions
@@ -22,7 +23,8 @@ from supportmeasures.propagation.permissions import SECTION_ROLES
 
 def _section_candidates() -> QuerySet[Staff]:
     return (
-        Staff.objects.filter(is_active=True, groups__name__in=SECTION_ROLES)
+        selectors.staff_holding_roles(*SECTION_ROLES)
+        .filter(is_active=True)
         .select_related("ward")
         .distinct()
         .order_by("ward__code", "username")

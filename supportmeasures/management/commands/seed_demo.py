@@ -126,10 +126,12 @@ class Command(BaseCommand):
         from supportmeasures.models import ConfirmationTask, LinkedSystem, TaskState
         from supportmeasures.propagation import actions as propagation
 
-        systems = LinkedSystem.objects.filter(code__in=["resident_register", "koseki_attachment"])
-        for system in systems:
+        for code in ("resident_register", "koseki_attachment"):
             propagation.grant_section_staff(
-                acting_user=None, staff=section, system=system, granted_at=now
+                acting_user=None,
+                staff=section,
+                system=LinkedSystem.objects.get(code=code),
+                granted_at=now,
             )
         for task in ConfirmationTask.objects.filter(
             system__code="resident_register", state=TaskState.OPEN
