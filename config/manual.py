@@ -74,6 +74,11 @@ HELP_SECTIONS: dict[str, tuple[str, str]] = {
     "supportmeasures:revoke": ("responsible", "grant"),
     "supportmeasures:bulk_run": ("responsible", "bulk-run"),
     "supportmeasures:inspection_list": ("clerk", "inspection-list"),
+    # Forwarding between municipalities (転送, 転送受付, moves out).
+    "supportmeasures:forward": ("clerk", "forwarding"),
+    "supportmeasures:forward_reply": ("clerk", "forwarding"),
+    "supportmeasures:move_out": ("clerk", "forwarding"),
+    "supportmeasures:receive_forwarded": ("clerk", "forwarding"),
     # Linked systems: their section staff's tasks (any role but the contractor).
     "propagation:tasks": ("index", "linked-systems"),
     "propagation:task": ("index", "linked-systems"),
