@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from inquiries.models import Inquiry
@@ -71,6 +72,21 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
     assert isinstance(inquiry, Inquiry)
     auditor = make_staff(ward_a, Role.AUDITOR, username="a_auditor")
     found: dict[str, list[str]] = {}
+    # A document request about X at A's counter, awaiting review (issue 11).
+    from inquiries.requests.actions import Named, Requester, record_request
+
+    x_named = Named(x.name, x.kana, x.birth_date)
+    doc_request = record_request(
+        ward=ward_a,
+        by=clerk_a,
+        recorded_at=timezone.now(),
+        documents=["juminhyo"],
+        channel="counter",
+        requester=Requester(x.name, x.kana, x.birth_date, type="self"),
+        client=None,
+        subjects=[x_named],
+        purpose="手続きのため",
+    )
 
     def check(name: str, url: str) -> None:
         page.goto(f"{base}{url}")
@@ -95,6 +111,8 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         found[f"{language} printed details"] = violations(page)
         check(f"{language} measure", x_measure.get_absolute_url())
         check(f"{language} ending notice", f"/measures/{x_measure.ref}/ending-notice/")
+        check(f"{language} document request form", "/requests/new/")
+        check(f"{language} document request", doc_request.get_absolute_url())
         log_out(page)
         log_in(page, base, clerk_b.username)
         check(f"{language} inquiry", inquiry.get_absolute_url())
@@ -129,5 +147,5 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         print(f"\n== {name}")
         for line in lines:
             print(f"  {line}")
-    assert len(found) == 28
+    assert len(found) == 32
     assert failing == {}
