@@ -196,3 +196,29 @@ class TestList:
         response = login(clerk_b).get(reverse("requests:list"))
 
         assert own.get_absolute_url() not in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestListQueries:
+    def _count(self, client, url) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def test_the_list_and_the_queue_cost_the_same_for_more_requests(
+        self, login, record, x_measure, officer_a
+    ):
+        client = login(officer_a)
+        for _ in range(2):
+            record()
+        [self._count(client, reverse(n)) for n in ("requests:list", "requests:queue")]
+        few = [self._count(client, reverse(n)) for n in ("requests:list", "requests:queue")]
+        for _ in range(4):
+            record()
+
+        many = [self._count(client, reverse(n)) for n in ("requests:list", "requests:queue")]
+
+        assert many == few
