@@ -46,7 +46,7 @@ class ReplyForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For example: 支援措置を実施した旨の回答（文書番号）. No address."),
+        help_text=_("For example: 支援措置を実施した旨の回答 (文書番号). No address."),
     )
     confirm = forms.BooleanField(
         label=_("The receiving municipality replied that it applies the measure.")
