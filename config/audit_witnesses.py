@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 
 from auditlog.models import EventKind
 from auditlog.verification import events_per_key, missing, register_cross_check
-from inquiries.models import ContactPlan, Inquiry
+from inquiries.models import (
+    ContactPlan,
+    Disposal,
+    DocumentRequest,
+    Inquiry,
+    Issuance,
+    TemporaryRelease,
+)
 from supportmeasures import selectors
 from supportmeasures.models import ApiClient, DecisionKind, MeasureDecision, Role
 
@@ -129,4 +136,48 @@ def contact_plans(since: datetime.datetime | None) -> list[str]:
         EventKind.PLAN_CREATED,
         "data__plan",
         _("contact plan %(id)s has no %(kind)s event: it was deleted"),
+    )
+
+
+@register_cross_check("document requests")
+def document_requests(since: datetime.datetime | None) -> list[str]:
+    records = _since(DocumentRequest.objects.all(), "recorded_at", since)
+    return _each_has_its_event(
+        records.values_list("public_id", flat=True),
+        EventKind.REQUEST_RECORDED,
+        "data__request",
+        _("document request %(id)s has no %(kind)s event: it was deleted"),
+    )
+
+
+@register_cross_check("temporary releases")
+def temporary_releases(since: datetime.datetime | None) -> list[str]:
+    records = _since(TemporaryRelease.objects.all(), "granted_at", since)
+    return _each_has_its_event(
+        records.values_list("pk", flat=True),
+        EventKind.RELEASE_GRANTED,
+        "data__release",
+        _("temporary release #%(id)s has no %(kind)s event: it was deleted"),
+    )
+
+
+@register_cross_check("issuances")
+def issuances(since: datetime.datetime | None) -> list[str]:
+    records = _since(Issuance.objects.all(), "issued_at", since)
+    return _each_has_its_event(
+        records.values_list("pk", flat=True),
+        EventKind.REQUEST_ISSUED,
+        "data__issuance",
+        _("issuance #%(id)s has no %(kind)s event: it was deleted"),
+    )
+
+
+@register_cross_check("disposals")
+def disposals(since: datetime.datetime | None) -> list[str]:
+    records = _since(Disposal.objects.all(), "destroyed_at", since)
+    return _each_has_its_event(
+        records.values_list("issuance_id", flat=True),
+        EventKind.ISSUANCE_DISPOSED,
+        "data__issuance",
+        _("the disposal of issuance #%(id)s has no %(kind)s event: it was deleted"),
     )

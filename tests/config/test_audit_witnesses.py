@@ -155,6 +155,10 @@ class TestRecordsWithoutTheirEvents:
             "measure decisions",
             "inquiries",
             "contact plans",
+            "document requests",
+            "temporary releases",
+            "issuances",
+            "disposals",
         }
 
 
