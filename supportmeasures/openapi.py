@@ -184,6 +184,7 @@ _CHANGE = {
     "type": "object",
     "required": [
         "id",
+        "measure",
         "kind",
         "effective_from",
         "ends_on",
@@ -198,6 +199,13 @@ _CHANGE = {
             "type": "integer",
             "minimum": 1,
             "description": "The change's place in the feed (commit order); the cursor",
+        },
+        "measure": {
+            "type": "integer",
+            "description": (
+                "An opaque number for the measure (not its reference): a person stays "
+                "restricted while any measure's latest change lists them in persons"
+            ),
         },
         "kind": {
             "type": "string",

@@ -108,8 +108,8 @@ class Page:
 # know whether more wait.
 _PAGE_SQL = """
 WITH page AS (
-    SELECT sequence, kind, effective_from, ends_on, blocks, persons, released_persons,
-           documents, created_at
+    SELECT sequence, measure_id, kind, effective_from, ends_on, blocks, persons,
+           released_persons, documents, created_at
     FROM supportmeasures_blockchange
     WHERE sequence > %(after)s
     ORDER BY sequence
@@ -120,7 +120,8 @@ WITH page AS (
 SELECT
     coalesce((
         SELECT json_agg(json_build_object(
-            'id', sequence, 'kind', kind, 'effective_from', effective_from,
+            'id', sequence, 'measure', measure_id, 'kind', kind,
+            'effective_from', effective_from,
             'ends_on', ends_on, 'blocks', blocks, 'persons', persons,
             'released_persons', released_persons, 'documents', documents,
             'recorded_at', created_at
@@ -137,6 +138,7 @@ SELECT
 
 _FIELDS = (
     "sequence",
+    "measure_id",
     "kind",
     "effective_from",
     "ends_on",
@@ -149,17 +151,18 @@ _FIELDS = (
 
 
 def _as_change(row: tuple[Any, ...]) -> dict[str, Any]:
-    sequence, kind, effective_from, ends_on, blocks, persons, released, documents, created_at = row
+    change = dict(zip(_FIELDS, row, strict=True))
     return {
-        "id": sequence,
-        "kind": kind,
-        "effective_from": effective_from.isoformat(),
-        "ends_on": ends_on.isoformat() if ends_on else None,
-        "blocks": blocks,
-        "persons": persons,
-        "released_persons": released,
-        "documents": documents,
-        "recorded_at": created_at.isoformat(),
+        "id": change["sequence"],
+        "measure": change["measure_id"],
+        "kind": change["kind"],
+        "effective_from": change["effective_from"].isoformat(),
+        "ends_on": change["ends_on"].isoformat() if change["ends_on"] else None,
+        "blocks": change["blocks"],
+        "persons": change["persons"],
+        "released_persons": change["released_persons"],
+        "documents": change["documents"],
+        "recorded_at": change["created_at"].isoformat(),
     }
 
 

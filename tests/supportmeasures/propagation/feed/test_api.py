@@ -56,6 +56,7 @@ class TestReadingTheFeed:
     ):
         approved = api(feed_token).get(URL).json()["changes"][-1]
 
+        assert approved["measure"] == x_measure.pk
         assert approved["blocks"] is True
         assert approved["effective_from"] == today.isoformat()
         assert approved["persons"] == [
