@@ -44,6 +44,12 @@ from supportmeasures.screening import Query, Screening, screen_many
 from supportmeasures.selectors import responsible_officers, staff_with_roles, wards_with_codes
 
 MAX_SUBJECTS = 20
+# Reasons that say the requester's side is (or may be) a counterparty of the measure.
+COUNTERPARTY = {
+    rules.Reason.REQUESTER_COUNTERPARTY,
+    rules.Reason.CLIENT_COUNTERPARTY,
+    rules.Reason.ORGANISATION_COUNTERPARTY,
+}
 
 
 @dataclass(frozen=True)
@@ -257,6 +263,19 @@ def record_request(
                 "responsible_wards": request.responsible_ward_codes,
             },
         )
+        if decision.decision == RequestDecision.REFUSE and set(decision.reasons) & COUNTERPARTY:
+            # Someone acting for a counterparty asked: the owning wards must know (refused).
+            notify(
+                _who_reviews(wards_with_codes(decision.ward_codes)),
+                subject=_("Document request by a counterparty refused"),
+                body=_(
+                    "A counterparty, or someone acting for one, asked for documents about a "
+                    "protected person. The request was refused at the counter."
+                ),
+                url=request.get_absolute_url(),
+                critical=True,
+                now=recorded_at,
+            )
         if review:
             notify(
                 [

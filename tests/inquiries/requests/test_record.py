@@ -55,6 +55,18 @@ class TestRecordRequest:
         assert "client_counterparty" in request.reasons
         assert request.client_result == "counterparty"
 
+    def test_a_counterpartys_request_is_told_to_the_owning_ward(self, record, x_measure, officer_a):
+        record(requester=Requester("弁護士 太郎", type="professional"), client=Y_NAME)
+
+        notice = Notification.objects.get(recipient=officer_a)
+        assert notice.critical
+        assert Y_NAME.name not in notice.body + notice.subject
+
+    def test_a_refusal_for_the_channel_alone_tells_nobody(self, record, x_measure, officer_a):
+        record(channel="mail")
+
+        assert not Notification.objects.filter(recipient=officer_a).exists()
+
     def test_a_blank_client_goes_to_review(self, record, x_measure):
         request = record(requester=Requester("弁護士 太郎", type="professional"))
 
