@@ -29,8 +29,10 @@ from supportmeasures.models import (
     ApiClient,
     BlockChange,
     ConfirmationTask,
+    ConfirmsBy,
     LinkedSystem,
     Role,
+    Staff,
     TaskState,
 )
 from supportmeasures.openapi import FEED_PAGE_LIMIT
@@ -101,6 +103,41 @@ class Page:
     last: int | None
     more: bool
     persons: list[str]  # the public ids named, sorted
+
+
+def link_feed_client(
+    *, client: ApiClient, system_code: str, acting_user: Staff | None, linked_at: datetime.datetime
+) -> LinkedSystem:
+    """Make `client` the API client of the linked system `system_code`, confirming through
+    the API (what an administrator does in the admin; `create_api_client --linked-system`).
+    Recorded like an admin change."""
+    with transaction.atomic(durable=True):
+        system = LinkedSystem.objects.select_for_update().filter(code=system_code).first()
+        if system is None:
+            raise ActionRefused(
+                _("No linked system has the code %(code)s.") % {"code": system_code}
+            )
+        if system.api_client_id not in (None, client.pk):
+            raise ActionRefused(
+                _("The linked system %(system)s already has an API client.")
+                % {"system": system.name}
+            )
+        system.api_client = client
+        system.confirms_by = ConfirmsBy.API
+        system.save(update_fields=["api_client", "confirms_by"])
+        record_event(
+            kind=EventKind.ADMIN_CHANGED,
+            actor=acting_user,
+            occurred_at=linked_at,
+            decision="changed",
+            data={
+                "model": LinkedSystem._meta.label_lower,
+                "object_id": system.pk,
+                "object": str(system)[:100],
+                "fields": ["api_client", "confirms_by"],
+            },
+        )
+    return system
 
 
 # One query for a page, the JSON built by PostgreSQL: no row is decoded and re-encoded in

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from auditlog.models import AuditEvent, EventKind
 from supportmeasures import actions
 from supportmeasures.models import (
+    ApiClient,
     BlockChange,
     ConfirmationTask,
     ConfirmsBy,
@@ -310,3 +312,30 @@ class TestOnePageTwoWays:
             False,
             [],
         )
+
+
+class TestLinkingAClient:
+    def test_the_command_creates_the_client_of_a_linked_system(self, x_measure, capsys, api):
+        call_command("create_api_client", "税務連携", "--linked-system", "tax", "--token-only")
+
+        token = capsys.readouterr().out.strip()
+        system = LinkedSystem.objects.get(code="tax")
+        assert system.confirms_by == ConfirmsBy.API
+        assert system.api_client.name == "税務連携"
+        assert api(token).get(URL).status_code == 200
+        event = AuditEvent.objects.filter(kind=EventKind.ADMIN_CHANGED).get()
+        assert event.data["fields"] == ["api_client", "confirms_by"]
+
+    def test_an_unknown_system_creates_nothing(self, db):
+        with pytest.raises(CommandError):
+            call_command("create_api_client", "謎", "--linked-system", "nope")
+
+        assert not ApiClient.objects.filter(name="謎").exists()
+
+    def test_a_system_with_a_client_keeps_it(self, make_feed_client, now):
+        first, _ = make_feed_client()
+        second, _ = actions.create_api_client(name="二つ目", acting_user=None, created_at=now)
+
+        with pytest.raises(actions.ActionRefused):
+            feed.link_feed_client(client=second, system_code="tax", acting_user=None, linked_at=now)
+        assert LinkedSystem.objects.get(code="tax").api_client == first
