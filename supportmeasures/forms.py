@@ -470,5 +470,5 @@ class InspectionListForm(forms.Form):
     purpose = forms.CharField(
         label=_("Inspection request"),
         max_length=200,
-        help_text=_("For example: 閲覧申出 第12号（世論調査）"),
+        help_text=_("For example: 閲覧申出 第12号 (世論調査)"),
     )

@@ -70,6 +70,19 @@ class TestAddressKey:
         )
 
 
+class TestHouseholds:
+    def test_finds_a_household_either_way_round_and_nothing_else(self):
+        key = inspection.address_key
+        households = inspection.Households([key("豊岡町20-1"), key("日吉1-1-1 202号室")])
+
+        assert key("豊岡町２０番１号") in households
+        assert key("豊岡町20-1 101号室") in households  # a room of the address
+        assert key("日吉1-1-1") in households  # the building of a room
+        assert key("豊岡町20-10") not in households
+        assert key("日吉1-1-10") not in households
+        assert key("豊岡町") not in households and "" not in households
+
+
 class TestFilterInspectionList:
     def test_removes_the_protected_their_household_and_possible_matches(self, x, clerk_a, now):
         filtered = run(csv_of(ROWS), clerk_a, now)
