@@ -405,6 +405,16 @@ class TestTheReadmeWorksVerbatim:
         assert answer["subjects"] == [{"index": 0, "result": "protected"}]
         assert "横浜市" not in example.stdout and "鶴見" not in example.stdout
 
+    def test_the_change_feed_example_answers_as_the_readme_says(self, walk):
+        (example,) = runs_of(walk, r"/api/v1/changes")
+        (answer,) = [json.loads(line) for line in example.stdout.splitlines() if line.strip()]
+
+        assert len(answer["changes"]) == 2 and answer["more"] is True, example.stdout
+        assert answer["next"] == answer["changes"][-1]["id"]
+        assert all("persons" in change and "measure" in change for change in answer["changes"])
+        for secret in ("横浜市", "鶴見", "141011", "address"):
+            assert secret not in example.stdout
+
     def test_the_audit_chain_verifies_after_the_walk(self, walk):
         (verification,) = runs_of(walk, r"verify_auditlog")
 

@@ -379,6 +379,7 @@ class TestMoveOut:
         )
         assert move.forwarding.replied_on is None
         change = BlockChange.objects.filter(measure=x_measure).order_by("-pk").first()
+        assert change is not None
         assert (change.kind, change.blocks) == (BlockChangeKind.MOVED_OUT, True)
         assert [p["id"] for p in change.persons] == [str(x.public_id)]
         assert len(events(EventKind.MEASURE_MOVED_OUT)) == 1

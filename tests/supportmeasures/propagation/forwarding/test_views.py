@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 
 from supportmeasures.models import (
     Forwarding,
@@ -16,8 +17,20 @@ from supportmeasures.models import (
 )
 from supportmeasures.propagation import forwarding as fw
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
+pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def login(login):
+    """Logged in, reading the pages in English."""
+
+    def english(staff):
+        client = login(staff)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return english
 
 
 @pytest.fixture
@@ -50,6 +63,17 @@ class TestTheMeasurePage:
         assert url(x_measure, "forward") in page
         assert url(x_measure, "move_out") in page
         assert url(x_measure, "forward_reply", pk=forwarding.pk) in page
+
+    def test_the_section_is_in_japanese_by_default(self, forwarding, x_measure, clerk_a):
+        from django.test import Client
+
+        client = Client()
+        client.force_login(clerk_a)
+
+        page = client.get(x_measure.get_absolute_url()).content.decode()
+
+        assert "他の市区町村への転送（転送）" in page
+        assert "回答を記録する" in page
 
     def test_an_auditor_sees_no_municipality(self, forwarding, x_measure, auditor, login):
         page = login(auditor).get(x_measure.get_absolute_url()).content.decode()
