@@ -59,7 +59,7 @@ def ended_x(x_measure, supervisor_a, now):
 
 
 def new_measure() -> SupportMeasure:
-    return SupportMeasure.objects.order_by("-pk").first()
+    return SupportMeasure.objects.order_by("-pk")[0]
 
 
 class TestIdentityCandidates:

@@ -92,7 +92,8 @@ class TestPostDecisions:
             assert secret not in text
 
     def test_a_professional_request_without_a_client_goes_to_review(self, token, x):
-        for client in ({}, None):
+        clients: list[dict[str, str] | None] = [{}, None]
+        for client in clients:
             response = post(
                 body(requester={"type": "professional", "name": "司法書士 鈴木"}, client=client),
                 token,
@@ -122,6 +123,7 @@ class TestPostDecisions:
 
         request = DocumentRequest.objects.get(public_id=answer["check_id"])
         assert request.source == RequestSource.API
+        assert request.api_client is not None
         assert request.api_client.name == "コンビニ交付システム"
         event = AuditEvent.objects.get(kind=EventKind.REQUEST_RECORDED)
         assert event.data["source"] == "api" and event.data["api_client"] == request.api_client_id
