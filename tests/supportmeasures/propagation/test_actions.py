@@ -160,7 +160,7 @@ class TestConfirm:
         assert event.data["system"] == "resident_register"
 
     def test_a_second_confirmation_changes_nothing_and_says_why(
-        self, x_measure, section_clerk, register_system, now
+        self, x_measure, section_clerk, register_system, now, in_english
     ):
         task = latest_task(x_measure, register_system)
         propagation.confirm_task(task=task, acting_user=section_clerk, confirmed_at=now)
@@ -217,7 +217,7 @@ class TestConfirm:
             )
 
     def test_a_superseded_task_is_not_confirmed(
-        self, x_measure, section_clerk, register_system, now
+        self, x_measure, section_clerk, register_system, now, in_english
     ):
         old = ConfirmationTask.objects.filter(
             change__measure=x_measure, system=register_system, state=TaskState.SUPERSEDED
