@@ -118,8 +118,8 @@ screening is 2 round trips (the token, the key look-up); a clear check is 8 (the
 look-up of both people, the request, its subject, the audit append, the savepoint pair, and a
 read of the subjects for the answer), a check that goes to review 13 (the notices to the
 responsible ward's officers: the ward, who they are, the notice). Every one of them is the
-record of a decision (promise 5) except the read of the subjects, which `record_request` can
-hand back (asked of helper A in `/work/prompts/B_needs.md`). The ratio is at the goal's edge on
+record of a decision (promise 5) except the read of the subjects, which `record_request` could
+hand back in the request's prefetch cache (a round trip less). The ratio is at the goal's edge on
 a loaded machine: the round trips, not Python, are the cost.
 """,
     )
