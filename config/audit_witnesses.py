@@ -32,7 +32,7 @@ from inquiries.models import (
     TemporaryRelease,
 )
 from supportmeasures import selectors
-from supportmeasures.models import ApiClient, DecisionKind, MeasureDecision, Role
+from supportmeasures.models import ApiClient, DecisionKind, Forwarding, MeasureDecision, Role
 
 # The events written with a measure's decisions (record_decision, register_application).
 DECISION_EVENTS = (
@@ -46,6 +46,8 @@ DECISION_EVENTS = (
     EventKind.MEASURE_RELEASED,
     EventKind.ACCESS_GRANTED,
     EventKind.ACCESS_REVOKED,
+    # A forwarded application received (転送受付) is registered with its decision row.
+    EventKind.FORWARD_RECEIVED,
 )
 
 
@@ -180,4 +182,15 @@ def disposals(since: datetime.datetime | None) -> list[str]:
         EventKind.ISSUANCE_DISPOSED,
         "data__issuance",
         _("the disposal of issuance #%(id)s has no %(kind)s event: it was deleted"),
+    )
+
+
+@register_cross_check("forwardings")
+def forwardings(since: datetime.datetime | None) -> list[str]:
+    records = _since(Forwarding.objects.all(), "recorded_at", since)
+    return _each_has_its_event(
+        records.values_list("pk", flat=True),
+        EventKind.MEASURE_FORWARDED,
+        "data__forwarding",
+        _("forwarding #%(id)s has no %(kind)s event: it was deleted"),
     )

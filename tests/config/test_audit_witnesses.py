@@ -18,6 +18,7 @@ from inquiries import actions as inquiry_actions
 from inquiries.models import Channel, DisclosureCategory
 from supportmeasures import actions
 from supportmeasures.models import ApiClient
+from supportmeasures.propagation import forwarding
 
 
 def raw(sql: str, params: list[object] | None = None) -> None:
@@ -44,6 +45,33 @@ def delete_last_event(kind: str) -> None:
     assert last is not None and last.kind == kind, "the event must be the chain's tail"
     with as_database_owner():
         raw("DELETE FROM auditlog_auditevent WHERE id = %s", [last.pk])
+
+
+def forwarded_measure(clerk, now):
+    """A measure received from another municipality (転送受付), in force at once."""
+    today = now.date()
+    return forwarding.receive_forwarded_application(
+        acting_user=clerk,
+        ward=clerk.ward,
+        origin_name="川崎市",
+        origin_code="141305",
+        origin_forwarded_on=today - datetime.timedelta(days=3),
+        received_on=today,
+        need_confirmed=True,
+        applicant_notified_on=None,
+        starts_on=today - datetime.timedelta(days=10),
+        ends_on=today + datetime.timedelta(days=300),
+        kind="dv",
+        basis_kind="consulting_body",
+        basis_body="川崎市配偶者暴力相談支援センター",
+        restricts_inspection=True,
+        restricts_resident_copies=True,
+        restricts_koseki_attachment=True,
+        protected=actions.PersonData(name="小林 由美"),
+        joint=[],
+        counterparties=[actions.PartyData(person=actions.PersonData(name="小林 剛"))],
+        recorded_at=now,
+    )
 
 
 @pytest.fixture
@@ -129,6 +157,40 @@ class TestRecordsWithoutTheirEvents:
             "log: events were deleted"
         ]
 
+    def test_a_forwarded_measure_and_its_forwarding_verify(self, clerk_a, now):
+        measure = forwarded_measure(clerk_a, now)
+        forwarding.forward_measure(
+            measure=measure,
+            acting_user=clerk_a,
+            relation="domicile",
+            municipality_name="札幌市",
+            municipality_code="011002",
+            forwarded_on=measure.applied_on,
+            recorded_at=now,
+        )
+
+        report = verify_with_checkpoints()
+
+        assert report.ok, report.problems
+
+    def test_a_forwarding_without_its_event_is_reported(self, x_measure, clerk_a, now):
+        recorded = forwarding.forward_measure(
+            measure=x_measure,
+            acting_user=clerk_a,
+            relation="domicile",
+            municipality_name="札幌市",
+            municipality_code="011002",
+            forwarded_on=x_measure.applied_on,
+            recorded_at=now,
+        )
+        delete_last_event(EventKind.MEASURE_FORWARDED)
+
+        report = verify_with_checkpoints()
+
+        assert report.problems == [
+            f"forwarding #{recorded.pk} has no measure.forwarded event: it was deleted"
+        ]
+
     def test_a_record_older_than_the_chain_is_not_reported(self, clerk_a, now):
         ApiClient.objects.create(
             name="移行前のクライアント",
@@ -159,6 +221,7 @@ class TestRecordsWithoutTheirEvents:
             "temporary releases",
             "issuances",
             "disposals",
+            "forwardings",
         }
 
 
