@@ -165,7 +165,6 @@ def kwargs_for(name: str, side: Side) -> dict[str, Any]:
         "propagation:confirm": {"pk": getattr(side.task, "pk", None)},
         "propagation:fail": {"pk": getattr(side.task, "pk", None)},
         "issuance_check": {"check_id": str(getattr(side.doc_request, "public_id", ""))},
-        "issuance_check": {"check_id": str(getattr(side.doc_request, "public_id", ""))},
     }
     return known.get(name, {})
 
