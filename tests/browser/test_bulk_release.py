@@ -18,6 +18,7 @@ from auditlog.models import AuditEvent, EventKind
 from supportmeasures import actions
 from supportmeasures.actions import PartyData, PersonData
 from supportmeasures.models import BasisKind, MeasureKind, MeasureStatus, SupportMeasure
+from tests.browser.test_accessibility import violations
 from tests.browser.test_incident import log_in
 from tests.conftest import X, Y
 
@@ -83,6 +84,7 @@ def test_a_bulk_release_skips_the_person_who_applied_again(
     page.click("form button.button--primary")
     expect(page.get_by_text("この方はすでに台帳に登録されているかもしれません")).to_be_visible()
     screenshot("bulk-1-register-finds-the-person")
+    assert violations(page) == []  # axe-core: the candidates, their radios and the confirmation
     page.get_by_label("同一人物です：", exact=False).first.check()
     page.click("form button.button--primary")
     expect(page).to_have_url(re.compile(r"/measures/141011-"))
@@ -96,6 +98,7 @@ def test_a_bulk_release_skips_the_person_who_applied_again(
     log_in(page, base, supervisor_a.username)
     page.goto(f"{base}/measures/")
     page.get_by_role("link", name="作成済みのリストで一括処理（終了・解除）").click()
+    assert violations(page) == []
     page.fill(
         "#id_text",
         "管理番号,処理,終了日,作成日\n"
@@ -114,6 +117,7 @@ def test_a_bulk_release_skips_the_person_who_applied_again(
     expect(done).to_have_count(1)
     expect(done.first).to_contain_text(z_2024.ref)
     screenshot("bulk-2-result")
+    assert violations(page) == []
 
     x_2024.refresh_from_db()
     z_2024.refresh_from_db()
@@ -133,3 +137,40 @@ def test_a_bulk_release_skips_the_person_who_applied_again(
         {"ref": x_2024.ref, "action": "release", "reason": "other_measure_in_force"}
     ]
     assert kinds.index(EventKind.MEASURE_RELEASED) < kinds.index(EventKind.BULK_RUN)
+
+
+def test_a_clerk_prepares_an_inspection_list_without_the_protected(
+    page: Page, live_server, x, clerk_a, tmp_path
+) -> None:
+    upload = tmp_path / "閲覧.csv"
+    upload.write_text(
+        "氏名,フリガナ,生年月日,住所\n"
+        "山﨑 美咲,ヤマサキ ミサキ,1990-05-12,横浜市鶴見区豊岡町20-1\n"
+        "山﨑 陽太,ヤマサキ ヨウタ,,横浜市鶴見区豊岡町20番1号\n"
+        "山崎 みさき,,,横浜市港北区日吉1-1-1\n"
+        "鈴木 一郎,スズキ イチロウ,1970-01-01,横浜市西区1-2-3\n",
+        encoding="cp932",
+    )
+    log_in(page, live_server.url, clerk_a.username)
+
+    page.goto(f"{live_server.url}/search/")
+    page.get_by_role("link", name="閲覧リストの作成").click()
+    assert violations(page) == []
+    page.set_input_files("#id_file", str(upload))
+    page.check("input[name=encoding][value=cp932]")
+    page.fill("#id_purpose", "閲覧申出 第1号")
+    page.click("form.card button[type=submit]")
+
+    expect(page.get_by_text("閲覧に供する前に確認してください")).to_be_visible()
+    to_check = page.locator("table.data-table tbody tr")
+    expect(to_check).to_have_count(1)
+    expect(to_check.first).to_contain_text("山崎 みさき")
+    assert violations(page) == []
+    with page.expect_download() as download:
+        page.click("a[download]")
+    lines = download.value.path().read_text(encoding="cp932").splitlines()
+    assert lines == [
+        "氏名,フリガナ,生年月日,住所",
+        "鈴木 一郎,スズキ イチロウ,1970-01-01,横浜市西区1-2-3",
+    ]
+    assert AuditEvent.objects.filter(kind=EventKind.INSPECTION_FILTERED).count() == 1
