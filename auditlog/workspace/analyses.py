@@ -49,6 +49,8 @@ OUT_OF_HOURS_KINDS = (
     EventKind.PLAN_APPROVED,
     EventKind.CONTACT_RECORDED,
     EventKind.CONTACT_REFUSED,
+    EventKind.REQUEST_REVIEWED,
+    EventKind.REQUEST_ISSUED,
 )
 # Looking is not work: these never count as the reason behind a look.
 LOOK_KINDS = (
@@ -64,6 +66,7 @@ APPROVAL_KINDS = (
     EventKind.INQUIRY_SIGNED_OFF,
     EventKind.ANSWER_SIGNED_OFF,
     EventKind.MEASURE_APPROVED,
+    EventKind.REQUEST_REVIEWED,
 )
 
 NIGHT = "night"

@@ -348,7 +348,8 @@ def review_request(
                 "computed": request.decision,
                 "reasons": request.reasons,
                 "measures": request.measure_refs,
-                "recorded_by": request.recorded_by_id,
+                # Whose work the review decides on (the analyses' mutual approvals).
+                "author": request.recorded_by_id,
             },
         )
         if outcome == ReviewOutcome.ISSUE:

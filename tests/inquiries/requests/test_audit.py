@@ -59,3 +59,20 @@ class TestAuditorsWorkspace:
             EventKind.ISSUANCE_DISPOSED,
         ):
             assert str(kind.label) in body, kind
+
+
+@pytest.mark.django_db
+class TestAnalyses:
+    def test_a_review_names_the_recorder_as_the_author_of_the_work(self, issued, clerk_a):
+        from auditlog.models import AuditEvent
+
+        review = AuditEvent.objects.get(kind=EventKind.REQUEST_REVIEWED)
+
+        assert review.data["author"] == clerk_a.pk
+
+    def test_reviews_and_issuances_count_out_of_hours_and_reviews_as_approvals(self):
+        from auditlog.workspace import analyses
+
+        assert EventKind.REQUEST_REVIEWED in analyses.OUT_OF_HOURS_KINDS
+        assert EventKind.REQUEST_ISSUED in analyses.OUT_OF_HOURS_KINDS
+        assert EventKind.REQUEST_REVIEWED in analyses.APPROVAL_KINDS
