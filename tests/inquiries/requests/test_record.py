@@ -96,3 +96,80 @@ class TestRecordRequest:
             record(**bad)
 
         assert not AuditEvent.objects.filter(kind=EventKind.REQUEST_RECORDED).exists()
+
+
+@pytest.mark.django_db
+class TestFromAnotherSystem:
+    @pytest.fixture
+    def api_client(self, now):
+        from supportmeasures import actions as registry
+
+        client, _token = registry.create_api_client(
+            name="コンビニ交付システム", acting_user=None, created_at=now
+        )
+        return client
+
+    def test_a_check_is_recorded_for_the_client_and_reviewed_by_the_owning_ward(
+        self, api_client, x_measure, officer_a, now
+    ):
+        from inquiries.requests.actions import record_request
+        from inquiries.requests.permissions import current_decision
+
+        request = record_request(
+            ward=None,
+            by=None,
+            api_client=api_client,
+            recorded_at=now,
+            documents=["juminhyo"],
+            channel="counter",
+            requester=Requester("第三者 一郎", type="third_party"),
+            client=None,
+            subjects=[X_NAME],
+            purpose="",
+        )
+
+        assert (request.source, request.ward, request.recorded_by) == ("api", None, None)
+        assert request.responsible_ward_codes == [x_measure.owning_ward.code]
+        assert current_decision(request, now) == (
+            "review",
+            ["subject_protected", "third_party_request", "awaiting_review"],
+        )
+        assert Notification.objects.filter(recipient=officer_a).exists()
+
+    def test_a_professional_without_client_restricting_nothing_goes_to_every_ward(
+        self, api_client, ward_a, ward_b, now
+    ):
+        from inquiries.requests.actions import record_request
+
+        request = record_request(
+            ward=None,
+            by=None,
+            api_client=api_client,
+            recorded_at=now,
+            documents=["fuhyo"],
+            channel="mail",
+            requester=Requester("弁護士 太郎", type="professional"),
+            client=None,
+            subjects=[STRANGER],
+            purpose="",
+        )
+
+        assert request.decision == "review"
+        assert request.responsible_ward_codes == sorted([ward_a.code, ward_b.code])
+
+    def test_a_check_names_its_client_not_a_clerk(self, api_client, clerk_a, now):
+        from inquiries.requests.actions import record_request
+
+        with pytest.raises(ActionRefused):
+            record_request(
+                ward=None,
+                by=clerk_a,
+                api_client=api_client,
+                recorded_at=now,
+                documents=["juminhyo"],
+                channel="counter",
+                requester=Requester("誰か", type="self"),
+                client=None,
+                subjects=[STRANGER],
+                purpose="",
+            )
