@@ -2,10 +2,12 @@
 
 Each line is its own act: `end_measure` or `release_lapsed_measure`, in its own transaction,
 on the locked measure, asking the measure's rule and then `permissions.bulk_recheck_refusal`
-with the measure's protected people locked too. Locking them (FOR UPDATE) makes a new
-application naming one of them wait (its party row's foreign key takes a KEY SHARE lock on the
-person) until the line is decided, and a line that runs after that application committed sees
-it: a person who re-applied is never released by a list prepared before. A line that does not
+with the measure's protected people locked too. A registration and a line never overlap: a
+registration locks its ward's row first and saves every person it names (`_person_for`),
+holding their rows until it commits; a line locks the measure with its owning ward's row
+(`locked_measure`) and then its people (FOR UPDATE), so it waits for a registration in progress
+and then sees it (tests/supportmeasures/test_bulk.py, TestRunBulkListAgainstAnApplication): a
+person who re-applied is never released by a list prepared before. A line that does not
 hold is skipped with its reason; the run ends with one `measure.bulk_run` event listing what was
 done and skipped.
 """

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import threading
+import time
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from auditlog.models import AuditEvent, EventKind
@@ -320,5 +323,81 @@ class TestBulkRunView:
         assert response.status_code == 400
         assert "処理は「終了」か「解除」です" in response.content.decode()
         assert bulk_events() == []
+        lapsed.refresh_from_db()
+        assert lapsed.status != MeasureStatus.ENDED
+
+
+def _wait_for_a_lock_wait() -> None:
+    """Until another session of this database waits for a lock (at most 10 s)."""
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("nobody waited for a lock")
+
+
+@pytest.mark.django_db(transaction=True)
+class TestRunBulkListAgainstAnApplication:
+    def test_a_line_waits_for_an_application_in_progress_and_sees_it(
+        self, lapsed, register, clerk_a, supervisor_a, prepared_on, later, monkeypatch
+    ):
+        """X applies again while the list runs: her registration has named her (her row
+        saved, her party row written) but not committed. The line waits, then sees the
+        application, and skips her measure."""
+        from supportmeasures.actions import applications
+
+        named, go, errors, results = threading.Event(), threading.Event(), [], []
+        record = applications.record_event
+
+        def record_when_told(**kwargs):
+            named.set()  # everything is written but the event; nothing is committed
+            go.wait(10)
+            return record(**kwargs)
+
+        monkeypatch.setattr(applications, "record_event", record_when_told)
+
+        def apply_again() -> None:
+            try:
+                register(clerk_a, protected=X_NUMBERED)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        def run_the_list() -> None:
+            try:
+                results.append(
+                    actions.run_bulk_list(
+                        lines=[line(lapsed, "release", prepared_on)],
+                        acting_user=supervisor_a,
+                        reason="期間満了",
+                        run_at=later,
+                    )
+                )
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        application = threading.Thread(target=apply_again)
+        application.start()
+        assert named.wait(10)
+        run = threading.Thread(target=run_the_list)
+        run.start()
+        try:
+            _wait_for_a_lock_wait()  # the line waits for the registration's locks
+        finally:
+            go.set()
+            application.join()
+            run.join()
+
+        assert errors == []
+        (result,) = results
+        assert [o.code for o in result.skipped] == ["other_measure_in_force"]
         lapsed.refresh_from_db()
         assert lapsed.status != MeasureStatus.ENDED
