@@ -507,14 +507,22 @@ def withdraw_release(
 def relock_expired_releases(*, now: datetime.datetime) -> int:
     """The safety net (job relock-expired-releases): re-lock every release whose time has run
     out. Idempotent; reading a request's state never waits for it (valid_until is compared
-    with the time at every read)."""
+    with the time at every read). Each release in its own transaction, locking the request
+    first and then the release, in the order the issuance and the withdrawal lock them (never
+    a deadlock with a clerk issuing at the last second); one already re-locked is left."""
     done = 0
-    with transaction.atomic(durable=True):
-        releases = list(
-            TemporaryRelease.objects.select_for_update(skip_locked=True).expired(now).order_by("pk")
-        )
-        for release in releases:
-            request = _locked(release.request)
+    due = list(TemporaryRelease.objects.expired(now).order_by("pk").values_list("pk", "request_id"))
+    for release_pk, request_pk in due:
+        with transaction.atomic(durable=True):
+            request = _locked(DocumentRequest(pk=request_pk))
+            release = (
+                TemporaryRelease.objects.select_for_update()
+                .expired(now)
+                .filter(pk=release_pk)
+                .first()
+            )
+            if release is None:  # issued or withdrawn meanwhile
+                continue
             _relock(release, request, by=None, at=now, reason=RelockReason.EXPIRED)
             if request.status == RequestStatus.RELEASED:
                 request.status = RequestStatus.RELOCKED
