@@ -88,6 +88,28 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         purpose="手続きのため",
     )
 
+    # Issue 12: section staff of the resident-register system, and X's task for it.
+    from django.db import transaction
+
+    from supportmeasures.models import ConfirmationTask, LinkedSystem
+    from supportmeasures.propagation.actions import grant_section_staff, record_block_change
+    from tests.supportmeasures.propagation.defaults import ensure_default_systems
+
+    if not LinkedSystem.objects.exists():  # flushed by an earlier transactional test
+        ensure_default_systems()
+        with transaction.atomic():
+            record_block_change(
+                measure=x_measure, kind="approved", acting_user=None, at=timezone.now()
+            )
+    section = make_staff(ward_a, Role.CLERK, username="a_section")
+    register_system = LinkedSystem.objects.get(code="resident_register")
+    grant_section_staff(
+        acting_user=None, staff=section, system=register_system, granted_at=timezone.now()
+    )
+    task = ConfirmationTask.objects.get(
+        change__measure=x_measure, system=register_system, state="open"
+    )
+
     def check(name: str, url: str) -> None:
         page.goto(f"{base}{url}")
         expect(page.locator("main h1")).to_be_visible()
@@ -126,6 +148,11 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         log_in(page, base, auditor.username)
         check(f"{language} audit list", "/audit/")
         log_out(page)
+        # Issue 12: the section staff's tasks, and one task's page.
+        log_in(page, base, section.username)
+        check(f"{language} linked-system tasks", "/propagation/tasks/")
+        check(f"{language} linked-system task", f"/propagation/tasks/{task.pk}/")
+        log_out(page)
 
     def log_out_if_in() -> None:
         if page.locator(".site-header__user button").count():
@@ -147,5 +174,5 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         print(f"\n== {name}")
         for line in lines:
             print(f"  {line}")
-    assert len(found) == 32
+    assert len(found) == 36
     assert failing == {}

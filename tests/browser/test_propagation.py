@@ -25,6 +25,7 @@ from supportmeasures import actions
 from supportmeasures.models import ConfirmationTask, LinkedSystem, Role, Staff, TaskState
 from supportmeasures.propagation import actions as propagation
 from tests.browser.test_incident import log_in, log_out
+from tests.supportmeasures.propagation.defaults import ensure_default_systems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,6 +79,7 @@ def test_every_system_confirms_or_the_officer_and_the_auditors_are_told(
     now,
 ) -> None:
     base = live_server.url
+    ensure_default_systems()  # another transactional test may have flushed them
     measure = register(clerk_a)
     officer = make_staff(ward_a, Role.SUPERVISOR, username="a_officer")
     actions.appoint_responsible_officer(
