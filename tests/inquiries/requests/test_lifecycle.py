@@ -23,6 +23,7 @@ from supportmeasures.actions import (
 )
 from supportmeasures.models import Role
 from supportmeasures.permissions import forget_training
+from supportmeasures.screening import Query, screen
 
 MINUTE = datetime.timedelta(minutes=1)
 
@@ -193,6 +194,8 @@ class TestIssuance:
         assert current_decision(again, now + MINUTE)[0] == "review"
         assert current_decision(by_store, now + MINUTE)[0] == "refuse"
         assert current_decision(released, now + MINUTE)[0] == "issue"
+        # Other systems' screening answers as before: the release is not a change of status.
+        assert screen(Query(X_NAME.name, X_NAME.kana, X_NAME.birth_date)).result == "protected"
 
     def test_a_disposal_is_recorded_once(self, released, clerk_a, now):
         issuance = issue(released, clerk_a, now + MINUTE)
