@@ -24,6 +24,7 @@ from supportmeasures.actions import (
 from supportmeasures.models import Role
 from supportmeasures.permissions import forget_training
 from supportmeasures.screening import Query, screen
+from tests.inquiries.requests.conftest import X_NAME
 
 MINUTE = datetime.timedelta(minutes=1)
 
