@@ -383,11 +383,11 @@ def bulk_recheck_refusal(
     listed_ends_on: datetime.date | None,
     prepared_on: datetime.date,
 ) -> ActionRefused | None:
-    """Does the line still hold? The measure's end date is the one the list saw, nothing
-    changed it on or after the day the list was prepared (fail closed: the same day counts),
-    and none of its protected people (protected or joint) is protected by another measure
-    in force: a new application (provisional) or any other. Call it on the locked measure,
-    with its people locked (actions/bulk.py)."""
+    """Does the line still hold? The measure's end date is the one the list saw (an
+    extension, a correction or an approval on the very day the list was made changes it),
+    nothing was decided on it on a later day, and none of its protected people (protected or
+    joint) is protected by another measure in force: a new application (provisional) or any
+    other. Call it on the locked measure, with its people locked (actions/bulk.py)."""
     if measure.ends_on != listed_ends_on:
         return ChangedSinceListed(
             _("The end date is no longer the one on the list (now %(date)s).")
@@ -395,7 +395,7 @@ def bulk_recheck_refusal(
             code="end_date_changed",
         )
     changed = measure.decisions.filter(
-        kind__in=CHANGING_DECISIONS, decided_at__date__gte=prepared_on
+        kind__in=CHANGING_DECISIONS, decided_at__date__gt=prepared_on
     ).exists()
     if changed:
         return ChangedSinceListed(

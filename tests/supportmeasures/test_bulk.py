@@ -165,6 +165,18 @@ class TestRunBulkList:
         x_measure.refresh_from_db()
         assert x_measure.status == MeasureStatus.ACTIVE
 
+    def test_a_list_made_the_day_its_measure_was_decided_still_runs(
+        self, x_measure, supervisor_a, today, later
+    ):
+        result = actions.run_bulk_list(
+            lines=[line(x_measure, "end", today)],  # decided today, listed today
+            acting_user=supervisor_a,
+            reason="本人の申出",
+            run_at=later,
+        )
+
+        assert result.skipped == [] and [o.ref for o in result.done] == [x_measure.ref]
+
     def test_skips_a_measure_extended_after_the_list_was_prepared(
         self, register, decide, clerk_a, supervisor_a, now
     ):
