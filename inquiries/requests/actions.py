@@ -39,6 +39,7 @@ from inquiries.requests.models import (
 )
 from supportmeasures.actions.common import refuse_if
 from supportmeasures.models import ApiClient, Role, Staff, Ward
+from supportmeasures.permissions import is_responsible_officer
 from supportmeasures.refusals import ActionRefused, InvalidTransition
 from supportmeasures.screening import Query, Screening, screen_many
 from supportmeasures.selectors import responsible_officers, staff_with_roles, wards_with_codes
@@ -134,15 +135,38 @@ def _responsible_codes(decision: rules.Decision, ward: Ward | None) -> list[str]
     return sorted(Ward.objects.values_list("code", flat=True))
 
 
-def _who_reviews(wards: list[Ward]) -> list[Staff]:
-    """The wards' 支援措置責任者; their supervisors when a ward has none appointed (a review
-    nobody hears of is a request nobody decides)."""
-    officers = responsible_officers(wards)
-    covered = {o.ward_id for o in officers}
-    uncovered = [w for w in wards if w.pk not in covered]
+def _tell_reviewers(
+    wards: list[Ward],
+    *,
+    exclude: Staff | None,
+    subject: str,
+    body: str,
+    url: str,
+    now: datetime.datetime,
+) -> None:
+    """Tell the wards' 支援措置責任者 (critical). A ward with none appointed tells its
+    supervisors to have one appointed, without a link they could not open: a review nobody
+    hears of is a request nobody decides."""
+    officers = [o for o in responsible_officers(wards) if exclude is None or o.pk != exclude.pk]
+    notify(officers, subject=subject, body=body, url=url, critical=True, now=now)
+    uncovered = [w for w in wards if not any(is_responsible_officer(o, w) for o in officers)]
     if uncovered:
-        officers += staff_with_roles(Role.SUPERVISOR, wards=uncovered)
-    return officers
+        notify(
+            [
+                s
+                for s in staff_with_roles(Role.SUPERVISOR, wards=uncovered)
+                if exclude is None or s.pk != exclude.pk
+            ],
+            subject=_("No support-measure officer for a document request"),
+            body=_(
+                "A document request about a person protected by your ward needs the "
+                "support-measure officer (支援措置責任者), and your ward has none. Ask an "
+                "administrator to appoint one in the staff list."
+            ),
+            url="",
+            critical=True,
+            now=now,
+        )
 
 
 def record_request(
@@ -265,31 +289,27 @@ def record_request(
         )
         if decision.decision == RequestDecision.REFUSE and set(decision.reasons) & COUNTERPARTY:
             # Someone acting for a counterparty asked: the owning wards must know (refused).
-            notify(
-                _who_reviews(wards_with_codes(decision.ward_codes)),
+            _tell_reviewers(
+                wards_with_codes(decision.ward_codes),
+                exclude=None,
                 subject=_("Document request by a counterparty refused"),
                 body=_(
                     "A counterparty, or someone acting for one, asked for documents about a "
                     "protected person. The request was refused at the counter."
                 ),
                 url=request.get_absolute_url(),
-                critical=True,
                 now=recorded_at,
             )
         if review:
-            notify(
-                [
-                    s
-                    for s in _who_reviews(wards_with_codes(request.responsible_ward_codes))
-                    if by is None or s.pk != by.pk
-                ],
+            _tell_reviewers(
+                wards_with_codes(request.responsible_ward_codes),
+                exclude=by,
                 subject=_("Document request awaiting your review"),
                 body=_(
                     "A request for documents about a person who may be protected awaits the "
                     "support-measure officer's review."
                 ),
                 url=request.get_absolute_url(),
-                critical=True,
                 now=recorded_at,
             )
     return request

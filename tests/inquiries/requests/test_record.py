@@ -73,10 +73,21 @@ class TestRecordRequest:
         assert request.decision == "review"
         assert "professional_without_client" in request.reasons
 
-    def test_without_an_officer_the_supervisors_are_told(self, record, x_measure, supervisor_a):
+    def test_without_an_officer_the_supervisors_are_told_to_appoint_one(
+        self, record, x_measure, supervisor_a, in_english
+    ):
         record()
 
-        assert Notification.objects.filter(recipient=supervisor_a).exists()
+        notice = Notification.objects.get(recipient=supervisor_a)
+        assert notice.critical and notice.url == ""
+        assert "No support-measure officer" in notice.subject
+
+    def test_with_an_officer_the_other_supervisors_are_not_told(
+        self, record, x_measure, officer_a, supervisor_a
+    ):
+        record()
+
+        assert not Notification.objects.filter(recipient=supervisor_a).exists()
 
     def test_a_clerk_of_no_ward_may_not_record(self, record, auditor):
         with pytest.raises(NotPermitted):
