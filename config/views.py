@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 
 from inquiries import permissions as inquiry_permissions
 from inquiries import selectors as inquiry_selectors
+from inquiries.requests import selectors as request_selectors
 from supportmeasures import api, permissions, selectors
 from supportmeasures.forms import SearchForm
 from supportmeasures.propagation import selectors as propagation_selectors
@@ -81,5 +82,6 @@ class HomeView(TemplateView):
             works_on_cases=permissions.works_on_cases(user),
             propagation_alarms=propagation_selectors.home_alarms(user=user),
             section_tasks=propagation_selectors.section_task_count(user=user),
+            document_reviews=request_selectors.review_count(user=user),
             **kwargs,
         )

@@ -62,6 +62,15 @@ def has_review_queue(user: Staff) -> bool:
     return bool(reviewing_ward_codes(user))
 
 
+def review_count(*, user: Staff) -> int | None:
+    """How many requests await the user's review (None for whoever reviews none): the home
+    page's line."""
+    codes = reviewing_ward_codes(user)
+    if not codes:
+        return None
+    return DocumentRequest.objects.awaiting_review().filter(_for_wards(codes)).count()
+
+
 def request_for_user(*, user: Staff, public_id: uuid.UUID) -> DocumentRequest:
     """The request, if the user's ward recorded it or reviews it; 404 otherwise (the same
     answer as for a request that does not exist)."""

@@ -222,3 +222,23 @@ class TestListQueries:
         many = [self._count(client, reverse(n)) for n in ("requests:list", "requests:queue")]
 
         assert many == few
+
+
+@pytest.mark.django_db
+class TestHomePage:
+    def test_the_officer_sees_how_many_requests_await_review(
+        self, login, record, x_measure, officer_a
+    ):
+        record()
+        record()
+
+        body = login(officer_a).get("/").content.decode()
+
+        assert "審査待ちの証明書請求：2 件" in body
+
+    def test_a_clerk_sees_no_line(self, login, record, x_measure, clerk_a):
+        record()
+
+        body = login(clerk_a).get("/").content.decode()
+
+        assert "審査待ちの証明書請求" not in body
