@@ -50,7 +50,7 @@ def test_the_sweep_waits_for_an_issuance_in_progress(record, x_measure, officer_
         finally:
             connection.close()
 
-    actions.record_event = pause_at_the_issued_event  # type: ignore[assignment]
+    actions.record_event = pause_at_the_issued_event
     try:
         issuing = threading.Thread(target=issue)
         issuing.start()
@@ -64,7 +64,7 @@ def test_the_sweep_waits_for_an_issuance_in_progress(record, x_measure, officer_
             issuing.join()
             sweeping.join()
     finally:
-        actions.record_event = original  # type: ignore[assignment]
+        actions.record_event = original
 
     assert errors == []
     assert swept == [0]
