@@ -254,7 +254,8 @@ _CHANGE = {
     },
 }
 _FEED_ERRORS = {
-    "400": "A cursor or limit that is not a whole number, out of range, or given twice",
+    "400": "A cursor or limit that is not a whole number, out of range, or given twice; "
+    "a query parameter other than after and limit",
     "401": "No valid bearer token",
     "403": "The client is not the API client of an active linked system",
     "404": "No such change, or none your system was asked to confirm",

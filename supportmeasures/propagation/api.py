@@ -44,6 +44,12 @@ def _json(payload: dict[str, object], status: int = 200) -> HttpResponse:
 
 @api_view("GET")
 def changes(request: HttpRequest, client: ApiClient) -> HttpResponse:
+    unknown = sorted(set(request.GET) - {"after", "limit"})
+    if unknown:
+        raise BadRequest(
+            "Unknown query parameter: only after and limit are read.",
+            [{"field": name[:100], "message": "unknown parameter"} for name in unknown[:10]],
+        )
     after = _integer(request, "after", 0)
     limit = _integer(request, "limit", feed.PAGE_LIMIT)
     if not 1 <= limit <= feed.PAGE_LIMIT:

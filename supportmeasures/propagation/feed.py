@@ -161,7 +161,9 @@ SELECT
             'effective_from', effective_from,
             'ends_on', ends_on, 'blocks', blocks, 'persons', persons,
             'released_persons', released_persons, 'documents', documents,
-            'recorded_at', created_at
+            'recorded_at', to_char(
+                created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+            )
         ) ORDER BY sequence) FROM served
     )::text, '[]'),
     (SELECT count(*) FROM served),
@@ -199,7 +201,10 @@ def _as_change(row: tuple[Any, ...]) -> dict[str, Any]:
         "persons": change["persons"],
         "released_persons": change["released_persons"],
         "documents": change["documents"],
-        "recorded_at": change["created_at"].isoformat(),
+        # As the database writes it: UTC, always six digits of microseconds.
+        "recorded_at": change["created_at"]
+        .astimezone(datetime.UTC)
+        .isoformat(timespec="microseconds"),
     }
 
 

@@ -165,6 +165,7 @@ class TestReadingTheFeed:
             {"limit": "0"},
             {"limit": "1001"},
             {"limit": "ten"},
+            {"cursor": "5"},
         ],
     )
     def test_bad_input_is_a_400_naming_the_field(self, x_measure, feed_token, api, query):
@@ -302,6 +303,19 @@ class TestOnePageTwoWays:
                 python.more,
                 python.persons,
             )
+
+    def test_times_are_written_alike_whatever_their_microseconds(self, clerk_a, register, now):
+        for microsecond in (0, 460000, 123456):
+            register(clerk_a)
+            BlockChange.objects.filter(pk=BlockChange.objects.latest("pk").pk).update(
+                created_at=now.replace(microsecond=microsecond)
+            )
+
+        built, python = feed.page_of_changes(0, 10), feed.page_in_python(0, 10)
+
+        assert json.loads(built.changes_json) == json.loads(python.changes_json)
+        times = [c["recorded_at"] for c in json.loads(built.changes_json)]
+        assert [t[19:] for t in times] == [".000000+00:00", ".460000+00:00", ".123456+00:00"]
 
     def test_an_empty_page_is_an_empty_list(self, db):
         page = feed.page_of_changes(0, 10)
