@@ -87,17 +87,16 @@ def _documents(measure: SupportMeasure) -> list[str]:
 def _default_effective_from(
     measure: SupportMeasure, kind: str, at: datetime.datetime
 ) -> datetime.date:
-    today = timezone.localdate(at)
+    """From when the other systems apply the change. A registration blocks from the
+    application date; an extension's period from its first day (the block runs on without a
+    gap: the previous change covers until then); anything else at once, the day of the act
+    (an approval's start date may lie before or after it, but the provisional block is
+    already set and must not wait or be back-dated for others)."""
     if kind in (BlockChangeKind.REGISTERED, BlockChangeKind.IMPORTED):
         return measure.starts_on or measure.applied_on
-    if kind in (BlockChangeKind.APPROVED, BlockChangeKind.EXTENDED) and measure.starts_on:
-        # A decision dated in the past takes effect at once, not retroactively for others.
-        return (
-            max(measure.starts_on, today)
-            if kind == BlockChangeKind.APPROVED
-            else (measure.starts_on)
-        )
-    return today
+    if kind == BlockChangeKind.EXTENDED and measure.starts_on:
+        return measure.starts_on
+    return timezone.localdate(at)
 
 
 def record_block_change(

@@ -128,6 +128,27 @@ class TestEveryLifecycleEventAsksEverySystem:
         assert kinds(measure)[-1] == BlockChangeKind.RELEASED
         assert measure.block_changes.order_by("sequence").last().blocks is False
 
+    def test_each_change_says_from_when(self, register, decide, clerk_a, supervisor_a, now, today):
+        applied = today - datetime.timedelta(days=3)
+        measure = register(clerk_a, applied_on=applied)
+        decide(measure, supervisor_a, starts_on=today - datetime.timedelta(days=2))
+
+        registered, approved = measure.block_changes.order_by("sequence")
+
+        assert registered.effective_from == applied
+        assert approved.effective_from == today  # at once, not back-dated for others
+
+    def test_an_extension_applies_from_its_first_day(
+        self, register, decide, clerk_a, supervisor_a, now, today
+    ):
+        lapsed = decide(register(clerk_a), supervisor_a, starts_on=today - ONE_YEAR_AND_A_MONTH)
+
+        actions.extend_measure(measure=lapsed, acting_user=supervisor_a, decided_at=now)
+
+        lapsed.refresh_from_db()
+        extended = lapsed.block_changes.order_by("sequence").reverse()[0]
+        assert (extended.effective_from, extended.ends_on) == (lapsed.starts_on, lapsed.ends_on)
+
     def test_an_inactive_system_is_not_asked(self, register, clerk_a, tax_system):
         LinkedSystem.objects.filter(pk=tax_system.pk).update(is_active=False)
 
