@@ -114,8 +114,8 @@ def record_block_change(
     The snapshot is the whole state: who is restricted (protected resident and family
     covered) and which documents; for a lifting kind, no one, and everyone covered so far
     under `released_persons`. `released` adds people no longer covered (a change of the
-    people covered). Earlier open tasks of the measure are superseded: confirming the
-    newest snapshot covers them."""
+    people covered). Earlier open tasks of the measure not yet escalated are superseded:
+    confirming the newest snapshot covers them."""
     if not connection.in_atomic_block:
         raise PropagationOutsideTransaction(kind)
     parties = list(
