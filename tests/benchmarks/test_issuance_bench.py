@@ -119,7 +119,7 @@ look-up of both people, the request, its subject, the audit append, the savepoin
 read of the subjects for the answer), a check that goes to review 13 (the notices to the
 responsible ward's officers: the ward, who they are, the notice). Every one of them is the
 record of a decision (promise 5) except the read of the subjects, which `record_request` could
-hand back in the request's prefetch cache (a round trip less). The ratio is at the goal's edge on
+hand back in the request's prefetch cache (a round trip less). The ratio is over the goal on
 a loaded machine: the round trips, not Python, are the cost. Two runs on 2026-12-06 (load
 average about 4 on 2 cores) gave 2.02 and 2.51 for a clear check, 2.23 and 2.18 for one about
 a registered person: the goal is not met for a clear check. What would meet it is fewer round
