@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from supportmeasures import wareki
+from supportmeasures import screening, wareki
 from supportmeasures.models import (
     DecisionKind,
     EndReason,
@@ -416,6 +416,26 @@ def bulk_recheck_refusal(
                 "force. Check with the ward before ending this one."
             ),
             code="other_measure_in_force",
+        )
+    # The same person may be recorded twice (an application in another ward cannot name a
+    # person of this one): screened, a protected match in another measure is a reason too.
+    queries = [
+        screening.Query(p.name, p.kana, p.birth_date)
+        for p in Person.objects.filter(pk__in=people).order_by("pk")
+    ]
+    found = screening.screen_many(queries)
+    if any(
+        m.role in PartyRole.protected_roles() and m.measure_ref != measure.ref
+        for s in found
+        for m in s.matches
+    ):
+        return ChangedSinceListed(
+            _(
+                "Someone with the name of a person protected by this measure is protected by "
+                "another application or measure in force (possibly the same person). Check "
+                "before ending this one."
+            ),
+            code="same_name_in_force",
         )
     return None
 

@@ -221,10 +221,14 @@ class TestRunBulkList:
         assert lapsed.status != MeasureStatus.ENDED
 
     def test_does_some_and_skips_others_in_one_run(
-        self, lapsed, x_measure, supervisor_a, prepared_on, later
+        self, register, decide, clerk_a, x_measure, supervisor_a, prepared_on, later
     ):
+        z = actions.PersonData(name="佐藤 葵", kana="サトウ アオイ")
+        lapsed_z = decide(
+            register(clerk_a, protected=z), supervisor_a, starts_on=datetime.date(2024, 4, 1)
+        )
         lines = [
-            line(lapsed, "release", prepared_on),
+            line(lapsed_z, "release", prepared_on),
             line(x_measure, "end", prepared_on, ends_on=datetime.date(2020, 1, 1)),
         ]
 
@@ -232,7 +236,7 @@ class TestRunBulkList:
             lines=lines, acting_user=supervisor_a, reason="一括処理", run_at=later
         )
 
-        assert [o.ref for o in result.done] == [lapsed.ref]
+        assert [o.ref for o in result.done] == [lapsed_z.ref]
         assert [(o.ref, o.code) for o in result.skipped] == [(x_measure.ref, "end_date_changed")]
         (event,) = bulk_events()
         assert (event.data["lines"], event.data["done_count"], event.data["skipped_count"]) == (
@@ -240,6 +244,26 @@ class TestRunBulkList:
             1,
             1,
         )
+
+    def test_skips_a_person_who_applied_again_elsewhere_as_a_second_record(
+        self, lapsed, register, clerk_b, supervisor_a, prepared_on, later
+    ):
+        # Another ward cannot name ward A's person: X's new application there is a new record.
+        elsewhere = register(clerk_b, protected=X)
+        assert elsewhere.parties.get(role="protected").person_id != (
+            lapsed.parties.get(role="protected").person_id
+        )
+
+        result = actions.run_bulk_list(
+            lines=[line(lapsed, "release", prepared_on)],
+            acting_user=supervisor_a,
+            reason="期間満了",
+            run_at=later,
+        )
+
+        assert [o.code for o in result.skipped] == ["same_name_in_force"]
+        lapsed.refresh_from_db()
+        assert lapsed.status != MeasureStatus.ENDED
 
     def test_only_a_trained_supervisor_runs_a_list(
         self, lapsed, clerk_a, make_staff, ward_a, prepared_on, later
