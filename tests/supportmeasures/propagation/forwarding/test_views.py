@@ -303,3 +303,18 @@ class TestReceiveForwardedPage:
     def test_the_measure_list_links_to_it_for_case_staff_only(self, clerk_a, auditor, login):
         assert self.URL in login(clerk_a).get("/measures/").content.decode()
         assert self.URL not in login(auditor).get("/measures/").content.decode()
+
+
+class TestAForwardedMeasuresPage:
+    def test_says_where_it_came_from_and_that_it_was_not_re_examined(
+        self, clerk_a, supervisor_a, login, today
+    ):
+        login(clerk_a).post(TestReceiveForwardedPage.URL, receive_data(today))
+        measure = SupportMeasure.objects.get()
+
+        page = login(supervisor_a).get(measure.get_absolute_url())
+
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert "川崎市 (141305)" in text
+        assert "in force without re-examination" in text
