@@ -21,6 +21,7 @@ from supportmeasures.models import (
     Staff,
     Ward,
 )
+from supportmeasures.propagation import forwarding
 
 DEMO_PASSWORD = "mamori-demo-2026"  # noqa: S105 - printed on purpose: demo accounts only
 # Every demo account's authenticator app shares this key (hex; base32 in DEMO_TOTP_SECRET, for
@@ -250,6 +251,16 @@ class Command(BaseCommand):
             body="横浜市配偶者暴力相談支援センター",
         )
         decide(x, "a_supervisor", x_start)
+        # Forwarded to her 本籍地 (札幌市), its reply awaited (docs/propagation.md).
+        forwarding.forward_measure(
+            measure=x,
+            acting_user=staff["a_clerk"],
+            relation="domicile",
+            municipality_name="札幌市",
+            municipality_code="011002",
+            forwarded_on=today,
+            recorded_at=now,
+        )
 
         # Provisional at A, awaiting a decision: stalking.
         register(
