@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from auditlog.jobs import job_named
 from auditlog.models import AuditEvent, EventKind
@@ -110,3 +111,29 @@ class TestWatchChangeFeed:
 
     def test_the_job_is_registered_to_run_every_five_minutes(self):
         assert str(job_named("watch-change-feed").cadence) == "5min"
+
+
+class TestTheReadersInTheAdmin:
+    def test_administrators_read_each_clients_state_and_change_nothing(
+        self, x_measure, make_feed_client, administrator, login, now
+    ):
+        client, _ = make_feed_client()
+        feed.watch_change_feed(now=now + 11 * MINUTES)
+        admin = login(administrator)
+        url = reverse("admin:supportmeasures_feedreader_changelist")
+
+        listing = admin.get(url)
+
+        assert listing.status_code == 200
+        assert client.name in listing.content.decode()
+        reader = FeedReader.objects.get(client=client)
+        change = reverse("admin:supportmeasures_feedreader_change", args=[reader.pk])
+        assert admin.post(change, {"served_through": 999}).status_code == 403
+        assert admin.get(reverse("admin:supportmeasures_feedreader_add")).status_code == 403
+        reader.refresh_from_db()
+        assert reader.served_through == 0
+
+    def test_other_roles_do_not_see_them(self, auditor, login):
+        url = reverse("admin:supportmeasures_feedreader_changelist")
+
+        assert login(auditor).get(url).status_code in {302, 403}
