@@ -17,6 +17,7 @@ from inquiries import selectors as inquiry_selectors
 from inquiries.requests import selectors as request_selectors
 from supportmeasures import api, permissions, selectors
 from supportmeasures.forms import SearchForm
+from supportmeasures.propagation import forwarding_selectors
 from supportmeasures.propagation import selectors as propagation_selectors
 from supportmeasures.views import _staff
 
@@ -82,6 +83,9 @@ class HomeView(TemplateView):
             works_on_cases=permissions.works_on_cases(user),
             propagation_alarms=propagation_selectors.home_alarms(user=user),
             section_tasks=propagation_selectors.section_task_count(user=user),
+            overdue_forwardings=forwarding_selectors.overdue_forwardings(
+                user=user, now=timezone.now()
+            ),
             document_reviews=request_selectors.review_count(user=user),
             **kwargs,
         )

@@ -75,3 +75,21 @@ def forwarding_for_user(*, user: Staff, measure: SupportMeasure, pk: int) -> For
         raise Http404 from exc
     forwarding.measure = measure
     return forwarding
+
+
+def overdue_forwardings(*, user: Staff, now: datetime.datetime) -> list[Forwarding]:
+    """The home page: forwardings of the user's wards' measures whose reply is past its
+    deadline, oldest first (the owning ward's case staff only, as on the measure page)."""
+    from supportmeasures import permissions
+
+    if not permissions.works_on_cases(user):
+        return []
+    return list(
+        Forwarding.objects.filter(
+            measure__owning_ward_id__in=permissions.ward_ids(user),
+            replied_on__isnull=True,
+            due_at__lt=now,
+        )
+        .select_related("measure")
+        .order_by("due_at", "pk")
+    )

@@ -318,3 +318,24 @@ class TestAForwardedMeasuresPage:
         assert page.status_code == 200
         assert "川崎市 (141305)" in text
         assert "in force without re-examination" in text
+
+
+class TestTheHomePage:
+    def test_the_wards_case_staff_see_an_overdue_forwarding(
+        self, forwarding, x_measure, clerk_a, supervisor_a, login, time_machine
+    ):
+        time_machine.move_to(forwarding.due_at + DAY)
+
+        for member in (clerk_a, supervisor_a):
+            page = login(member).get("/").content.decode()
+
+            assert "Forwardings without a reply by the deadline" in page
+            assert x_measure.ref in page
+
+    def test_not_before_the_deadline_nor_to_another_ward_or_an_auditor(
+        self, forwarding, x_measure, clerk_a, clerk_b, auditor, login, time_machine
+    ):
+        assert "Forwardings without a reply" not in login(clerk_a).get("/").content.decode()
+        time_machine.move_to(forwarding.due_at + DAY)
+        for member in (clerk_b, auditor):
+            assert x_measure.ref not in login(member).get("/").content.decode()
