@@ -120,7 +120,7 @@ class TestEightWritersAndAReader:
             for second in commits:
                 if first.returned < second.began:
                     assert sequence_of[first.pk] < sequence_of[second.pk]
-        # The reader paged while the writers wrote: some pages were read mid-way.
+        # It read in small pages, many of them while the writers were still writing.
         assert len(pages) > (WRITERS * CHANGES_EACH) // PAGE
 
 
