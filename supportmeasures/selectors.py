@@ -22,6 +22,7 @@ from supportmeasures.models import (
     Staff,
     SupportMeasure,
     Ward,
+    WardUserObjectPermission,
 )
 from supportmeasures.screening import KANA_ONLY, Match, Query, Reason, Result, Screening
 
@@ -379,6 +380,40 @@ def responsible_officers(wards: Iterable[Ward | int]) -> list[Staff]:
         .distinct()
         .order_by("pk")
     )
+
+
+@dataclass(frozen=True)
+class SupervisorGrant:
+    """An active supervisor's grant on a ward: they work in it, or are its 支援措置責任者."""
+
+    supervisor: Staff
+    ward_id: int
+    is_officer: bool
+
+
+def supervisor_grants(ward_codes: Iterable[str]) -> list[SupervisorGrant]:
+    """The grants the active supervisors hold on the wards with these codes, `work_in_ward`
+    and `act_as_responsible_officer` (the grants `staff_with_roles(..., wards=)` and
+    `responsible_officers` read, and `permissions.is_responsible_officer` with them), in one
+    query: for an act that tells a ward's officers, or its supervisors when it has none."""
+    grants = (
+        WardUserObjectPermission.objects.filter(
+            content_object__code__in=list(ward_codes),
+            permission__codename__in=["work_in_ward", "act_as_responsible_officer"],
+            user__is_active=True,
+            user__groups__name=Role.SUPERVISOR,
+        )
+        .select_related("user__ward", "permission")
+        .order_by("user_id", "content_object_id", "permission__codename")
+    )
+    return [
+        SupervisorGrant(
+            supervisor=grant.user,
+            ward_id=grant.content_object_id,
+            is_officer=grant.permission.codename == "act_as_responsible_officer",
+        )
+        for grant in grants
+    ]
 
 
 def wards_with_codes(codes: Iterable[str]) -> list[Ward]:

@@ -35,6 +35,8 @@ def notify(
     the database and the delivery sweep (every minute, and at the next enqueue) sends it once.
     """
     people = {r.pk: r for r in recipients if r.is_active}
+    if not people:
+        return
     # The same notice still unread is not sent again (a plan edited three times tells its
     # approvers once): repeated notices are how a flag gets clicked past.
     unread_twin = set(

@@ -12,9 +12,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BigAutoField, Expression, Field, Model
+from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _
 
 from auditlog.actions import record_event
@@ -38,11 +41,10 @@ from inquiries.requests.models import (
     TemporaryRelease,
 )
 from supportmeasures.actions.common import refuse_if
-from supportmeasures.models import ApiClient, Role, Staff, Ward
-from supportmeasures.permissions import is_responsible_officer
+from supportmeasures.models import ApiClient, Staff, Ward
 from supportmeasures.refusals import ActionRefused, InvalidTransition
 from supportmeasures.screening import Query, Screening, screen_many
-from supportmeasures.selectors import responsible_officers, staff_with_roles, wards_with_codes
+from supportmeasures.selectors import supervisor_grants
 
 MAX_SUBJECTS = 20
 # Reasons that say the requester's side is (or may be) a counterparty of the measure.
@@ -136,7 +138,7 @@ def _responsible_codes(decision: rules.Decision, ward: Ward | None) -> list[str]
 
 
 def _tell_reviewers(
-    wards: list[Ward],
+    ward_codes: list[str],
     *,
     exclude: Staff | None,
     subject: str,
@@ -144,29 +146,40 @@ def _tell_reviewers(
     url: str,
     now: datetime.datetime,
 ) -> None:
-    """Tell the wards' 支援措置責任者 (critical). A ward with none appointed tells its
-    supervisors to have one appointed, without a link they could not open: a review nobody
-    hears of is a request nobody decides."""
-    officers = [o for o in responsible_officers(wards) if exclude is None or o.pk != exclude.pk]
-    notify(officers, subject=subject, body=body, url=url, critical=True, now=now)
-    uncovered = [w for w in wards if not any(is_responsible_officer(o, w) for o in officers)]
-    if uncovered:
-        notify(
-            [
-                s
-                for s in staff_with_roles(Role.SUPERVISOR, wards=uncovered)
-                if exclude is None or s.pk != exclude.pk
-            ],
-            subject=_("No support-measure officer for a document request"),
-            body=_(
-                "A document request about a person protected by your ward needs the "
-                "support-measure officer (支援措置責任者), and your ward has none. Ask an "
-                "administrator to appoint one in the staff list."
-            ),
-            url="",
-            critical=True,
-            now=now,
-        )
+    """Tell the wards' 支援措置責任者 (critical). A ward with none appointed (or whose only one
+    is `exclude`, who recorded the request) tells its supervisors to have one appointed,
+    without a link they could not open: a review nobody hears of is a request nobody decides.
+    Who they are is one query (`supervisor_grants`), whatever the number of wards."""
+    grants = [
+        g for g in supervisor_grants(ward_codes) if exclude is None or g.supervisor.pk != exclude.pk
+    ]
+    officers = {g.supervisor.pk: g.supervisor for g in grants if g.is_officer}
+    notify(
+        [officers[pk] for pk in sorted(officers)],
+        subject=subject,
+        body=body,
+        url=url,
+        critical=True,
+        now=now,
+    )
+    covered = {g.ward_id for g in grants if g.is_officer}
+    supervisors = {
+        g.supervisor.pk: g.supervisor
+        for g in grants
+        if not g.is_officer and g.ward_id not in covered
+    }
+    notify(
+        [supervisors[pk] for pk in sorted(supervisors)],
+        subject=_("No support-measure officer for a document request"),
+        body=_(
+            "A document request about a person protected by your ward needs the "
+            "support-measure officer (支援措置責任者), and your ward has none. Ask an "
+            "administrator to appoint one in the staff list."
+        ),
+        url="",
+        critical=True,
+        now=now,
+    )
 
 
 def record_request(
@@ -219,7 +232,7 @@ def record_request(
     )
     review = decision.decision == RequestDecision.REVIEW
     with transaction.atomic(durable=True):
-        request = DocumentRequest.objects.create(
+        request = DocumentRequest(
             ward=ward,
             source=RequestSource.COUNTER if api_client is None else RequestSource.API,
             api_client=api_client,
@@ -248,9 +261,8 @@ def record_request(
             person_ids=person_ids,
             status=RequestStatus.AWAITING_REVIEW if review else RequestStatus.DECIDED,
         )
-        RequestSubject.objects.bulk_create(
+        subject_rows = [
             RequestSubject(
-                request=request,
                 position=i,
                 name=s.name.strip(),
                 kana=s.kana.strip(),
@@ -262,7 +274,8 @@ def record_request(
             for i, (s, found, result) in enumerate(
                 zip(subjects, subject_found, decision.subject_results, strict=True), start=1
             )
-        )
+        ]
+        _insert_with_subjects(request, subject_rows)
         record_event(
             kind=EventKind.REQUEST_RECORDED,
             actor=by,
@@ -290,7 +303,7 @@ def record_request(
         if decision.decision == RequestDecision.REFUSE and set(decision.reasons) & COUNTERPARTY:
             # Someone acting for a counterparty asked: the owning wards must know (refused).
             _tell_reviewers(
-                wards_with_codes(decision.ward_codes),
+                decision.ward_codes,
                 exclude=None,
                 subject=_("Document request by a counterparty refused"),
                 body=_(
@@ -302,7 +315,7 @@ def record_request(
             )
         if review:
             _tell_reviewers(
-                wards_with_codes(request.responsible_ward_codes),
+                request.responsible_ward_codes,
                 exclude=by,
                 subject=_("Document request awaiting your review"),
                 body=_(
@@ -313,6 +326,74 @@ def record_request(
                 now=recorded_at,
             )
     return request
+
+
+class _NewRequestId(Expression):
+    """In `_insert_with_subjects`' statement: the id its `new_request` part returns."""
+
+    output_field = BigAutoField()
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return '(SELECT "id" FROM new_request)', []
+
+
+def _insert_with_subjects(request: DocumentRequest, subjects: list[RequestSubject]) -> None:
+    """Insert a new request and its subjects in one statement, one round trip instead of two:
+    `WITH new_request AS (INSERT INTO request … RETURNING id) INSERT INTO subject … VALUES
+    ((SELECT id FROM new_request), …), …`. Django's insert compiler writes both parts from the
+    models (their fields, defaults and adapters, as save() and bulk_create() would), in the
+    caller's transaction; the objects come back saved, with their ids, and the subjects are
+    handed back in the request's prefetch cache, as prefetch_related would fill it:
+    `request.subjects.all()` (the API's answer) then reads these rows, not the table again.
+    SQLite (the demo) has no INSERT in WITH: there, save() and bulk_create(), as before."""
+    if connection.vendor != "postgresql":
+        request.save(force_insert=True)
+        for subject in subjects:
+            subject.request = request
+        RequestSubject.objects.bulk_create(subjects)
+        _hand_back(request, subjects)
+        return
+    for subject in subjects:
+        subject.request_id = _NewRequestId()
+    request_sql, request_params = _insert_sql([request], [DocumentRequest._meta.pk])
+    subject_sql, subject_params = _insert_sql(
+        subjects, [RequestSubject._meta.pk, RequestSubject._meta.get_field("request")]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH new_request AS ({request_sql}) {subject_sql}",
+            (*request_params, *subject_params),
+        )
+        returned = cursor.fetchall()
+    if len(returned) != len(subjects):  # pragma: no cover - the statement inserts them all
+        raise RuntimeError("a request's subjects were not all inserted")
+    request.pk = returned[0][1]
+    request._state.adding, request._state.db = False, connection.alias
+    for subject, (pk, _request_id) in zip(subjects, returned, strict=True):
+        subject.pk = pk
+        subject.request = request
+        subject._state.adding, subject._state.db = False, connection.alias
+    _hand_back(request, subjects)
+
+
+def _hand_back(request: DocumentRequest, subjects: list[RequestSubject]) -> None:
+    rows = request.subjects.all()
+    rows._result_cache, rows._prefetch_done = subjects, True  # type: ignore[attr-defined]
+    request._prefetched_objects_cache = {"subjects": rows}  # type: ignore[attr-defined]
+
+
+def _insert_sql(objs: Sequence[Model], returning: list[Field]) -> tuple[str, tuple[Any, ...]]:
+    """One INSERT of `objs` (one model) with RETURNING, as Django's compiler writes it."""
+    opts = objs[0]._meta
+    query = InsertQuery(type(objs[0]))
+    query.insert_values(
+        [f for f in opts.local_concrete_fields if not f.generated and f is not opts.auto_field],
+        list(objs),
+    )
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = returning
+    ((sql, params),) = compiler.as_sql()
+    return sql, tuple(params)
 
 
 def _locked(request: DocumentRequest) -> DocumentRequest:

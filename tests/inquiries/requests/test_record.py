@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from auditlog.models import AuditEvent, EventKind
 from inquiries.models import Notification
 from inquiries.requests.actions import Named, Requester
-from inquiries.requests.models import RequestStatus
+from inquiries.requests.models import RequestStatus, RequestSubject
+from supportmeasures import actions
 from supportmeasures.actions import ActionRefused, NotPermitted
 from tests.inquiries.requests.conftest import STRANGER, X_NAME, Y_NAME
 
@@ -88,6 +91,49 @@ class TestRecordRequest:
         record()
 
         assert not Notification.objects.filter(recipient=supervisor_a).exists()
+
+    def test_an_officer_who_records_is_not_told_and_the_supervisors_are(
+        self, record, x_measure, officer_a, supervisor_a, in_english
+    ):
+        # The officer may not review their own request: for it, the ward has none.
+        record(by=officer_a)
+
+        assert not Notification.objects.filter(recipient=officer_a).exists()
+        notice = Notification.objects.get(recipient=supervisor_a)
+        assert "No support-measure officer" in notice.subject
+
+    def test_an_officer_of_another_ward_is_neither_told_nor_covers_this_one(
+        self, record, x_measure, supervisor_a, supervisor_b, ward_b, now
+    ):
+        actions.appoint_responsible_officer(
+            acting_user=None, staff=supervisor_b, ward=ward_b, appointed_at=now
+        )
+
+        record()
+
+        assert not Notification.objects.filter(recipient=supervisor_b).exists()
+        assert Notification.objects.get(recipient=supervisor_a).url == ""
+
+    def test_the_subjects_come_back_saved_with_the_request_in_one_statement(
+        self, record, x_measure
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            request = record(subjects=[X_NAME, STRANGER])
+        with CaptureQueriesContext(connection) as reread:
+            handed_back = list(request.subjects.all())
+
+        assert not reread.captured_queries  # from the prefetch cache
+        stored = list(RequestSubject.objects.filter(request=request).order_by("position"))
+        assert [(s.pk, s.request_id, s.position, s.result) for s in handed_back] == [
+            (s.pk, request.pk, s.position, s.result) for s in stored
+        ]
+        assert [s.result for s in stored] == ["protected", "clear"]
+        inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
+        assert sum('"inquiries_requestsubject"' in sql for sql in inserts) == 1
+        assert any(
+            '"inquiries_documentrequest"' in sql and '"inquiries_requestsubject"' in sql
+            for sql in inserts
+        )
 
     def test_a_clerk_of_no_ward_may_not_record(self, record, auditor):
         with pytest.raises(NotPermitted):
