@@ -110,6 +110,19 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         change__measure=x_measure, system=register_system, state="open"
     )
 
+    # Issue 12: X's application forwarded to her 本籍地, its reply awaited.
+    from supportmeasures.propagation.forwarding import forward_measure
+
+    forwarding = forward_measure(
+        measure=x_measure,
+        acting_user=clerk_a,
+        relation="domicile",
+        municipality_name="札幌市",
+        municipality_code="011002",
+        forwarded_on=x_measure.applied_on,
+        recorded_at=timezone.now(),
+    )
+
     def check(name: str, url: str) -> None:
         page.goto(f"{base}{url}")
         expect(page.locator("main h1")).to_be_visible()
@@ -133,6 +146,12 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         found[f"{language} printed details"] = violations(page)
         check(f"{language} measure", x_measure.get_absolute_url())
         check(f"{language} ending notice", f"/measures/{x_measure.ref}/ending-notice/")
+        check(f"{language} forwarding", f"/measures/{x_measure.ref}/forward/")
+        check(
+            f"{language} forwarding reply",
+            f"/measures/{x_measure.ref}/forwardings/{forwarding.pk}/reply/",
+        )
+        check(f"{language} forwarded application", "/measures/forwarded/new/")
         check(f"{language} document request form", "/requests/new/")
         check(f"{language} document request", doc_request.get_absolute_url())
         log_out(page)
@@ -174,5 +193,5 @@ def test_the_main_screens_have_no_serious_or_critical_violation(
         print(f"\n== {name}")
         for line in lines:
             print(f"  {line}")
-    assert len(found) == 36
+    assert len(found) == 42
     assert failing == {}
