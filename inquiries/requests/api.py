@@ -156,7 +156,7 @@ def issuance_checks(request: HttpRequest, client: ApiClient) -> HttpResponse:
         )
     except ActionRefused as exc:
         raise BadRequest(str(exc)) from exc
-    decision, reasons = current_decision(recorded, now)
+    decision, reasons = current_decision(recorded, now, just_recorded=True)
     return JsonResponse(render(recorded, decision, reasons))
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inquiries.requests import rules
 from inquiries.requests.models import (
     DocumentRequest,
     Issuance,
@@ -43,6 +44,52 @@ class ReleaseEnded(ActionRefused):
                 "certificate must not be issued; record a new request if it is still needed."
             )
         )
+
+
+class ProtectedSinceRecorded(ActionRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Since this request was recorded, a person it names has become protected by a "
+                "support measure (or may be). The certificate must not be issued under it; "
+                "record a new request, which is decided again."
+            )
+        )
+
+
+def protected_since_recorded(request: DocumentRequest) -> bool:
+    """A request decided 'issue' when it was recorded, screened again now: would it still be
+    'issue'? A person who applied meanwhile (provisional) or a new possible match stops it
+    (fail closed: the decision is never older than the registry)."""
+    from inquiries.requests.actions import Named, Requester, screen_request
+
+    subjects = [
+        Named(s.name, s.kana, s.birth_date)
+        for s in sorted(request.subjects.all(), key=lambda s: s.position)
+    ]
+    requester = Requester(
+        request.requester_name,
+        request.requester_kana,
+        request.requester_birth_date,
+        type=request.requester_type,
+        organisation=request.requester_organisation,
+    )
+    client = Named(request.client_name, request.client_kana, request.client_birth_date)
+    found, requester_found, client_found, organisation_found = screen_request(
+        requester, None if client.is_blank else client, subjects
+    )
+    now = rules.decide(
+        rules.Facts(
+            documents=request.documents,
+            channel=request.channel,
+            requester_type=request.requester_type,
+            subjects=found,
+            requester=requester_found,
+            client=client_found,
+            organisation=organisation_found,
+        )
+    )
+    return now.decision != RequestDecision.ISSUE
 
 
 def works_at_counter(user: Staff, ward: Ward | int | None) -> bool:
@@ -119,7 +166,7 @@ def issue_refusal(
     if request.source != RequestSource.COUNTER or not works_at_counter(user, request.ward_id):
         return NotPermitted(_("Only the ward where the request was made records the issuance."))
     if request.decision == RequestDecision.ISSUE and request.status == RequestStatus.DECIDED:
-        return None
+        return ProtectedSinceRecorded() if protected_since_recorded(request) else None
     if request.status == RequestStatus.RELEASED:
         return None if valid_release(request, now) else ReleaseEnded()
     return _status_refusal(request)
@@ -147,11 +194,21 @@ def dispose_refusal(user: Staff, issuance: Issuance) -> ActionRefused | None:
     return None
 
 
-def current_decision(request: DocumentRequest, now: datetime.datetime) -> tuple[str, list[str]]:
+def current_decision(
+    request: DocumentRequest, now: datetime.datetime, *, just_recorded: bool = False
+) -> tuple[str, list[str]]:
     """What the request's decision is at `now`, with its reasons: the decision computed at
-    recording, then the review's outcome; 'issue' for a reviewed request only while its
-    temporary release is valid (time compared here, sweep or no sweep)."""
+    recording (an 'issue' screened again, unless `just_recorded`: a person protected since
+    makes it 'refuse'), then the review's outcome; 'issue' for a reviewed request only while
+    its temporary release is valid (time compared here, sweep or no sweep)."""
     status = request.status
+    if (
+        status == RequestStatus.DECIDED
+        and request.decision == RequestDecision.ISSUE
+        and not just_recorded
+        and protected_since_recorded(request)
+    ):
+        return RequestDecision.REFUSE, [*request.reasons, Reason.PROTECTED_SINCE_RECORDED]
     if status == RequestStatus.DECIDED or (
         status == RequestStatus.ISSUED and request.decision == RequestDecision.ISSUE
     ):

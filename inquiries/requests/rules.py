@@ -73,6 +73,10 @@ class Reason(TextChoices):
     RELEASE_VALID = "release_valid", _("Temporarily released for this request")
     RELEASE_ENDED = "release_ended", _("The temporary release has ended")
     ISSUED = "issued", _("Already issued under its temporary release")
+    PROTECTED_SINCE_RECORDED = (
+        "protected_since_recorded",
+        _("A person it names is (or may be) protected since it was recorded: record it again"),
+    )
 
 
 # A protected person's documents go out only this way.
