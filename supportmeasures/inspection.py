@@ -40,14 +40,37 @@ from supportmeasures.screening import Result, Screening
 ADDRESS_HEADERS = {"住所", "現住所", "address", "住所（方書）", "所在地"}
 _PROTECTED_ROLES = set(PartyRole.protected_roles())
 _DASHES = re.compile(r"[‐‑‒–—―−－ーｰ─━]")
-_BLOCK_WORDS = re.compile(r"(?<=\d)(丁目|番地|番|号|の)")
+# 2番地の3: the words and a の after them are one separator.
+_BLOCK_WORDS = re.compile(r"(?<=\d)(丁目|番地|番|号|の)+")
 _SPACES = re.compile(r"\s+")
 _DIGIT_SPACE = re.compile(r"(?<=\d)\s+(?=\d)")  # 20-1 101号室: the room is not 1101
+# 一丁目, 二十三番: a number in kanji before a block word (only there: 一番町, 八王子 stay).
+_KANJI_BLOCK = re.compile(r"([〇一二三四五六七八九十百]+)(?=丁目|番地|番|号)")
+_KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+# The prefecture, written or not (神奈川県横浜市… and 横浜市… are one address).
+_PREFECTURE = re.compile(r"^(東京都|北海道|京都府|大阪府|[^\d\s都道府県]{2,3}県)")
+
+
+def _kanji_number(text: str) -> str:
+    """二十三 → 23, 百五 → 105, 一〇 → 10 (digits written one by one)."""
+    if not any(c in "十百" for c in text):
+        return "".join(str(_KANJI_DIGITS[c]) for c in text)
+    total, current = 0, 0
+    for c in text:
+        if c in _KANJI_DIGITS:
+            current = _KANJI_DIGITS[c]
+        else:
+            total += (current or 1) * (10 if c == "十" else 100)
+            current = 0
+    return str(total + current)
 
 
 def address_key(address: str) -> str:
-    """An address as compared: full width to half, no spaces, one dash, 1丁目2番3号 as 1-2-3."""
-    text = unicodedata.normalize("NFKC", address)
+    """An address as compared: full width to half, no spaces, one dash, 1丁目2番3号 (and
+    一丁目2番地の3) as 1-2-3, without the prefecture."""
+    text = unicodedata.normalize("NFKC", address).strip()
+    text = _PREFECTURE.sub("", text)
+    text = _KANJI_BLOCK.sub(lambda m: _kanji_number(m.group(1)), text)
     text = _SPACES.sub("", _DIGIT_SPACE.sub("-", text))
     text = _DASHES.sub("-", text)
     text = _BLOCK_WORDS.sub("-", text)

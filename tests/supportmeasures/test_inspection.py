@@ -55,10 +55,21 @@ class TestAddressKey:
             ("豊岡町1丁目2番地3", "豊岡町1-2-3"),
             ("豊岡町 20 − 1", "豊岡町20-1"),
             ("豊岡町20の1", "豊岡町20-1"),
+            # A household must not stay on the list because its address is written another
+            # way: 丁目 in kanji, 番地の, the prefecture written on one side only.
+            ("横浜市鶴見区豊岡町一丁目2番3号", "横浜市鶴見区豊岡町1-2-3"),
+            ("豊岡町二十三丁目1番", "豊岡町23-1"),
+            ("豊岡町１丁目２番地の３", "豊岡町1-2-3"),
+            ("神奈川県横浜市鶴見区豊岡町1-2-3", "横浜市鶴見区豊岡町1-2-3"),
+            ("東京都豊島区池袋十丁目1", "豊島区池袋10-1"),
         ],
     )
     def test_writings_of_one_address_are_one_key(self, a, b):
         assert inspection.address_key(a) == inspection.address_key(b)
+
+    def test_only_a_kanji_number_before_a_block_word_is_read_as_a_number(self):
+        assert inspection.address_key("八王子市元本郷町一丁目9番9号") == "八王子市元本郷町1-9-9"
+        assert inspection.address_key("四谷三丁目5") == "四谷3-5"
 
     def test_a_room_in_the_building_is_the_same_household_another_number_is_not(self):
         key = inspection.address_key("豊岡町20-1")
