@@ -13,6 +13,7 @@ from django.http import Http404
 from supportmeasures import names, permissions
 from supportmeasures.models import (
     ConfirmationTask,
+    Forwarding,
     MeasureDecision,
     MeasureParty,
     MeasureStatus,
@@ -565,4 +566,22 @@ def unconfirmed_blocks(*, until: datetime.datetime | None = None) -> list[Confir
         tasks.select_related("change__measure__owning_ward", "system").order_by(
             "due_at", "change__measure__ref", "system__order"
         )
+    )
+
+
+def unanswered_forwardings(*, until: datetime.datetime | None = None) -> list[Forwarding]:
+    """Forwardings to another municipality escalated (no reply by their deadline) and still
+    without a recorded reply as of `until` (default: now), oldest due first, with their
+    measure and owning ward. For the auditors' dashboard and weekly report, which show the
+    relation (本籍地, 前住所地, 転出先) and never the municipality: the one a resident moved
+    to is where they live."""
+    rows = Forwarding.objects.filter(escalated_at__isnull=False)
+    if until is None:
+        rows = rows.filter(reply_recorded_at__isnull=True)
+    else:
+        rows = rows.filter(escalated_at__lt=until).filter(
+            Q(reply_recorded_at__isnull=True) | Q(reply_recorded_at__gte=until)
+        )
+    return list(
+        rows.select_related("measure__owning_ward").order_by("due_at", "measure__ref", "pk")
     )

@@ -593,16 +593,33 @@ def unconfirmed_blocks(*, since: datetime.datetime, until: datetime.datetime) ->
         ),
     )
     tasks = registry.unconfirmed_blocks(until=until)
-    if not tasks:
+    # A forwarding to another municipality is a task like the others (issue 12): named by
+    # its relation, never by the municipality (where a resident who moved now lives).
+    forwardings = registry.unanswered_forwardings(until=until)
+    if not tasks and not forwardings:
         return report
     by_change: dict[int, list[EventRow]] = defaultdict(list)
+    by_forwarding: dict[int, list[EventRow]] = defaultdict(list)
     for event in _events(
         kind__startswith="propagation.",
-        measure_ref__in=sorted({t.change.measure.ref for t in tasks}),
+        measure_ref__in=sorted(
+            {t.change.measure.ref for t in tasks} | {f.measure.ref for f in forwardings}
+        ),
     ):
-        change = event.data.get("change") if isinstance(event.data, dict) else None
+        data = event.data if isinstance(event.data, dict) else {}
+        change, forwarding = data.get("change"), data.get("forwarding")
         if isinstance(change, int):
             by_change[change].append(EventRow.of(event))
+        if isinstance(forwarding, int):
+            by_forwarding[forwarding].append(EventRow.of(event))
+    if forwardings:
+        for event in _events(
+            kind=EventKind.MEASURE_FORWARDED,
+            measure_ref__in=sorted({f.measure.ref for f in forwardings}),
+        ):
+            forwarding = event.data.get("forwarding") if isinstance(event.data, dict) else None
+            if isinstance(forwarding, int):
+                by_forwarding[forwarding].insert(0, EventRow.of(event))
     for task in tasks:
         measure = task.change.measure
         report.rows.append(
@@ -616,6 +633,18 @@ def unconfirmed_blocks(*, since: datetime.datetime, until: datetime.datetime) ->
                 )
                 % {"ref": measure.ref, "ward": measure.owning_ward},
                 events=tuple(by_change.get(task.change_id, [])),
+                reference=measure.ref,
+            )
+        )
+    for row in forwardings:
+        measure = row.measure
+        report.rows.append(
+            Finding(
+                who=_("Forwarding: %(relation)s") % {"relation": row.get_relation_display()},
+                when=row.due_at,
+                what=_("%(ref)s (%(ward)s): no reply to the forwarding recorded by the deadline")
+                % {"ref": measure.ref, "ward": measure.owning_ward},
+                events=tuple(by_forwarding.get(row.pk, [])),
                 reference=measure.ref,
             )
         )

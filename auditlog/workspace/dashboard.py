@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from supportmeasures import selectors as registry
 
 if TYPE_CHECKING:
     from inquiries.models import ContactPlan
-    from supportmeasures.models import ConfirmationTask, Staff, SupportMeasure
+    from supportmeasures.models import ConfirmationTask, Forwarding, Staff, SupportMeasure
 
 ACTIVITY_DAYS = 30
 ENDING_DAYS = 30
@@ -76,6 +76,13 @@ class Dashboard:
     ending_until: datetime.date
     emergencies: list[ContactPlan]
     unconfirmed: list[ConfirmationTask]  # linked systems' blocks escalated, not confirmed
+    # Forwardings to other municipalities escalated without a reply (a task like the others,
+    # issue 12); shown by relation, never by municipality.
+    unanswered_forwardings: list[Forwarding] = field(default_factory=list)
+
+    @property
+    def unconfirmed_count(self) -> int:
+        return len(self.unconfirmed) + len(self.unanswered_forwardings)
 
 
 def _activity(now: datetime.datetime, today: datetime.date) -> tuple[Chart, Chart, datetime.date]:
@@ -172,6 +179,7 @@ def dashboard_data(*, now: datetime.datetime) -> Dashboard:
         ending_until=ending_until,
         emergencies=open_emergencies(),
         unconfirmed=registry.unconfirmed_blocks(),
+        unanswered_forwardings=registry.unanswered_forwardings(),
     )
 
 

@@ -156,7 +156,8 @@ class TestDashboardData:
         for day in range(1, 27):
             plant(EventKind.DETAILS_VIEWED, clerk_a, NOW.replace(day=day))
 
-        with django_assert_max_num_queries(8):
+        # 9: the unanswered forwardings (issue 12) are one query beside the unconfirmed blocks.
+        with django_assert_max_num_queries(9):
             dashboard.dashboard_data(now=NOW)
 
 
