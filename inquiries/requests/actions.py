@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BigAutoField, Expression, Field, Model
 from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _
@@ -552,16 +552,26 @@ def record_issuance(
             subjects = [s for s in subjects if s.position in wanted]
         if Issuance.objects.filter(issue_number=issue_number).exists():
             raise ActionRefused(_("This issue number has already been recorded."))
-        issuance = Issuance.objects.create(
-            request=request,
-            release=release,
-            issued_at=issued_at,
-            place=place,
-            documents=chosen,
-            pages=pages,
-            issue_number=issue_number,
-            issued_by=by,
-        )
+        # The look above misses a number another counter records at the same moment: the
+        # unique constraint decides then (a refusal, never a 500); the savepoint keeps the
+        # transaction usable to raise it.
+        try:
+            with transaction.atomic():
+                issuance = Issuance.objects.create(
+                    request=request,
+                    release=release,
+                    issued_at=issued_at,
+                    place=place,
+                    documents=chosen,
+                    pages=pages,
+                    issue_number=issue_number,
+                    issued_by=by,
+                )
+        except IntegrityError as exc:
+            diag = getattr(exc.__cause__, "diag", None)
+            if "issue_number" not in (getattr(diag, "constraint_name", None) or str(exc)):
+                raise
+            raise ActionRefused(_("This issue number has already been recorded.")) from exc
         issuance.subjects.set(subjects)
         request.status = RequestStatus.ISSUED
         request.save(update_fields=["status"])
