@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from functools import reduce
 from operator import or_
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from inquiries.requests import permissions as request_permissions
@@ -32,8 +34,13 @@ def ward_requests(*, user: Staff) -> list[DocumentRequest]:
     )
 
 
-def _for_wards(codes: list[str]) -> Q:
-    return reduce(or_, (Q(responsible_ward_codes__contains=[c]) for c in codes))
+def _for_wards(requests: QuerySet[DocumentRequest], codes: list[str]) -> QuerySet[DocumentRequest]:
+    """The requests one of these wards reviews. The list's JSON text is searched for each quoted
+    code (a whole element only): SQLite, the demo's database, has no JSON containment lookup,
+    and the requests awaiting review are few."""
+    return requests.annotate(_codes=Cast("responsible_ward_codes", TextField())).filter(
+        reduce(or_, (Q(_codes__contains=json.dumps(c)) for c in codes))
+    )
 
 
 def reviewing_ward_codes(user: Staff) -> list[str]:
@@ -51,8 +58,7 @@ def review_queue(*, user: Staff) -> list[DocumentRequest]:
     if not codes:
         return []
     return list(
-        DocumentRequest.objects.awaiting_review()
-        .filter(_for_wards(codes))
+        _for_wards(DocumentRequest.objects.awaiting_review(), codes)
         .select_related("ward", "recorded_by")
         .order_by("recorded_at", "id")
     )
@@ -68,7 +74,7 @@ def review_count(*, user: Staff) -> int | None:
     codes = reviewing_ward_codes(user)
     if not codes:
         return None
-    return DocumentRequest.objects.awaiting_review().filter(_for_wards(codes)).count()
+    return _for_wards(DocumentRequest.objects.awaiting_review(), codes).count()
 
 
 def request_for_user(*, user: Staff, public_id: uuid.UUID) -> DocumentRequest:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from auditlog.models import AuditEvent, EventKind
@@ -242,3 +243,39 @@ class TestHomePage:
         body = login(clerk_a).get("/").content.decode()
 
         assert "審査待ちの証明書請求" not in body
+
+
+@pytest.mark.django_db
+class TestTheReviewingWardsFilter:
+    """SQLite (the demo of `make run`) has no JSON containment lookup: the officer's queue and
+    home page were a 500 there."""
+
+    def test_the_officer_sees_the_queue_and_the_count_of_their_wards_requests_only(
+        self, login, record, x_measure, officer_a, ward_a, ward_b
+    ):
+        mine = record()
+        other = record()
+        DocumentRequest.objects.filter(pk=other.pk).update(
+            responsible_ward_codes=[ward_b.code, ward_a.code + "9"]
+        )
+        client = login(officer_a)
+
+        queue = client.get(reverse("requests:queue"))
+        home = client.get("/")
+
+        assert queue.status_code == 200
+        assert mine.get_absolute_url() in queue.content.decode()
+        assert other.get_absolute_url() not in queue.content.decode()
+        assert "審査待ちの証明書請求：1 件" in home.content.decode()
+
+    def test_it_compiles_for_sqlite(self):
+        from django.db.backends.sqlite3.base import DatabaseWrapper
+
+        from inquiries.requests.selectors import _for_wards
+
+        sqlite = DatabaseWrapper({**settings.DATABASES["default"], "NAME": ":memory:"})
+        queryset = _for_wards(DocumentRequest.objects.awaiting_review(), ["141011"])
+
+        _sql, params = queryset.query.get_compiler(connection=sqlite).as_sql()
+
+        assert '"141011"' in str(params)
