@@ -13,12 +13,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from supportmeasures import names
 from supportmeasures.models import (
+    BlockChange,
     ConfirmationTask,
     LinkedSystem,
+    MeasureParty,
+    PartyRole,
     Role,
     Staff,
     SupportMeasure,
@@ -60,6 +64,39 @@ def recently_answered(*, user: Staff, limit: int = 20) -> list[ConfirmationTask]
         _task_rows()
         .filter(system_id__in=rules.section_system_ids(user), state=TaskState.CONFIRMED)
         .order_by("-confirmed_at", "-pk")[:limit]
+    )
+
+
+def still_restricted_ids(change: BlockChange) -> frozenset[str]:
+    """The people `change` releases whom another measure in force still restricts (protected
+    or family covered), as public ids: their block must stay. Section staff read "lift the
+    block" literally; lifting one of them would let that system disclose the address that the
+    other measure protects. Asked when the page is shown (what matters is now): the same
+    person record, or the same name and date of birth (a re-application in another ward is a
+    second record)."""
+    released = change.released_persons or []
+    if not released:
+        return frozenset()
+    same = Q(person__public_id__in=[p["id"] for p in released])
+    for entry in released:
+        if entry.get("birth_date") and entry.get("name"):
+            same |= Q(
+                person__name_key=names.name_key(entry["name"]),
+                person__birth_date=entry["birth_date"],
+            )
+    others = (
+        MeasureParty.objects.in_force()
+        .filter(same, role__in=PartyRole.protected_roles())
+        .exclude(measure_id=change.measure_id)
+        .values_list("person__public_id", "person__name_key", "person__birth_date")
+    )
+    ids = {str(pid) for pid, _key, _born in others}
+    keys = {(key, born.isoformat()) for _pid, key, born in others if born}
+    return frozenset(
+        str(entry["id"])
+        for entry in released
+        if str(entry["id"]) in ids
+        or (entry.get("name") and (names.name_key(entry["name"]), entry.get("birth_date")) in keys)
     )
 
 

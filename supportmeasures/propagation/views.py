@@ -47,6 +47,7 @@ def _task_page(
         "propagation/task_detail.html",
         {
             "task": task,
+            "still_restricted": selectors.still_restricted_ids(task.change),
             "now": timezone.now(),
             "confirm_form": forms.get("confirm_form") or ConfirmForm(),
             "fail_form": forms.get("fail_form") or FailForm(),
