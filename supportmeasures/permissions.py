@@ -382,12 +382,21 @@ def bulk_recheck_refusal(
     *,
     listed_ends_on: datetime.date | None,
     prepared_on: datetime.date,
+    today: datetime.date,
 ) -> ActionRefused | None:
-    """Does the line still hold? The measure's end date is the one the list saw (an
-    extension, a correction or an approval on the very day the list was made changes it),
-    nothing was decided on it on a later day, and none of its protected people (protected or
-    joint) is protected by another measure in force: a new application (provisional) or any
-    other. Call it on the locked measure, with its people locked (actions/bulk.py)."""
+    """Does the line still hold? The list was prepared no later than today (a later date
+    would hide every decision taken since), the measure's end date is the one the list saw
+    (an extension, a correction or an approval on the very day the list was made changes
+    it), nothing was decided on it on a later day, and none of its protected people
+    (protected or joint) is protected by another measure in force: a new application
+    (provisional) or any other. Call it on the locked measure, with its people locked
+    (actions/bulk.py)."""
+    if prepared_on > today:
+        return ChangedSinceListed(
+            _("The list says it was prepared after today (%(date)s): check its date.")
+            % {"date": wareki.format_both(prepared_on)},
+            code="prepared_in_future",
+        )
     if measure.ends_on != listed_ends_on:
         return ChangedSinceListed(
             _("The end date is no longer the one on the list (now %(date)s).")

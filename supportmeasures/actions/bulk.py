@@ -64,7 +64,7 @@ def _recheck(line: BulkLine) -> Recheck:
             .values_list("pk", flat=True)
         )
         return permissions.bulk_recheck_refusal(
-            measure, listed_ends_on=line.ends_on, prepared_on=line.prepared_on
+            measure, listed_ends_on=line.ends_on, prepared_on=line.prepared_on, today=today
         )
 
     return recheck

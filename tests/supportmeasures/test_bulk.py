@@ -165,6 +165,28 @@ class TestRunBulkList:
         x_measure.refresh_from_db()
         assert x_measure.status == MeasureStatus.ACTIVE
 
+    def test_skips_a_line_whose_list_says_it_was_prepared_after_the_run(
+        self, x_measure, supervisor_a, now, later
+    ):
+        """A date after the run would hide every decision taken since (a corrected or
+        hand-made list): fail closed."""
+        listed = line(x_measure, "end", (later + datetime.timedelta(days=30)).date())
+        actions.correct_period(
+            measure=x_measure,
+            acting_user=supervisor_a,
+            ends_on=x_measure.ends_on,
+            reason="確認の上、同日で訂正",
+            decided_at=later - datetime.timedelta(hours=1),
+        )
+
+        result = actions.run_bulk_list(
+            lines=[listed], acting_user=supervisor_a, reason="終了の申出", run_at=later
+        )
+
+        assert [o.code for o in result.skipped] == ["prepared_in_future"]
+        x_measure.refresh_from_db()
+        assert x_measure.status == MeasureStatus.ACTIVE
+
     def test_a_list_made_the_day_its_measure_was_decided_still_runs(
         self, x_measure, supervisor_a, today, later
     ):
