@@ -227,7 +227,11 @@ _CHANGE = {
         "ends_on": {
             "type": ["string", "null"],
             "format": "date",
-            "description": "The end of the period decided, if any",
+            "description": (
+                "The end of the period decided, if any. Informational: never lift the block "
+                "on this date. A measure past its end still protects (lapsed) until a change "
+                "with blocks false says otherwise."
+            ),
         },
         "blocks": {
             "type": "boolean",

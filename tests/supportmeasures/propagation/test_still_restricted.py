@@ -72,3 +72,20 @@ def test_nobody_else_protecting_them_means_lift(
     assert selectors.still_restricted_ids(task.change) == frozenset()
     text = login(section_clerk).get(reverse("propagation:task", kwargs={"pk": task.pk}))
     assert "row--alarm" not in text.content.decode()
+
+
+def test_the_period_end_is_not_a_date_to_lift_the_block(
+    login, x_measure, section_clerk, register_system
+):
+    """A lapse is not a change (the measure still protects): the page and the feed's schema
+    say that `ends_on` is never the day to lift the block."""
+    from supportmeasures.openapi import SCHEMA
+
+    task = ConfirmationTask.objects.get(
+        change__measure=x_measure, change__kind=BlockChangeKind.APPROVED, system=register_system
+    )
+    text = login(section_clerk).get(reverse("propagation:task", kwargs={"pk": task.pk}))
+
+    assert "この日に制限を解除しないでください" in text.content.decode()
+    ends_on = SCHEMA["components"]["schemas"]["Change"]["properties"]["ends_on"]
+    assert "never lift" in ends_on["description"]
