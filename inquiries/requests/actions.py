@@ -420,7 +420,11 @@ def review_request(
         raise ActionRefused(_("Say why the request is refused."))
     with transaction.atomic(durable=True):
         request = _locked(request)
-        refuse_if(request_permissions.review_refusal(by, request, reviewed_at))
+        refuse_if(
+            request_permissions.release_refusal(by, request, reviewed_at)
+            if outcome == ReviewOutcome.ISSUE
+            else request_permissions.review_refusal(by, request, reviewed_at)
+        )
         request.reviewed_by = by
         request.reviewed_at = reviewed_at
         request.review_outcome = outcome

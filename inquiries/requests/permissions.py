@@ -150,6 +150,25 @@ def review_refusal(
     return permissions.training_refusal(user, timezone.localdate(now))
 
 
+def release_refusal(
+    user: Staff, request: DocumentRequest, now: datetime.datetime
+) -> ActionRefused | None:
+    """Reviewing with 'issue' opens the request: every ward whose measure restricts it must
+    agree, so the officer must be responsible for each of them. Refusing needs only one (a
+    refusal never opens anything)."""
+    refusal = review_refusal(user, request, now)
+    if refusal is not None:
+        return refusal
+    if not all(permissions.is_responsible_officer(user, w) for w in responsible_wards(request)):
+        return NotPermitted(
+            _(
+                "This request concerns measures of more than one ward. You may refuse it; to "
+                "issue, an officer responsible for every one of those wards must review it."
+            )
+        )
+    return None
+
+
 def valid_release(request: DocumentRequest, now: datetime.datetime) -> TemporaryRelease | None:
     """The request's temporary release, if it lets the request be issued at `now`."""
     if request.status != RequestStatus.RELEASED:
@@ -236,15 +255,21 @@ class RequestActions:
     dispose: bool
     review_note: str
     issue_note: str
+    # Reviewing with 'issue' (release_refusal); else the reason, shown on the review form.
+    release: bool = True
+    release_note: str = ""
 
 
 def request_actions(
     user: Staff, request: DocumentRequest, now: datetime.datetime
 ) -> RequestActions:
     review = review_refusal(user, request, now)
+    release = release_refusal(user, request, now) if review is None else review
     issue = issue_refusal(user, request, now)
     withdraw = withdraw_refusal(user, request, now)
     return RequestActions(
+        release=release is None,
+        release_note="" if release is None else str(release),
         review=review is None,
         issue=issue is None,
         withdraw=withdraw is None,
