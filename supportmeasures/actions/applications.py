@@ -50,12 +50,20 @@ def _person_for(data: PersonData, ward: Ward, now: datetime.datetime) -> Person:
         person = _identified(data, data.identity, person, now)
     if person is not None:
         if person.parties.exclude(measure__owning_ward=ward).exists():
+            if data.resident_number:
+                raise NotPermitted(
+                    _(
+                        "Resident number %(number)s is already in another ward's support "
+                        "measure. Consult that ward; this application cannot name the person."
+                    )
+                    % {"number": data.resident_number}
+                )
             raise NotPermitted(
                 _(
-                    "Resident number %(number)s is already in another ward's support measure. "
+                    "%(name)s: the person chosen is already in another ward's support measure. "
                     "Consult that ward; this application cannot name the person."
                 )
-                % {"number": data.resident_number}
+                % {"name": data.name}
             )
     else:
         person = Person(

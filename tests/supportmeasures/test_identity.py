@@ -179,6 +179,18 @@ class TestRegisterApplicationPage:
         assert response.status_code == 400
         assert SupportMeasure.objects.count() == 1
 
+    def test_another_wards_person_chosen_is_refused_by_name_not_by_a_blank_number(
+        self, login, clerk_b, x
+    ):
+        response = login(clerk_b).post(reverse(REGISTER), form(**{"p-identity": str(x.public_id)}))
+
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "山崎 美咲: 選んだ方は他区の支援措置に登録されています。" in body
+        assert "は他区の支援措置に登録されています" in body
+        assert "宛名番号  は" not in body
+        assert SupportMeasure.objects.count() == 1
+
     def test_an_id_typed_into_the_post_is_refused(self, login, clerk_a, ended_x, y):
         response = login(clerk_a).post(reverse(REGISTER), form(**{"p-identity": str(y.public_id)}))
 
