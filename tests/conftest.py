@@ -84,6 +84,24 @@ def _own_checkpoint_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory)
     settings.AUDIT_CHECKPOINT_DIR = str(tmp_path_factory.mktemp("checkpoints"))
 
 
+@pytest.fixture(autouse=True)
+def _default_linked_systems(request: pytest.FixtureRequest) -> None:
+    """The ten linked systems migration 0012 seeds are data every database test may expect.
+    A transactional test (browser tests, real Celery workers) ends with a flush that deletes
+    them, so whichever test runs next seeds them again (one query when they are there)."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    ) or bool(names & {"transactional_db", "live_server"})
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from tests.supportmeasures.propagation.defaults import ensure_default_systems
+
+    ensure_default_systems()
+
+
 @pytest.fixture
 def in_english() -> Iterator[None]:
     """Messages are translated (Japanese by default); tests that read them read English."""

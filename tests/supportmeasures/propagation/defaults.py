@@ -12,6 +12,8 @@ _SEED = importlib.import_module("supportmeasures.migrations.0012_propagation_def
 
 
 def ensure_default_systems() -> None:
+    if LinkedSystem.objects.exists():
+        return
     for order, (code, name, section) in enumerate(_SEED.DEFAULT_SYSTEMS, start=1):
         LinkedSystem.objects.get_or_create(
             code=code, defaults={"name": name, "section": section, "order": order * 10}
