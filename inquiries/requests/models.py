@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Document(models.TextChoices):
@@ -57,7 +58,7 @@ class RequestDecision(models.TextChoices):
 
 class ReviewOutcome(models.TextChoices):
     ISSUE = "issue", _("Issue (temporary release)")
-    REFUSE = "refuse", _("Refuse")
+    REFUSE = "refuse", pgettext_lazy("document request review", "Refuse")
 
 
 class RequestStatus(models.TextChoices):

@@ -115,6 +115,18 @@ class TestReviewPages:
             page.content.decode()
         )
 
+    def test_the_review_page_speaks_of_requests_not_of_contacts(self, login, officer_a, awaiting):
+        client = login(officer_a)
+
+        page = client.get(awaiting.get_absolute_url()).content.decode()
+        queue = client.get(reverse("requests:queue")).content.decode()
+
+        assert "請求方法" in page and "請求方法" in queue
+        assert "不可とする" in page and "審査結果を記録" in page
+        for contact_words in ("連絡方法", "不承認とする", "事後確認を記録"):
+            assert contact_words not in page
+            assert contact_words not in queue
+
     def test_the_clerk_sees_no_review_form_and_no_queue(self, login, clerk_a, awaiting):
         client = login(clerk_a)
 
