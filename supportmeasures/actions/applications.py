@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +34,40 @@ from supportmeasures.refusals import (
     NotPermitted,
 )
 from supportmeasures.signals import announce_registry_changed
+
+
+def add_parties(
+    measure: SupportMeasure,
+    *,
+    protected: PersonData,
+    joint: Sequence[PartyData],
+    counterparties: Sequence[PartyData],
+    ward: Ward,
+    now: datetime.datetime,
+) -> list[Person]:
+    """Name the people of a new measure (inside the caller's transaction): the protected
+    person, the joint family and the counterparties, each once. Returns them, the protected
+    person first."""
+    protected_person = _person_for(protected, ward, now)
+    MeasureParty.objects.create(measure=measure, person=protected_person, role=PartyRole.PROTECTED)
+    people = [protected_person]
+    for role, parties in ((PartyRole.JOINT, joint), (PartyRole.COUNTERPARTY, counterparties)):
+        for party in parties:
+            person = _person_for(party.person, ward, now)
+            if any(person.pk == p.pk for p in people):
+                raise ActionRefused(
+                    _("%(name)s is named twice in this application.") % {"name": person.name}
+                )
+            people.append(person)
+            MeasureParty.objects.create(
+                measure=measure,
+                person=person,
+                role=role,
+                relationship=party.relationship,
+                is_resident=party.is_resident,
+                agent_note=party.agent_note,
+            )
+    return people
 
 
 def _person_for(data: PersonData, ward: Ward, now: datetime.datetime) -> Person:
@@ -185,27 +220,16 @@ def register_application(
             registered_by=acting_user,
             registered_at=registered_at,
         )
-        protected_person = _person_for(protected, ward, registered_at)
-        MeasureParty.objects.create(
-            measure=measure, person=protected_person, role=PartyRole.PROTECTED
+        people = add_parties(
+            measure,
+            protected=protected,
+            joint=joint,
+            counterparties=counterparties,
+            ward=ward,
+            now=registered_at,
         )
-        seen = {protected_person.pk}
-        for role, parties in ((PartyRole.JOINT, joint), (PartyRole.COUNTERPARTY, counterparties)):
-            for party in parties:
-                person = _person_for(party.person, ward, registered_at)
-                if person.pk in seen:
-                    raise ActionRefused(
-                        _("%(name)s is named twice in this application.") % {"name": person.name}
-                    )
-                seen.add(person.pk)
-                MeasureParty.objects.create(
-                    measure=measure,
-                    person=person,
-                    role=role,
-                    relationship=party.relationship,
-                    is_resident=party.is_resident,
-                    agent_note=party.agent_note,
-                )
+        protected_person = people[0]
+        seen = {p.pk for p in people}
         MeasureDecision.objects.create(
             measure=measure,
             kind=DecisionKind.REGISTERED,

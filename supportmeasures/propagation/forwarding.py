@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from auditlog.actions import record_event
 from auditlog.models import EventKind
 from supportmeasures import signals
-from supportmeasures.actions.applications import _next_ref, _person_for
+from supportmeasures.actions.applications import _next_ref, add_parties
 from supportmeasures.actions.common import PartyData, PersonData, locked_measure, refuse_if
 from supportmeasures.models import (
     BlockChangeKind,
@@ -283,27 +283,16 @@ def receive_forwarded_application(
             registered_by=acting_user,
             registered_at=recorded_at,
         )
-        protected_person = _person_for(protected, ward, recorded_at)
-        MeasureParty.objects.create(
-            measure=measure, person=protected_person, role=PartyRole.PROTECTED
+        people = add_parties(
+            measure,
+            protected=protected,
+            joint=joint,
+            counterparties=counterparties,
+            ward=ward,
+            now=recorded_at,
         )
-        seen = {protected_person.pk}
-        for role, parties in ((PartyRole.JOINT, joint), (PartyRole.COUNTERPARTY, counterparties)):
-            for party in parties:
-                person = _person_for(party.person, ward, recorded_at)
-                if person.pk in seen:
-                    raise ActionRefused(
-                        _("%(name)s is named twice in this application.") % {"name": person.name}
-                    )
-                seen.add(person.pk)
-                MeasureParty.objects.create(
-                    measure=measure,
-                    person=person,
-                    role=role,
-                    relationship=party.relationship,
-                    is_resident=party.is_resident,
-                    agent_note=party.agent_note,
-                )
+        protected_person = people[0]
+        seen = {p.pk for p in people}
         ForwardReceipt.objects.create(
             measure=measure,
             origin_name=name,
