@@ -253,6 +253,12 @@ class DocumentRequest(models.Model):
     def document_labels(self) -> list[str]:
         return [str(Document(d).label) for d in self.documents if d in Document.values]
 
+    def reason_labels(self) -> list[str]:
+        """The recorded reasons in words (the auditors' page)."""
+        from inquiries.requests.rules import reason_labels
+
+        return reason_labels(self.reasons)
+
 
 class RequestSubject(models.Model):
     """A person the request is about, as the requester named them, and what the screening

@@ -43,6 +43,12 @@ class TestAuditorsWorkspace:
         assert "a_officer" in body and "a_clerk" in body
         assert X_NAME.name not in body
 
+    def test_the_reasons_are_in_words_not_codes(self, login, auditor, issued):
+        body = login(auditor).get(reverse("auditlog:requests")).content.decode()
+
+        assert "支援措置対象者本人による窓口での請求です" in body
+        assert "self_request" not in body
+
     def test_clerks_get_404(self, login, clerk_a):
         assert login(clerk_a).get(reverse("auditlog:requests")).status_code == 404
 
