@@ -129,6 +129,8 @@ class Finding:
     what: str
     events: tuple[EventRow, ...] = ()
     reference: str = ""
+    # How the page names the reference; blank: a contact plan's (「連絡計画 …」).
+    reference_text: str = ""
 
 
 @dataclass
@@ -634,6 +636,7 @@ def unconfirmed_blocks(*, since: datetime.datetime, until: datetime.datetime) ->
                 % {"ref": measure.ref, "ward": measure.owning_ward},
                 events=tuple(by_change.get(task.change_id, [])),
                 reference=measure.ref,
+                reference_text=_("Support measure %(ref)s") % {"ref": measure.ref},
             )
         )
     for row in forwardings:
@@ -646,6 +649,7 @@ def unconfirmed_blocks(*, since: datetime.datetime, until: datetime.datetime) ->
                 % {"ref": measure.ref, "ward": measure.owning_ward},
                 events=tuple(by_forwarding.get(row.pk, [])),
                 reference=measure.ref,
+                reference_text=_("Support measure %(ref)s") % {"ref": measure.ref},
             )
         )
     return report

@@ -63,3 +63,24 @@ def test_the_dashboard_counts_it_without_the_municipality(login, x_measure, cler
     assert "札幌" not in page and "011002" not in page
     assert "Every linked system has confirmed in time" not in section
     assert "確認されていない制限：1件" in section or ": 1" in section
+
+
+def test_the_report_page_names_the_measure_not_a_contact_plan(
+    login, x_measure, clerk_a, auditor, now
+):
+    forwarding = forward(x_measure, clerk_a, now)
+    late = forwarding.due_at + DAY
+    fw.escalate_overdue_forwardings(now=late)
+    day = (late + 2 * DAY).date()
+
+    page = (
+        login(auditor)
+        .get(
+            reverse("auditlog:report", kwargs={"code": analyses.UNCONFIRMED_BLOCKS}),
+            {"from_date": (day - WEEK).isoformat(), "to_date": day.isoformat()},
+        )
+        .content.decode()
+    )
+
+    assert f"支援措置 {x_measure.ref}" in page
+    assert f"連絡計画 {x_measure.ref}" not in page
