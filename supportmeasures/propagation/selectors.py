@@ -84,7 +84,7 @@ def still_restricted_ids(change: BlockChange) -> frozenset[str]:
                 person__name_key=names.name_key(entry["name"]),
                 person__birth_date=entry["birth_date"],
             )
-    others = (
+    others = list(
         MeasureParty.objects.in_force()
         .filter(same, role__in=PartyRole.protected_roles())
         .exclude(measure_id=change.measure_id)
