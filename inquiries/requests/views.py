@@ -17,7 +17,7 @@ from django.views import View
 from inquiries.requests import actions, rules, selectors
 from inquiries.requests import permissions as request_permissions
 from inquiries.requests.forms import DisposalForm, IssuanceForm, RequestForm, ReviewForm
-from inquiries.requests.models import DocumentRequest, RequestDecision
+from inquiries.requests.models import DocumentRequest, RequestDecision, RequestStatus
 from supportmeasures import permissions
 from supportmeasures.actions import ActionRefused, NotPermitted
 from supportmeasures.models import Staff
@@ -109,7 +109,9 @@ class RequestView(View):
             "measures": selectors.measures_for_review(user=self.user, request=doc),
             "issuance_form": IssuanceForm(initial={"place": doc.ward.name if doc.ward else ""}),
             "review_form": ReviewForm(),
-            "refused": decision == RequestDecision.REFUSE,
+            # What to offer instead of the certificate: not once it was issued under this
+            # request (the requester has it; the page still refuses another copy).
+            "refused": decision == RequestDecision.REFUSE and doc.status != RequestStatus.ISSUED,
             "release_minutes": actions.release_minutes(),
             **extra,
         }

@@ -171,6 +171,7 @@ class TestReviewPages:
         assert awaiting.status == RequestStatus.ISSUED
         page = clerk.get(awaiting.get_absolute_url())
         assert 'data-decision="refuse"' in page.content.decode()
+        assert 'id="alternatives"' not in page.content.decode()  # it was issued: nothing to offer
         kinds = set(AuditEvent.objects.values_list("kind", flat=True))
         assert {
             EventKind.REQUEST_RECORDED,
