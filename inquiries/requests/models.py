@@ -19,14 +19,22 @@ from django.utils.translation import pgettext_lazy
 
 
 class Document(models.TextChoices):
-    JUMINHYO = "juminhyo", _("住民票の写し")
-    JUMINHYO_KISAI = "juminhyo_kisai", _("住民票記載事項証明書")
-    JYOHYO = "jyohyo", _("除票")
-    FUHYO = "fuhyo", _("戸籍の附票の写し")
-    FUHYO_JYOHYO = "fuhyo_jyohyo", _("附票の除票")
-    INKAN = "inkan", _("印鑑登録証明書")
+    JUMINHYO = "juminhyo", _("Copy of the residence record (住民票の写し)")
+    JUMINHYO_KISAI = (
+        "juminhyo_kisai",
+        _("Certificate of residence record entries (住民票記載事項証明書)"),
+    )
+    JYOHYO = "jyohyo", _("Removed residence record (除票)")
+    FUHYO = "fuhyo", _("Copy of the family register's supplementary record (戸籍の附票の写し)")
+    FUHYO_JYOHYO = "fuhyo_jyohyo", _("Removed supplementary record (附票の除票)")
+    INKAN = "inkan", _("Seal registration certificate (印鑑登録証明書)")
     TAX_CERTIFICATE = "tax_certificate", _("Tax certificate (income, assessment, payment)")
-    ETSURAN = "etsuran", _("住民基本台帳の一部の写しの閲覧")
+    ETSURAN = (
+        "etsuran",
+        _(
+            "Inspection of a partial copy of the basic resident register (住民基本台帳の一部の写しの閲覧)"
+        ),
+    )
 
 
 class RequestChannel(models.TextChoices):
