@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportmeasures import wareki
@@ -49,4 +50,16 @@ class JapaneseDateField(forms.Field):
         # of the calendar a day before or after it does not exist (period ends, filters).
         if not FIRST_DAY <= day <= LAST_DAY:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return day
+
+
+class BirthDateField(JapaneseDateField):
+    """A date of birth: a day in the future is a typing mistake (令和99年), refused."""
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        day = super().to_python(value)
+        if day is not None and day > timezone.localdate():
+            raise forms.ValidationError(
+                _("A date of birth cannot be in the future."), code="future"
+            )
         return day

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportmeasures import names
 from supportmeasures.actions import Identity, PartyData, PersonData
+from supportmeasures.fields import BirthDateField
 from supportmeasures.fields import JapaneseDateField as JapaneseDateField
 from supportmeasures.models import (
     AccessPurpose,
@@ -82,7 +83,7 @@ class SearchForm(forms.Form):
         max_length=200,
         help_text=_("Hiragana or katakana, full or half width."),
     )
-    birth_date = JapaneseDateField(label=_("Date of birth"), required=False)
+    birth_date = BirthDateField(label=_("Date of birth"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -94,7 +95,7 @@ class SearchForm(forms.Form):
 class PersonForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=NAME_LENGTH)
     kana = forms.CharField(label=_("Reading (kana)"), max_length=KANA_LENGTH, required=False)
-    birth_date = JapaneseDateField(label=_("Date of birth"), required=False)
+    birth_date = BirthDateField(label=_("Date of birth"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, required=False)
     address = forms.CharField(
         label=_("Address"),

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from inquiries.requests.actions import MAX_SUBJECTS, Named, Requester
 from inquiries.requests.models import Document, RequestChannel, RequesterType, ReviewOutcome
-from supportmeasures.forms import REASON_LENGTH, JapaneseDateField
+from supportmeasures.fields import BirthDateField
+from supportmeasures.forms import REASON_LENGTH
 
 # Rows for the people the documents are about: blank rows are ignored, so no script is needed.
 SUBJECT_ROWS = 5
@@ -35,7 +36,7 @@ class RequestForm(forms.Form):
     requester_kana = forms.CharField(
         label=_("Requester's reading (kana)"), max_length=200, required=False
     )
-    requester_birth_date = JapaneseDateField(label=_("Requester's date of birth"), required=False)
+    requester_birth_date = BirthDateField(label=_("Requester's date of birth"), required=False)
     requester_organisation = forms.CharField(
         label=_("Office, firm or authority (if any)"),
         max_length=200,
@@ -54,7 +55,7 @@ class RequestForm(forms.Form):
     client_kana = forms.CharField(
         label=_("Client's reading (kana)"), max_length=200, required=False
     )
-    client_birth_date = JapaneseDateField(label=_("Client's date of birth"), required=False)
+    client_birth_date = BirthDateField(label=_("Client's date of birth"), required=False)
     purpose = forms.CharField(
         label=_("Stated purpose"),
         max_length=REASON_LENGTH,
@@ -70,7 +71,7 @@ class RequestForm(forms.Form):
             self.fields[f"subject_{i}_kana"] = forms.CharField(
                 label=_("Reading (kana)"), max_length=200, required=False
             )
-            self.fields[f"subject_{i}_birth_date"] = JapaneseDateField(
+            self.fields[f"subject_{i}_birth_date"] = BirthDateField(
                 label=_("Date of birth"), required=False
             )
 
