@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -426,6 +427,37 @@ class MeasureDetailView(View):
         )
 
 
+def ask_identities(
+    application: BaseForm, people: Sequence[PersonForm]
+) -> dict[str | None, actions.Identity] | None:
+    """The identity step of a page that names people for a new measure (the registration,
+    転送受付): everyone named who may already be in the registry (selectors.identity_candidates,
+    shown by _identity.html) must have been said to be one of them (linked) or a different
+    person (confirmed); the action screens again and refuses an answer that does not hold.
+    `people` are valid forms. Each form's answer by prefix, or None once the errors that ask
+    are added (fail closed: nothing is registered)."""
+    answers = {}
+    for form in people:
+        form.candidates = selectors.identity_candidates(
+            name=form.cleaned_data["name"],
+            kana=form.cleaned_data["kana"],
+            resident_number=form.cleaned_data["resident_number"].strip(),
+            today=timezone.localdate(),
+        )
+        answers[form.prefix] = form.identity_choice(form.candidates)
+    identities = {prefix: i for prefix, i in answers.items() if i is not None}
+    if len(identities) < len(answers):
+        application.add_error(
+            None,
+            _(
+                "Someone named may already be in the registry: say below whether it is "
+                "the same person. Nothing was registered."
+            ),
+        )
+        return None
+    return identities
+
+
 class RegisterApplicationView(View):
     template_name = "supportmeasures/register.html"
     ward: Ward
@@ -455,27 +487,10 @@ class RegisterApplicationView(View):
             key: [f for f in forms[key] if valid and f.has_changed() and f.cleaned_data]
             for key in ("joint", "counterparties")
         }
-        # Everyone named who may already be in the registry: the clerk says whether it is
-        # the same person (linked) or a different one (confirmed); the action checks again.
-        identities = {}
         people = [forms["protected"], *named["joint"], *named["counterparties"]]
-        for form in people if valid else []:
-            form.candidates = selectors.identity_candidates(
-                name=form.cleaned_data["name"],
-                kana=form.cleaned_data["kana"],
-                resident_number=form.cleaned_data["resident_number"].strip(),
-                today=timezone.localdate(),
-            )
-            identities[form.prefix] = form.identity_choice(form.candidates)
-        if None in identities.values():
-            forms["application"].add_error(
-                None,
-                _(
-                    "Someone named may already be in the registry: say below whether it is "
-                    "the same person. Nothing was registered."
-                ),
-            )
-            valid = False
+        identities = ask_identities(forms["application"], people) if valid else {}
+        if identities is None:
+            valid, identities = False, {}
         counterparties = [f.party_data(identities.get(f.prefix)) for f in named["counterparties"]]
         joint = [f.party_data(identities.get(f.prefix)) for f in named["joint"]]
         if valid and not counterparties:

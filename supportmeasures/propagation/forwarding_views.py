@@ -31,7 +31,7 @@ from supportmeasures.propagation.forwarding_forms import (
     ReplyForm,
 )
 from supportmeasures.propagation.forwarding_models import Forwarding
-from supportmeasures.views import MeasureActionView, _staff, refused
+from supportmeasures.views import MeasureActionView, _staff, ask_identities, refused
 
 
 class ForwardingActionView(MeasureActionView):
@@ -181,9 +181,14 @@ class ReceiveForwardedView(View):
             f.is_valid()
             for f in (forms["application"], forms["protected"], forms["counterparties"])
         )
-        if valid:
+        named = [f for f in forms["counterparties"] if valid and f.cleaned_data.get("name")]
+        # The registration's identity step: someone already in the registry is linked, not
+        # written again beside the existing record.
+        identities = (
+            ask_identities(forms["application"], [forms["protected"], *named]) if valid else None
+        )
+        if identities is not None:
             app = forms["application"].cleaned_data
-            named = [f for f in forms["counterparties"] if f.cleaned_data.get("name")]
             try:
                 measure = forwarding.receive_forwarded_application(
                     acting_user=_staff(request),
@@ -204,9 +209,9 @@ class ReceiveForwardedView(View):
                     restricts_inspection=app["restricts_inspection"],
                     restricts_resident_copies=app["restricts_resident_copies"],
                     restricts_koseki_attachment=app["restricts_koseki_attachment"],
-                    protected=forms["protected"].person_data(),
+                    protected=forms["protected"].person_data(identities[forms["protected"].prefix]),
                     joint=[],
-                    counterparties=[f.party_data() for f in named],
+                    counterparties=[f.party_data(identities[f.prefix]) for f in named],
                     recorded_at=timezone.now(),
                 )
             except actions.ActionRefused as exc:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 import pytest
 
 from auditlog.models import AuditEvent, EventKind
 from inquiries.models import Notification
 from supportmeasures import actions
-from supportmeasures.actions.common import PartyData, PersonData
+from supportmeasures.actions.common import Identity, PartyData, PersonData
 from supportmeasures.models import (
     BlockChange,
     BlockChangeKind,
@@ -26,7 +27,13 @@ from supportmeasures.models import (
     SupportMeasure,
 )
 from supportmeasures.propagation import forwarding as fw
-from supportmeasures.refusals import ActionRefused, InvalidTransition, NotPermitted, TrainingLapsed
+from supportmeasures.refusals import (
+    ActionRefused,
+    IdentityUnconfirmed,
+    InvalidTransition,
+    NotPermitted,
+    TrainingLapsed,
+)
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -356,6 +363,23 @@ class TestReceiveForwardedApplication:
         untrained = make_staff(ward_a, Role.CLERK, trained=False)
 
         assert receive(untrained, now, today).status == MeasureStatus.ACTIVE
+
+    def test_the_identity_chosen_is_checked_against_the_candidates_found_now(
+        self, x_measure, clerk_a, now, today
+    ):
+        x = Person.objects.get(name="山﨑 美咲")
+        y = Person.objects.get(name="山﨑 健一")
+        typed = PersonData(name="山崎 美咲", kana="ヤマサキ ミサキ")
+
+        for identity in (Identity(same_as=y.public_id), Identity()):
+            with pytest.raises(IdentityUnconfirmed):
+                receive(clerk_a, now, today, protected=replace(typed, identity=identity))
+        measure = receive(
+            clerk_a, now, today, protected=replace(typed, identity=Identity(same_as=x.public_id))
+        )
+
+        assert measure.parties.get(role="protected").person_id == x.pk
+        assert Person.objects.filter(kana="ヤマサキ ミサキ").count() == 1
 
 
 class TestMoveOut:

@@ -7,11 +7,13 @@ import datetime
 import pytest
 from django.conf import settings
 
+from supportmeasures.actions import PersonData
 from supportmeasures.models import (
     Forwarding,
     ForwardReceipt,
     MeasureStatus,
     MoveOut,
+    Person,
     Role,
     SupportMeasure,
 )
@@ -303,6 +305,103 @@ class TestReceiveForwardedPage:
     def test_the_measure_list_links_to_it_for_case_staff_only(self, clerk_a, auditor, login):
         assert self.URL in login(clerk_a).get("/measures/").content.decode()
         assert self.URL not in login(auditor).get("/measures/").content.decode()
+
+
+class TestReceiveForwardedIdentity:
+    """転送受付 has the registration's identity step: receiving 高橋 由美 (ﾀｶﾊｼ ﾕﾐ) while
+    髙橋 由美 is already registered must not write a second, unlinked person."""
+
+    URL = TestReceiveForwardedPage.URL
+    BORN = datetime.date(1995, 2, 14)
+
+    @pytest.fixture
+    def yumi(self, register, clerk_a):
+        measure = register(
+            clerk_a,
+            protected=PersonData(
+                name="髙橋 由美", kana="タカハシ ユミ", birth_date=self.BORN, sex="F"
+            ),
+        )
+        return measure.parties.get(role="protected").person
+
+    def data(self, today, **overrides):
+        return receive_data(
+            today,
+            **{"p-name": "高橋 由美", "p-kana": "ﾀｶﾊｼ ﾕﾐ", "p-birth_date": self.BORN.isoformat()},
+            **overrides,
+        )
+
+    def test_offers_the_person_already_registered_before_registering(
+        self, yumi, clerk_a, login, today
+    ):
+        response = login(clerk_a).post(self.URL, self.data(today))
+
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert str(yumi.public_id) in body
+        assert 'name="p-identity"' in body
+        assert not ForwardReceipt.objects.exists()
+        assert Person.objects.filter(birth_date=self.BORN).count() == 1
+
+    def test_the_same_person_chosen_links_the_forwarded_application(
+        self, yumi, clerk_a, login, today
+    ):
+        response = login(clerk_a).post(
+            self.URL, self.data(today, **{"p-identity": str(yumi.public_id)})
+        )
+
+        measure = ForwardReceipt.objects.get().measure
+        assert response.status_code == 302
+        assert measure.parties.get(role="protected").person_id == yumi.pk
+        assert Person.objects.filter(birth_date=self.BORN).count() == 1
+
+    def test_a_different_person_needs_the_confirmation(self, yumi, clerk_a, login, today):
+        client = login(clerk_a)
+        seen = {"p-identity": "different", "p-identity_seen": str(yumi.public_id)}
+
+        unconfirmed = client.post(self.URL, self.data(today, **seen))
+        assert unconfirmed.status_code == 400
+        assert not ForwardReceipt.objects.exists()
+
+        confirmed = client.post(self.URL, self.data(today, **seen, **{"p-confirm_different": "on"}))
+        assert confirmed.status_code == 302
+        assert Person.objects.filter(birth_date=self.BORN).count() == 2
+
+    def test_a_different_person_said_of_no_one_seen_is_asked_again(
+        self, yumi, clerk_a, login, today
+    ):
+        data = self.data(today, **{"p-identity": "different", "p-confirm_different": "on"})
+
+        assert login(clerk_a).post(self.URL, data).status_code == 400
+        assert not ForwardReceipt.objects.exists()
+
+    def test_a_person_id_typed_into_the_post_that_is_not_a_candidate_is_refused(
+        self, yumi, clerk_a, login, today
+    ):
+        # 山﨑 健一 (Y, the counterparty of 髙橋 由美's measure) is registered, but not found
+        # for the name 高橋 由美.
+        other = Person.objects.get(name="山﨑 健一")
+
+        response = login(clerk_a).post(
+            self.URL, self.data(today, **{"p-identity": str(other.public_id)})
+        )
+
+        assert response.status_code == 400
+        assert not ForwardReceipt.objects.exists()
+        assert not other.parties.filter(role="protected").exists()
+
+    def test_a_counterparty_already_registered_is_offered_too(self, yumi, clerk_a, login, today):
+        other = Person.objects.get(name="山﨑 健一")
+        data = receive_data(today, **{"c-0-name": "山崎 健一", "c-0-kana": "ヤマサキ ケンイチ"})
+
+        asked = login(clerk_a).post(self.URL, data)
+        linked = login(clerk_a).post(self.URL, data | {"c-0-identity": str(other.public_id)})
+
+        assert asked.status_code == 400
+        assert 'name="c-0-identity"' in asked.content.decode()
+        assert linked.status_code == 302
+        measure = ForwardReceipt.objects.get().measure
+        assert measure.parties.get(role="counterparty").person_id == other.pk
 
 
 class TestAForwardedMeasuresPage:
