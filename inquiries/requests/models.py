@@ -29,12 +29,7 @@ class Document(models.TextChoices):
     FUHYO_JYOHYO = "fuhyo_jyohyo", _("Removed supplementary record (附票の除票)")
     INKAN = "inkan", _("Seal registration certificate (印鑑登録証明書)")
     TAX_CERTIFICATE = "tax_certificate", _("Tax certificate (income, assessment, payment)")
-    ETSURAN = (
-        "etsuran",
-        _(
-            "Inspection of a partial copy of the basic resident register (住民基本台帳の一部の写しの閲覧)"
-        ),
-    )
+    ETSURAN = "etsuran", _("Inspection of the resident register (住民基本台帳の一部の写しの閲覧)")
 
 
 class RequestChannel(models.TextChoices):
