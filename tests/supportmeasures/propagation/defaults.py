@@ -1,14 +1,18 @@
-"""The ten default linked systems, as migration 0012 seeds them. A transactional test
-(`django_db(transaction=True)`: the browser tests) runs after another one has flushed the
-database, migration data included: it seeds them again with this."""
+"""What migrations seed and a flush removes: the ten default linked systems (0012) and the
+administrators' admin rights (0002, 0014). A transactional test (`django_db(transaction=True)`:
+the browser tests, real Celery workers) ends with a flush; the next test seeds them again."""
 
 from __future__ import annotations
 
 import importlib
 
+from django.contrib.auth.models import Group, Permission
+
 from supportmeasures.models import LinkedSystem
 
 _SEED = importlib.import_module("supportmeasures.migrations.0012_propagation_default_systems")
+_ROLES = importlib.import_module("supportmeasures.migrations.0002_roles")
+_ADMIN = importlib.import_module("supportmeasures.migrations.0014_propagation_admin_rights")
 
 
 def ensure_default_systems() -> None:
@@ -18,3 +22,11 @@ def ensure_default_systems() -> None:
         LinkedSystem.objects.get_or_create(
             code=code, defaults={"name": name, "section": section, "order": order * 10}
         )
+    for role in _ROLES.ROLES:
+        Group.objects.get_or_create(name=role)
+    codenames = [c for _, c in _ROLES.ADMIN_PERMS] + list(_ADMIN.ADMIN_PERMS)
+    Group.objects.get(name="administrator").permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="supportmeasures", codename__in=codenames
+        )
+    )
