@@ -15,11 +15,14 @@ accounts made with `createsuperuser` (no role), and anything older than the chai
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db.models import Count, QuerySet
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from auditlog.models import EventKind
 from auditlog.verification import events_per_key, missing, register_cross_check
@@ -119,78 +122,63 @@ def measure_decisions(since: datetime.datetime | None) -> list[str]:
     ]
 
 
-@register_cross_check("inquiries")
-def inquiries(since: datetime.datetime | None) -> list[str]:
-    records = _since(Inquiry.objects.all(), "created_at", since)
-    return _each_has_its_event(
-        records.values_list("public_id", flat=True),
-        EventKind.INQUIRY_CREATED,
-        "data__inquiry",
-        _("inquiry %(id)s has no %(kind)s event: it was deleted"),
-    )
+@dataclass(frozen=True)
+class _OneEventEach:
+    """Records written by one action, each with one event of `kind` naming it at `key_path`."""
+
+    records: Callable[[], QuerySet[Any]]
+    written_at: str  # the record's own date field, compared with the chain's first event
+    key: str  # the field the event names it by
+    kind: EventKind
+    key_path: str
+    message: StrPromise  # %(id)s, %(kind)s
 
 
-@register_cross_check("contact plans")
-def contact_plans(since: datetime.datetime | None) -> list[str]:
-    records = _since(ContactPlan.objects.all(), "created_at", since)
-    return _each_has_its_event(
-        records.values_list("public_id", flat=True),
-        EventKind.PLAN_CREATED,
-        "data__plan",
-        _("contact plan %(id)s has no %(kind)s event: it was deleted"),
-    )
-
-
-@register_cross_check("document requests")
-def document_requests(since: datetime.datetime | None) -> list[str]:
-    records = _since(DocumentRequest.objects.all(), "recorded_at", since)
-    return _each_has_its_event(
-        records.values_list("public_id", flat=True),
-        EventKind.REQUEST_RECORDED,
+_ONE_EVENT_EACH = {
+    "inquiries": _OneEventEach(
+        Inquiry.objects.all, "created_at", "public_id", EventKind.INQUIRY_CREATED,
+        "data__inquiry", gettext_lazy("inquiry %(id)s has no %(kind)s event: it was deleted"),
+    ),
+    "contact plans": _OneEventEach(
+        ContactPlan.objects.all, "created_at", "public_id", EventKind.PLAN_CREATED,
+        "data__plan", gettext_lazy("contact plan %(id)s has no %(kind)s event: it was deleted"),
+    ),
+    "document requests": _OneEventEach(
+        DocumentRequest.objects.all, "recorded_at", "public_id", EventKind.REQUEST_RECORDED,
         "data__request",
-        _("document request %(id)s has no %(kind)s event: it was deleted"),
-    )
-
-
-@register_cross_check("temporary releases")
-def temporary_releases(since: datetime.datetime | None) -> list[str]:
-    records = _since(TemporaryRelease.objects.all(), "granted_at", since)
-    return _each_has_its_event(
-        records.values_list("pk", flat=True),
-        EventKind.RELEASE_GRANTED,
+        gettext_lazy("document request %(id)s has no %(kind)s event: it was deleted"),
+    ),
+    "temporary releases": _OneEventEach(
+        TemporaryRelease.objects.all, "granted_at", "pk", EventKind.RELEASE_GRANTED,
         "data__release",
-        _("temporary release #%(id)s has no %(kind)s event: it was deleted"),
-    )
-
-
-@register_cross_check("issuances")
-def issuances(since: datetime.datetime | None) -> list[str]:
-    records = _since(Issuance.objects.all(), "issued_at", since)
-    return _each_has_its_event(
-        records.values_list("pk", flat=True),
-        EventKind.REQUEST_ISSUED,
+        gettext_lazy("temporary release #%(id)s has no %(kind)s event: it was deleted"),
+    ),
+    "issuances": _OneEventEach(
+        Issuance.objects.all, "issued_at", "pk", EventKind.REQUEST_ISSUED, "data__issuance",
+        gettext_lazy("issuance #%(id)s has no %(kind)s event: it was deleted"),
+    ),
+    "disposals": _OneEventEach(
+        Disposal.objects.all, "destroyed_at", "issuance_id", EventKind.ISSUANCE_DISPOSED,
         "data__issuance",
-        _("issuance #%(id)s has no %(kind)s event: it was deleted"),
-    )
-
-
-@register_cross_check("disposals")
-def disposals(since: datetime.datetime | None) -> list[str]:
-    records = _since(Disposal.objects.all(), "destroyed_at", since)
-    return _each_has_its_event(
-        records.values_list("issuance_id", flat=True),
-        EventKind.ISSUANCE_DISPOSED,
-        "data__issuance",
-        _("the disposal of issuance #%(id)s has no %(kind)s event: it was deleted"),
-    )
-
-
-@register_cross_check("forwardings")
-def forwardings(since: datetime.datetime | None) -> list[str]:
-    records = _since(Forwarding.objects.all(), "recorded_at", since)
-    return _each_has_its_event(
-        records.values_list("pk", flat=True),
-        EventKind.MEASURE_FORWARDED,
+        gettext_lazy("the disposal of issuance #%(id)s has no %(kind)s event: it was deleted"),
+    ),
+    "forwardings": _OneEventEach(
+        Forwarding.objects.all, "recorded_at", "pk", EventKind.MEASURE_FORWARDED,
         "data__forwarding",
-        _("forwarding #%(id)s has no %(kind)s event: it was deleted"),
-    )
+        gettext_lazy("forwarding #%(id)s has no %(kind)s event: it was deleted"),
+    ),
+}  # fmt: skip
+
+
+def _check_one_event_each(spec: _OneEventEach) -> Callable[[datetime.datetime | None], list[str]]:
+    def check(since: datetime.datetime | None) -> list[str]:
+        records = _since(spec.records(), spec.written_at, since)
+        return _each_has_its_event(
+            records.values_list(spec.key, flat=True), spec.kind, spec.key_path, str(spec.message)
+        )
+
+    return check
+
+
+for _name, _spec in _ONE_EVENT_EACH.items():
+    register_cross_check(_name)(_check_one_event_each(_spec))
