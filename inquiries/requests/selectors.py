@@ -15,7 +15,6 @@ from inquiries.requests import permissions as request_permissions
 from inquiries.requests.models import (
     DocumentRequest,
     Issuance,
-    RequestStatus,
     TemporaryRelease,
 )
 from supportmeasures import permissions
@@ -154,10 +153,3 @@ def request_for_audit(*, public_id: uuid.UUID) -> DocumentRequest:
     if request is None:
         raise Http404
     return request
-
-
-def request_counts_for_audit() -> dict[str, int]:
-    counts = {s: 0 for s in RequestStatus.values}
-    for status in DocumentRequest.objects.values_list("status", flat=True):
-        counts[status] += 1
-    return counts
